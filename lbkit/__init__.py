@@ -1,0 +1,48 @@
+"""lbkit: the constructions behind *Superpolynomial Lower Bounds for Learning
+One-Layer Neural Networks using Gradient Descent* (Goel, Gollakota, Jin,
+Karmalkar, Klivans, ICML 2020), made executable.
+
+The core (activations, Hermite analysis, the orthogonal family, input
+distributions) needs only numpy and scipy; torch is imported only by the
+learners.
+"""
+
+from .activations import BUILTIN_ACTIVATIONS, Activation, get_activation
+from .distributions import DISTRIBUTIONS, as_rng, sample
+from .family import (
+    OrthogonalNetwork,
+    Supports,
+    hermite_weights,
+    norm_lower_bound,
+    norm_squared,
+    norm_terms,
+    orthogonal_family,
+    orthogonal_network,
+    sign_patterns,
+    supports,
+)
+from .hermite import gauss_hermite, gaussian_expectation, hermite_functions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Activation",
+    "BUILTIN_ACTIVATIONS",
+    "DISTRIBUTIONS",
+    "OrthogonalNetwork",
+    "Supports",
+    "as_rng",
+    "gauss_hermite",
+    "gaussian_expectation",
+    "get_activation",
+    "hermite_functions",
+    "hermite_weights",
+    "norm_lower_bound",
+    "norm_squared",
+    "norm_terms",
+    "orthogonal_family",
+    "orthogonal_network",
+    "sample",
+    "sign_patterns",
+    "supports",
+]

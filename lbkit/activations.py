@@ -1,0 +1,532 @@
+"""Activations that carry their Hermite expansion, dual kernel and parity.
+
+An :class:`Activation` is a vectorised function :math:`\\sigma:\\mathbb R\\to\\mathbb R`
+together with what the book needs to know about it:
+
+* its orthonormal Hermite coefficients :math:`c_m = \\mathbb E[\\sigma(z) h_m(z)]`,
+  :math:`z\\sim N(0,1)` (closed forms for ``relu``, ``abs``, ``leaky_relu`` and
+  ``erf``; Gauss--Hermite quadrature otherwise, and an 40-digit trapezoidal
+  rule for the smooth built-ins when high accuracy is asked for);
+* its dual kernel :math:`K(\\rho) = \\mathbb E[\\sigma(u)\\sigma(v)]` for standard
+  Gaussians with correlation :math:`\\rho`;
+* its parity and, for each parity, the polynomial degree of its even and odd
+  parts (``inf`` when the part is not a polynomial).  The last fact decides for
+  which :math:`k` the network :math:`f_S` of :mod:`lbkit.family` vanishes.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from scipy.special import erf as _erf, expit, gammaln, ndtr
+
+from ._checks import check_int, check_rho
+from .hermite import gauss_hermite, hermite_functions
+
+__all__ = ["Activation", "get_activation", "BUILTIN_ACTIVATIONS"]
+
+_SQRT2PI = math.sqrt(2 * math.pi)
+_INF = math.inf
+
+# Number of coefficients computed in 40-digit arithmetic for the smooth
+# built-ins; beyond it |c_m| < 1e-18 for all of them (checked in the tests).
+_HIGH_M = {"sigmoid": 220, "tanh": 360, "softplus": 220, "gelu": 160}
+
+
+# ----------------------------------------------------------------------------
+# closed forms
+# ----------------------------------------------------------------------------
+def _relu_coefficients(m_max: int) -> np.ndarray:
+    """c_0 = 1/sqrt(2 pi), c_1 = 1/2, c_m = He_{m-2}(0) / sqrt(2 pi m!) for m >= 2."""
+    c = np.zeros(m_max + 1)
+    c[0] = 1 / _SQRT2PI
+    if m_max >= 1:
+        c[1] = 0.5
+    m = np.arange(2, m_max + 1, 2)
+    j = m - 2  # He_j(0) = (-1)^(j/2) (j-1)!!  =  (-1)^(j/2) j! / (2^(j/2) (j/2)!)
+    log_abs = gammaln(j + 1) - (j / 2) * math.log(2) - gammaln(j / 2 + 1) - 0.5 * gammaln(m + 1)
+    c[m] = (-1.0) ** (j // 2) * np.exp(log_abs) / _SQRT2PI
+    return c
+
+
+def _erf_coefficients(m_max: int) -> np.ndarray:
+    """c_m = (2/sqrt(3 pi)) (j-1)!! (-2/3)^(j/2) / sqrt(m!) for odd m, j = m - 1."""
+    c = np.zeros(m_max + 1)
+    m = np.arange(1, m_max + 1, 2)
+    j = m - 1
+    log_abs = (gammaln(j + 1) - (j / 2) * math.log(2) - gammaln(j / 2 + 1)  # (j-1)!!
+               + (j / 2) * math.log(2 / 3) - 0.5 * gammaln(m + 1))
+    c[m] = (2 / math.sqrt(3 * math.pi)) * (-1.0) ** (j // 2) * np.exp(log_abs)
+    return c
+
+
+def _relu_kernel(rho):
+    return (np.sqrt(np.maximum(1 - rho ** 2, 0.0)) + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
+
+
+# ----------------------------------------------------------------------------
+# high-precision Hermite coefficients (trapezoidal rule in mpmath)
+# ----------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _mp_coefficients(name: str, m_max: int) -> np.ndarray:
+    """Hermite coefficients c_0..c_{m_max} of a smooth built-in, 40 significant digits.
+
+    The trapezoidal rule with step 0.1 on [-L, L], L = 2 sqrt(m_max) + 15, is
+    exponentially accurate for integrands analytic in a strip (error below
+    1e-40 for these activations; the test suite checks it by halving the step).
+    """
+    import mpmath as mp
+
+    fns = {
+        "sigmoid": lambda t: 1 / (1 + mp.exp(-t)),
+        "tanh": mp.tanh,
+        "softplus": lambda t: mp.log1p(mp.exp(t)),
+        "gelu": lambda t: t * mp.ncdf(t),
+    }
+    f = fns[name]
+    with mp.workdps(40):
+        h = mp.mpf(1) / 10
+        n_half = int((2 * math.sqrt(m_max) + 15) / 0.1)
+        sq = [mp.sqrt(m) for m in range(m_max + 2)]
+        inv = [mp.mpf(0)] + [1 / s for s in sq[1:]]
+        const = h / mp.sqrt(2 * mp.pi)
+        c = [mp.mpf(0)] * (m_max + 1)
+        for i in range(-n_half, n_half + 1):
+            x = i * h
+            wf = f(x) * mp.exp(-x * x / 2) * const
+            h0, h1 = mp.mpf(1), x
+            c[0] += wf
+            if m_max >= 1:
+                c[1] += wf * h1
+            for m in range(1, m_max):
+                h0, h1 = h1, (x * h1 - sq[m] * h0) * inv[m + 1]
+                c[m + 1] += wf * h1
+        out = np.array([float(v) for v in c])
+    out.setflags(write=False)
+    return out
+
+
+# ----------------------------------------------------------------------------
+# quadrature for arbitrary callables
+# ----------------------------------------------------------------------------
+def _quadrature_coefficients(fn, m_max: int, n_nodes: int = 400) -> np.ndarray:
+    x, w = gauss_hermite(n_nodes)
+    fx = np.asarray(fn(x), dtype=float)
+    if fx.shape != x.shape:
+        raise ValueError(f"the activation returned shape {fx.shape} for an input of shape {x.shape}; "
+                         "it must be vectorised (elementwise)")
+    return hermite_functions(m_max, x) @ (w * fx)
+
+
+class Activation:
+    """A scalar activation with its Hermite expansion, dual kernel and parity.
+
+    Build one with :func:`get_activation`; the constructor is for callables
+    whose facts you want to declare yourself.
+
+    Parameters
+    ----------
+    fn : callable
+        Vectorised function of one real variable (ndarray in, same-shape
+        ndarray out).
+    name : str
+        Display name.
+    parity : {"odd", "even", "none"}, optional
+        Declared parity.  Detected numerically when omitted.
+    part_degrees : tuple (even, odd), optional
+        Polynomial degree of the even part and of the odd part of ``fn``
+        (``-1`` for a zero part, ``math.inf`` for a part that is not a
+        polynomial).  Detected numerically when omitted.
+    derivative : callable, optional
+        The derivative; a central difference is used when omitted.
+
+    Attributes
+    ----------
+    name : str
+    parity : str
+    part_degrees : tuple of (int or float)
+
+    Examples
+    --------
+    >>> relu = get_activation("relu")
+    >>> relu
+    Activation('relu', parity='none', even part degree inf, odd part degree 1)
+    >>> round(float(relu.dual_kernel(0.0)), 6)   # 1 / (2 pi)
+    0.159155
+    """
+
+    def __init__(self, fn, name: str = "custom", *, parity: str | None = None,
+                 part_degrees: tuple | None = None, derivative=None,
+                 _coefficients=None, _kernel=None, _part_moments=None, _high=False, _pair=None):
+        if not callable(fn):
+            raise TypeError(f"an activation must be callable, got {fn!r}")
+        self._fn = fn
+        self.name = str(name)
+        self._derivative = derivative
+        self._closed_coefficients = _coefficients
+        self._closed_kernel = _kernel
+        self._part_moments_closed = _part_moments
+        self._high = _high
+        self._high_m = _HIGH_M.get(self.name) if _high else None
+        self._pair = _pair
+        if parity is not None and parity not in ("odd", "even", "none"):
+            raise ValueError(f"parity must be 'odd', 'even' or 'none', got {parity!r}")
+        self.parity = parity if parity is not None else self._detect_parity()
+        if part_degrees is None:
+            part_degrees = self._detect_part_degrees()
+        self.part_degrees = tuple(part_degrees)
+
+    # -- evaluation ---------------------------------------------------------
+    def __call__(self, t):
+        t = np.asarray(t)
+        return self._fn(t)
+
+    def derivative(self, t):
+        """The derivative :math:`\\sigma'(t)` (a central difference for custom callables)."""
+        t = np.asarray(t, dtype=float)
+        if self._derivative is not None:
+            return self._derivative(t)
+        h = 1e-6 * np.maximum(1.0, np.abs(t))
+        return (self._fn(t + h) - self._fn(t - h)) / (2 * h)
+
+    def even_part(self, t):
+        """:math:`(\\sigma(t) + \\sigma(-t))/2`."""
+        t = np.asarray(t, dtype=float)
+        return 0.5 * (self._fn(t) + self._fn(-t))
+
+    def odd_part(self, t):
+        """:math:`(\\sigma(t) - \\sigma(-t))/2`."""
+        t = np.asarray(t, dtype=float)
+        return 0.5 * (self._fn(t) - self._fn(-t))
+
+    def symmetrized(self, z, sign: int, out=None):
+        """:math:`\\sigma(z) + s\\,\\sigma(-z)` for ``sign`` :math:`s = \\pm 1` (twice the even or odd part).
+
+        The built-ins use cheap closed forms (``|z|`` for ReLU with ``s=+1``,
+        ``tanh(z/2)`` for the sigmoid with ``s=-1``, ...); ``out`` may be ``z``
+        itself to work in place.
+        """
+        if self._pair is not None:
+            return self._pair(z, sign, out)
+        res = self._fn(z) + sign * self._fn(-z)
+        if out is not None:
+            out[...] = res
+            return out
+        return res
+
+    def __repr__(self):
+        def deg(d):
+            return "inf" if d == _INF else str(int(d))
+        return (f"Activation({self.name!r}, parity={self.parity!r}, "
+                f"even part degree {deg(self.part_degrees[0])}, odd part degree {deg(self.part_degrees[1])})")
+
+    # -- detection ----------------------------------------------------------
+    def _detect_parity(self) -> str:
+        t = np.linspace(0.05, 6.0, 120)
+        try:
+            f_pos = np.asarray(self._fn(t), dtype=float)
+            f_neg = np.asarray(self._fn(-t), dtype=float)
+        except Exception as exc:
+            raise TypeError(f"the activation {self.name!r} could not be evaluated on a numpy array: {exc}") from exc
+        if f_pos.shape != t.shape or not np.all(np.isfinite(f_pos)) or not np.all(np.isfinite(f_neg)):
+            raise ValueError(f"the activation {self.name!r} must map an array of shape {t.shape} to finite values "
+                             f"of the same shape, got shape {f_pos.shape}")
+        scale = max(1.0, float(np.max(np.abs(f_pos))), float(np.max(np.abs(f_neg))))
+        if np.max(np.abs(f_pos - f_neg)) <= 1e-12 * scale:
+            return "even"
+        if np.max(np.abs(f_pos + f_neg)) <= 1e-12 * scale:
+            return "odd"
+        return "none"
+
+    def _detect_part_degrees(self) -> tuple:
+        """Degree of the even and odd parts as polynomials, from Hermite coefficients + Parseval."""
+        m_max = 60
+        c = self.hermite_coefficients(m_max)
+        out = []
+        for p, moment in zip((0, 1), self._part_second_moments()):
+            cp = c[p::2]
+            scale = max(moment, 1e-300)
+            if moment <= 1e-24:
+                out.append(-1)
+                continue
+            big = np.nonzero(np.abs(cp) > 1e-9 * math.sqrt(scale))[0]
+            d = int(2 * big[-1] + p) if big.size else -1
+            # a polynomial of degree d: Parseval closes on the first coefficients
+            if d < m_max - 10 and abs(moment - float(np.sum(cp ** 2))) <= 1e-10 * max(scale, 1.0):
+                out.append(d)
+            else:
+                out.append(_INF)
+        return tuple(out)
+
+    # -- Hermite expansion --------------------------------------------------
+    def hermite_coefficients(self, m_max: int, *, high_precision: bool = False) -> np.ndarray:
+        """Orthonormal Hermite coefficients :math:`c_0, \\dots, c_{m_{\\max}}`.
+
+        Parameters
+        ----------
+        m_max : int
+            Highest degree.
+        high_precision : bool, default False
+            For the smooth built-ins (sigmoid, tanh, softplus, gelu) compute
+            the coefficients with 40-digit arithmetic, so that tiny high-degree
+            coefficients are right in relative terms (about 1 s, then cached).
+
+        Returns
+        -------
+        c : ndarray of shape (m_max + 1,)
+            ``c[m] = E[sigma(z) h_m(z)]`` with :math:`h_m = \\mathrm{He}_m/\\sqrt{m!}`.
+
+        Notes
+        -----
+        Closed forms are exact to rounding.  Otherwise Gauss--Hermite
+        quadrature with 400 nodes gives an absolute error of about 1e-15 for
+        smooth activations (and less accuracy for kinked custom callables).
+        """
+        m_max = check_int(m_max, "m_max", minimum=0)
+        if self._closed_coefficients is not None:
+            return self._closed_coefficients(m_max)
+        if self._high and (high_precision or m_max > 150):
+            needed = max(m_max, _HIGH_M[self.name])
+            c = _mp_coefficients(self.name, needed)
+            return np.array(c[: m_max + 1])
+        n_nodes = max(400, 2 * m_max + 2)
+        return _quadrature_coefficients(self._fn, m_max, n_nodes)
+
+    def _part_second_moments(self) -> tuple:
+        """(E[even part^2], E[odd part^2]) under N(0,1)."""
+        if self._part_moments_closed is not None:
+            return self._part_moments_closed
+        x, w = gauss_hermite(800)
+        return (float(w @ self.even_part(x) ** 2), float(w @ self.odd_part(x) ** 2))
+
+    def second_moment(self) -> float:
+        """:math:`\\mathbb E[\\sigma(z)^2]` for :math:`z \\sim N(0,1)` (equals :math:`K(1)`)."""
+        return float(sum(self._part_second_moments()))
+
+    # -- dual kernel ---------------------------------------------------------
+    def dual_kernel(self, rho):
+        """:math:`K(\\rho) = \\mathbb E[\\sigma(u)\\sigma(v)]`, :math:`(u, v)` standard with correlation ``rho``.
+
+        Parameters
+        ----------
+        rho : array_like
+            Correlations in [-1, 1].
+
+        Returns
+        -------
+        K : ndarray of the shape of ``rho``
+
+        Notes
+        -----
+        Closed forms: ReLU (the arc-cosine kernel of Cho and Saul),
+        :math:`|t|`, leaky ReLU and erf (:math:`\\tfrac{2}{\\pi}\\arcsin(2\\rho/3)`).
+        Smooth built-ins use Mehler's formula :math:`K(\\rho)=\\sum_m c_m^2\\rho^m`
+        with high-precision coefficients; custom callables a 2-D Gauss--Hermite
+        rule with 120 nodes per axis.
+        """
+        rho = check_rho(rho)
+        if self._closed_kernel is not None:
+            return self._closed_kernel(rho)
+        if self._high:
+            c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
+            return np.polynomial.polynomial.polyval(rho, c2)
+        x, w = gauss_hermite(120)
+        u = x[:, None]
+        fu = self._fn(u)
+        out = np.empty(rho.shape)
+        for idx, r in np.ndenumerate(rho):
+            v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
+            out[idx] = w @ (fu * self._fn(v)) @ w
+        return out
+
+    # -- the parity rule ------------------------------------------------------
+    def vanishes(self, k: int) -> bool:
+        """True when :math:`f_S \\equiv 0` for supports of size ``k``.
+
+        :math:`f_S` only sees the part of :math:`\\sigma` whose parity is that
+        of :math:`k`, and of it only Hermite degrees :math:`m \\ge k`; so
+        :math:`f_S \\equiv 0` exactly when that part is a polynomial of degree
+        below :math:`k` (zero, a constant, a linear function, ...).
+        """
+        k = check_int(k, "k", minimum=1)
+        return self.part_degrees[k % 2] < k
+
+    def vanishing_reason(self, k: int) -> str:
+        """A sentence explaining why :math:`f_S\\equiv 0` for this ``k`` and which ``k`` work."""
+        k = check_int(k, "k", minimum=1)
+        part = "odd" if k % 2 else "even"
+        d = self.part_degrees[k % 2]
+        if d == -1:
+            what = f"its {part} part is zero"
+        elif d == 0:
+            what = f"its {part} part is a constant"
+        elif d == 1:
+            what = f"its {part} part is linear"
+        else:
+            what = f"its {part} part is a polynomial of degree {int(d)} < k"
+        return (f"k={k} gives f_S = 0 for {self.name}: an {part} k keeps only the {part} part of the "
+                f"activation, and only its Hermite components of degree >= k, but {what}; "
+                f"{self.working_k_description()}")
+
+    def working_k_description(self) -> str:
+        """Which support sizes give a non-zero :math:`f_S`, in words."""
+        de, do = self.part_degrees
+        pieces = []
+        if de == _INF:
+            pieces.append("any even k")
+        elif de >= 2:
+            pieces.append(f"an even k <= {int(de)}")
+        if do == _INF:
+            pieces.append("any odd k")
+        elif do == 1:
+            pieces.append("k = 1")
+        elif do >= 3:
+            pieces.append(f"an odd k <= {int(do)}")
+        if not pieces:
+            return "no k >= 1 gives a non-zero network for this activation"
+        return "use " + " or ".join(pieces)
+
+
+# ----------------------------------------------------------------------------
+# the built-ins
+# ----------------------------------------------------------------------------
+_LEAKY = 0.01
+
+
+def _make_builtins():
+    relu_c = _relu_coefficients
+
+    def abs_c(m_max):
+        c = 2 * _relu_coefficients(m_max)
+        if m_max >= 1:
+            c[1] = 0.0
+        return c
+
+    def leaky_c(m_max):
+        c = (1 - _LEAKY) * _relu_coefficients(m_max)
+        if m_max >= 1:
+            c[1] += _LEAKY
+        return c
+
+    def _gelu(t):
+        return t * ndtr(t)
+
+    def _softplus(t):
+        return np.logaddexp(0.0, t)
+
+    erf_moment = (2 / math.pi) * math.asin(2 / 3)
+    a = _LEAKY
+
+    def _pair_from(even, odd):
+        """Fast sigma(z) + s sigma(-z) from in-place-capable even/odd forms."""
+        def pair(z, sign, out):
+            return (even if sign > 0 else odd)(z, out)
+        return pair
+
+    def _scaled(ufunc, c_in, c_out, add=0.0):
+        """z -> c_out * ufunc(c_in * z) + add, writing into out when given."""
+        def g(z, out):
+            r = np.multiply(z, c_in, out=out) if out is not None else z * c_in
+            r = ufunc(r, out=r)
+            r *= c_out
+            if add:
+                r += add
+            return r
+        return g
+
+    def _const(value):
+        def g(z, out):
+            if out is None:
+                return np.full(np.shape(z), value)
+            out[...] = value
+            return out
+        return g
+
+    def _linear(c):
+        def g(z, out):
+            return np.multiply(z, c, out=out) if out is not None else z * c
+        return g
+
+    def _zero(z, out):
+        return _const(0.0)(z, out)
+
+    specs = {
+        "relu": dict(fn=lambda t: np.maximum(t, 0.0), derivative=lambda t: (t > 0).astype(float),
+                     part_degrees=(_INF, 1), parity="none", _coefficients=relu_c, _kernel=_relu_kernel,
+                     _part_moments=(0.25, 0.25), _pair=_pair_from(_scaled(np.abs, 1.0, 1.0), _linear(1.0))),
+        "abs": dict(fn=np.abs, derivative=np.sign, part_degrees=(_INF, -1), parity="even", _coefficients=abs_c,
+                    _kernel=lambda r: 4 * _relu_kernel(r) - r, _part_moments=(1.0, 0.0),
+                    _pair=_pair_from(_scaled(np.abs, 1.0, 2.0), _zero)),
+        "leaky_relu": dict(fn=lambda t: np.where(t > 0, t, a * t), derivative=lambda t: np.where(t > 0, 1.0, a),
+                           part_degrees=(_INF, 1), parity="none", _coefficients=leaky_c,
+                           _kernel=lambda r: (1 - a) ** 2 * _relu_kernel(r) + a * (1 - a) * r + a * a * r,
+                           _part_moments=((1 - a) ** 2 / 4, (1 + a) ** 2 / 4),
+                           _pair=_pair_from(_scaled(np.abs, 1.0, 1 - a), _linear(1 + a))),
+        "erf": dict(fn=_erf, derivative=lambda t: 2 / math.sqrt(math.pi) * np.exp(-t * t), part_degrees=(-1, _INF),
+                    parity="odd", _coefficients=_erf_coefficients,
+                    _kernel=lambda r: (2 / np.pi) * np.arcsin(2 * r / 3), _part_moments=(0.0, erf_moment),
+                    _pair=_pair_from(_zero, _scaled(_erf, 1.0, 2.0))),
+        "sigmoid": dict(fn=expit, derivative=lambda t: expit(t) * expit(-t), part_degrees=(0, _INF),
+                        parity="none", _high=True, _pair=_pair_from(_const(1.0), _scaled(np.tanh, 0.5, 1.0))),
+        "tanh": dict(fn=np.tanh, derivative=lambda t: 1 - np.tanh(t) ** 2, part_degrees=(-1, _INF),
+                     parity="odd", _high=True, _pair=_pair_from(_zero, _scaled(np.tanh, 1.0, 2.0))),
+        "softplus": dict(fn=_softplus, derivative=expit, part_degrees=(_INF, 1), parity="none", _high=True),
+        "gelu": dict(fn=_gelu, derivative=lambda t: ndtr(t) + t * np.exp(-t * t / 2) / _SQRT2PI,
+                     part_degrees=(_INF, 1), parity="none", _high=True),
+    }
+    return specs
+
+
+_SPECS = _make_builtins()
+BUILTIN_ACTIVATIONS = tuple(_SPECS)
+_CACHE: dict = {}
+
+
+def get_activation(name_or_callable) -> Activation:
+    """Look up a built-in activation by name, or wrap a callable.
+
+    Parameters
+    ----------
+    name_or_callable : str, Activation or callable
+        One of ``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"erf"``, ``"abs"``,
+        ``"softplus"``, ``"gelu"``, ``"leaky_relu"`` (slope 0.01), an
+        :class:`Activation` (returned as is), or a vectorised callable (its
+        parity and the degrees of its even and odd parts are detected
+        numerically).
+
+    Returns
+    -------
+    Activation
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+    TypeError
+        For anything that is neither a string nor callable.
+
+    Examples
+    --------
+    >>> get_activation("sigmoid").vanishes(2)
+    True
+    >>> get_activation(lambda t: t**3).part_degrees
+    (-1, 3)
+    """
+    if isinstance(name_or_callable, Activation):
+        return name_or_callable
+    if isinstance(name_or_callable, str):
+        key = name_or_callable.lower()
+        if key not in _SPECS:
+            raise ValueError(f"unknown activation {name_or_callable!r}; the built-ins are "
+                             f"{', '.join(BUILTIN_ACTIVATIONS)} (or pass a vectorised callable)")
+        if key not in _CACHE:
+            spec = dict(_SPECS[key])
+            _CACHE[key] = Activation(spec.pop("fn"), key, **spec)
+        return _CACHE[key]
+    if callable(name_or_callable):
+        name = getattr(name_or_callable, "__name__", "custom")
+        return Activation(name_or_callable, "custom" if name == "<lambda>" else name)
+    raise TypeError(f"an activation is a name ({', '.join(BUILTIN_ACTIVATIONS)}) or a vectorised callable, "
+                    f"got {name_or_callable!r} of type {type(name_or_callable).__name__}")

@@ -1,0 +1,101 @@
+"""Input distributions: spherically symmetric laws and non-symmetric controls.
+
+Every sampler takes an explicit ``rng`` (a seed or a
+:class:`numpy.random.Generator`); lbkit never touches global random state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_int
+
+__all__ = ["sample", "DISTRIBUTIONS", "as_rng"]
+
+DISTRIBUTIONS = {
+    "gaussian": "N(0, I_n)",
+    "sphere": "uniform on the sphere of radius sqrt(n)",
+    "student_t": "multivariate t with df degrees of freedom (default 5): spherical, heavy-tailed",
+    "rademacher": "independent uniform signs: sign-symmetric but not spherical",
+    "shifted_gaussian": "N(shift * 1, I_n) (default shift 0.5): not sign-symmetric",
+    "skewed_product": "independent Exp(1) - 1 coordinates (mean 0, variance 1, skewed): not sign-symmetric",
+}
+
+_PARAMS = {"student_t": {"df": 5.0}, "shifted_gaussian": {"shift": 0.5}}
+
+
+def as_rng(rng) -> np.random.Generator:
+    """``np.random.default_rng(rng)`` with a clear error for anything else."""
+    if rng is None:
+        raise TypeError("rng is required (a seed or a numpy.random.Generator): lbkit keeps randomness explicit")
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (bool, float)) or not isinstance(rng, (int, np.integer, np.random.SeedSequence)):
+        raise TypeError(f"rng must be an integer seed or a numpy.random.Generator, got {rng!r}")
+    return np.random.default_rng(rng)
+
+
+def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
+    """Draw ``N`` points in dimension ``n``.
+
+    Parameters
+    ----------
+    distribution : str
+        One of ``"gaussian"``, ``"sphere"``, ``"student_t"`` (parameter
+        ``df > 0``), ``"rademacher"``, ``"shifted_gaussian"`` (parameter
+        ``shift``), ``"skewed_product"``.
+    N : int
+        Number of points.
+    n : int
+        Dimension.
+    rng : int or numpy.random.Generator
+        Source of randomness.
+    **params
+        Distribution parameters (see :data:`DISTRIBUTIONS`).
+
+    Returns
+    -------
+    X : ndarray of shape (N, n)
+
+    Notes
+    -----
+    ``gaussian``, ``sphere`` and ``student_t`` are spherically symmetric, so
+    invariant under every sign flip :math:`x_i\\to -x_i`; ``rademacher`` is
+    invariant under sign flips but not under rotations; the last two are
+    controls that are invariant under neither.
+
+    Examples
+    --------
+    >>> sample("sphere", 3, 4, rng=0).shape
+    (3, 4)
+    """
+    if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
+        raise ValueError(f"unknown distribution {distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
+    N = check_int(N, "N", minimum=1)
+    n = check_int(n, "n", minimum=1)
+    allowed = _PARAMS.get(distribution, {})
+    unknown = set(params) - set(allowed)
+    if unknown:
+        raise TypeError(f"{distribution!r} takes parameters {sorted(allowed) or 'none'}, got {sorted(unknown)}")
+    p = {**allowed, **params}
+    g = as_rng(rng)
+    if distribution == "gaussian":
+        return g.standard_normal((N, n))
+    if distribution == "sphere":
+        Z = g.standard_normal((N, n))
+        return Z * (np.sqrt(n) / np.linalg.norm(Z, axis=1, keepdims=True))
+    if distribution == "student_t":
+        df = float(p["df"])
+        if not np.isfinite(df) or df <= 0:
+            raise ValueError(f"student_t needs df > 0, got df={p['df']!r}")
+        Z = g.standard_normal((N, n))
+        return Z / np.sqrt(g.chisquare(df, size=(N, 1)) / df)
+    if distribution == "rademacher":
+        return g.choice(np.array([-1.0, 1.0]), size=(N, n))
+    if distribution == "shifted_gaussian":
+        shift = float(p["shift"])
+        if not np.isfinite(shift):
+            raise ValueError(f"shifted_gaussian needs a finite shift, got {p['shift']!r}")
+        return g.standard_normal((N, n)) + shift
+    # skewed_product
+    return g.exponential(1.0, size=(N, n)) - 1.0

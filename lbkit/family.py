@@ -1,0 +1,492 @@
+"""The orthogonal family of one-hidden-layer networks.
+
+For a support :math:`S\\subseteq[n]` with :math:`|S|=k` and an activation
+:math:`\\sigma`,
+
+.. math:: f_S(x) = \\sum_{w\\in\\{-1,+1\\}^k} \\chi(w)\\,
+          \\sigma\\!\\Big(\\frac{w\\cdot x_S}{\\sqrt k}\\Big),
+          \\qquad \\chi(w) = \\prod_{i=1}^k w_i ,
+
+a network with :math:`2^k` hidden units (Goel et al., 2020).  This module
+builds its weights, evaluates it fast, and computes
+:math:`\\|f_S\\|^2 = \\mathbb E_{x\\sim N(0,I_n)}[f_S(x)^2]` exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from scipy.special import gammaln, logsumexp
+
+from ._checks import check_int, check_n_k, check_support, check_X
+from .activations import Activation, get_activation
+
+__all__ = [
+    "OrthogonalNetwork",
+    "orthogonal_network",
+    "orthogonal_family",
+    "norm_squared",
+    "norm_terms",
+    "norm_lower_bound",
+    "hermite_weights",
+    "supports",
+    "Supports",
+    "sign_patterns",
+]
+
+
+# ----------------------------------------------------------------------------
+# supports
+# ----------------------------------------------------------------------------
+class Supports:
+    """The :math:`\\binom{n}{k}` supports of size ``k`` in ``range(n)``, lazily.
+
+    Supports are sorted tuples in lexicographic order.  ``len``, iteration,
+    indexing (also negative), ``index`` and ``in`` work without materialising
+    the collection, so ``supports(10**6, 40)`` is cheap.
+
+    Parameters
+    ----------
+    n, k : int
+        Dimension and support size, ``1 <= k <= n``.
+
+    Examples
+    --------
+    >>> s = supports(5, 2)
+    >>> len(s), s[0], s[-1], s.index((1, 3))
+    (10, (0, 1), (3, 4), 5)
+    """
+
+    def __init__(self, n: int, k: int):
+        self.n, self.k = check_n_k(n, k)
+        self.count = math.comb(self.n, self.k)
+
+    def __len__(self):
+        return self.count
+
+    def __iter__(self):
+        return itertools.combinations(range(self.n), self.k)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            raise TypeError("supports(n, k) does not support slicing; use itertools.islice(iter(...), ...)")
+        i = check_int(i, "index")
+        if i < 0:
+            i += self.count
+        if not 0 <= i < self.count:
+            raise IndexError(f"index out of range for the {self.count} supports of size {self.k} in range({self.n})")
+        out, start, k = [], 0, self.k
+        for _ in range(self.k):  # unrank in lexicographic order
+            for c in range(start, self.n):
+                block = math.comb(self.n - c - 1, k - 1)
+                if i < block:
+                    out.append(c)
+                    start, k = c + 1, k - 1
+                    break
+                i -= block
+        return tuple(out)
+
+    def index(self, S) -> int:
+        """Lexicographic rank of the support ``S``."""
+        S = check_support(S, self.n)
+        if len(S) != self.k:
+            raise ValueError(f"S={S} has {len(S)} coordinates, but these supports have size k={self.k}")
+        r, prev, k = 0, -1, self.k
+        for c in S:
+            for j in range(prev + 1, c):
+                r += math.comb(self.n - j - 1, k - 1)
+            prev, k = c, k - 1
+        return r
+
+    def __contains__(self, S):
+        try:
+            S = check_support(S, self.n)
+        except (TypeError, ValueError):
+            return False
+        return len(S) == self.k
+
+    def __repr__(self):
+        return f"Supports(n={self.n}, k={self.k}, count={self.count})"
+
+
+def supports(n: int, k: int) -> Supports:
+    """All :math:`\\binom{n}{k}` supports of size ``k`` in ``range(n)``, lazily; see :class:`Supports`."""
+    return Supports(n, k)
+
+
+def sign_patterns(k: int) -> np.ndarray:
+    """All :math:`w\\in\\{-1,+1\\}^k` as rows, in binary order (``+1`` for bit 0).
+
+    Returns
+    -------
+    ndarray of shape (2**k, k)
+    """
+    k = check_int(k, "k", minimum=1)
+    if k > 26:
+        raise ValueError(f"k={k} gives 2^k = {2**k} sign patterns, too many to store; k <= 26 is allowed")
+    bits = (np.arange(2 ** k)[:, None] >> np.arange(k - 1, -1, -1)[None, :]) & 1
+    return 1.0 - 2.0 * bits
+
+
+# ----------------------------------------------------------------------------
+# exact norms
+# ----------------------------------------------------------------------------
+def _degree_cutoff(k: int) -> int:
+    """Largest Hermite degree M summed explicitly for support size k.
+
+    Past M the weight W(m) equals 2^(1-k) up to a relative error
+    k (1 - 2/k)^M < 1e-18, so the rest of the series is a plain tail sum.
+    """
+    if k <= 2:
+        return k + 200
+    return int(max(k + 200, math.ceil((k / 2) * (math.log(k) + 42))))
+
+
+def _log_sinhc_power(k: int, length: int) -> np.ndarray:
+    """log of the coefficients of (sinh(t)/t)^k in powers of t^2, first ``length`` of them.
+
+    All coefficients are positive, so the power is taken by repeated log-space
+    convolution: no cancellation, no overflow.
+    """
+    i = np.arange(length)
+    base = -gammaln(2 * i + 2)  # sinh(t)/t = sum t^(2i) / (2i+1)!
+
+    def logconv(a, b):
+        # c_n = logsumexp_j (a_j + b_{n-j}), 0 <= j <= n < length
+        j = np.arange(length)
+        idx = j[None, :] - j[:, None]  # idx[j, n] = n - j
+        M = np.where(idx >= 0, a[:, None] + b[np.clip(idx, 0, None)], -np.inf)
+        return logsumexp(M, axis=0)
+
+    result = None
+    power = base
+    e = k
+    while e:
+        if e & 1:
+            result = power if result is None else logconv(result, power)
+        e >>= 1
+        if e:
+            power = logconv(power, power)
+    return result
+
+
+def hermite_weights(k: int, m_max: int | None = None):
+    """The weights :math:`W_k(m) = m!\\,k^{-m}\\,[t^m]\\sinh(t)^k` of the norm formula.
+
+    Parameters
+    ----------
+    k : int
+        Support size.
+    m_max : int, optional
+        Highest degree; defaults to the cutoff used by :func:`norm_squared`.
+
+    Returns
+    -------
+    m : ndarray of shape (L,)
+        Degrees ``k, k+2, ..., <= m_max``.
+    W : ndarray of shape (L,)
+        :math:`W_k(m)`, computed from positive terms only.  It increases from
+        :math:`k!/k^k` at :math:`m=k` to its limit :math:`2^{1-k}` (for
+        :math:`k \\ge 2`).
+    """
+    k = check_int(k, "k", minimum=1)
+    m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
+    length = (m_max - k) // 2 + 1
+    m = k + 2 * np.arange(length)
+    logW = gammaln(m + 1) - m * math.log(k) + _log_sinhc_power(k, length)
+    return m, np.exp(logW)
+
+
+def _part_tail(act: Activation, parity: int, coeffs: np.ndarray) -> float:
+    """Sum of c_m^2 over m > len(coeffs)-1 with m = parity (mod 2)."""
+    if act.name in ("relu", "abs", "leaky_relu") or not (act._high or act._closed_coefficients is not None):
+        # slowly decaying (kinked) activations: the exact second moment minus the partial sum
+        moment = act._part_second_moments()[parity]
+        tail = math.fsum([moment] + [-float(c) ** 2 for c in coeffs[parity::2]])
+        return max(tail, 0.0)
+    return 0.0  # erf and the smooth built-ins: geometric or exp(-c sqrt(m)) decay, negligible past the cutoff
+
+
+def norm_terms(k: int, activation="relu"):
+    """The non-negative terms of the exact norm formula.
+
+    .. math:: \\|f_S\\|^2 = 4^k \\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\, W_k(m)
+
+    Parameters
+    ----------
+    k : int
+        Support size.
+    activation : str, callable or Activation
+
+    Returns
+    -------
+    m : ndarray of shape (L,)
+        Degrees ``k, k+2, ...`` up to the cutoff.
+    terms : ndarray of shape (L,)
+        :math:`4^k c_m^2 W_k(m)`.
+    tail : float
+        :math:`4^k\\,2^{1-k}\\sum_{m>\\text{cutoff}} c_m^2` (exact closed-form tail for
+        kinked activations, below rounding for smooth ones).
+    """
+    act = get_activation(activation)
+    k = check_int(k, "k", minimum=1)
+    m, W = hermite_weights(k)
+    m_top = int(m[-1])
+    if act._closed_coefficients is not None:
+        c = act.hermite_coefficients(m_top)
+    elif act._high:
+        # 40-digit coefficients up to the activation's cutoff; beyond it they are
+        # so small (|c_m| < 3e-13, decaying) that 4^k c_m^2 W(m) < 1e-12 ||f_S||^2 for k <= 40
+        c_high = act.hermite_coefficients(act._high_m, high_precision=True)
+        c = np.zeros(m_top + 1)
+        c[: min(m_top, act._high_m) + 1] = c_high[: m_top + 1]
+    else:
+        m_top = min(m_top, 150)
+        m, W = m[m <= m_top], W[m <= m_top]
+        c = act.hermite_coefficients(m_top)
+    terms = 4.0 ** k * c[m] ** 2 * W
+    tail = 4.0 ** k * 2.0 ** (1 - k) * _part_tail(act, k % 2, c) if k >= 2 else 4.0 * _part_tail(act, 1, c)
+    return m, terms, tail
+
+
+def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float:
+    """Exact :math:`\\|f_S\\|^2 = \\mathbb E[f_S(x)^2]` under :math:`N(0, I_n)`, for any :math:`|S| = k`.
+
+    Parameters
+    ----------
+    k : int
+        Support size (the value does not depend on ``n`` or on which ``S``).
+    activation : str, callable or Activation, default "relu"
+    method : {"hermite", "dual_kernel"}, default "hermite"
+        ``"hermite"`` sums the non-negative series of :func:`norm_terms` and is
+        accurate to about 1e-12 relative for every built-in and every
+        ``k <= 40``.  ``"dual_kernel"`` evaluates the alternating sum
+        :math:`2^k\\sum_d\\binom kd(-1)^d K(1-2d/k)` in float64; it is here to
+        show how that formula loses its digits as ``k`` grows.
+
+    Returns
+    -------
+    float
+        ``0.0`` exactly when the parity rule makes :math:`f_S \\equiv 0`.
+
+    Notes
+    -----
+    Write :math:`\\sigma=\\sum_m c_m h_m`.  Summing over :math:`w` keeps exactly
+    the multivariate Hermite components :math:`h_\\alpha(x_S)` with every
+    :math:`\\alpha_i` odd, which gives
+
+    .. math:: \\|f_S\\|^2 = 4^k\\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\,
+              m!\\,k^{-m}\\,[t^m]\\sinh(t)^k .
+
+    Examples
+    --------
+    >>> round(norm_squared(2, "relu"), 4)
+    0.7268
+    >>> norm_squared(3, "relu")
+    0.0
+    """
+    act = get_activation(activation)
+    k = check_int(k, "k", minimum=1)
+    if method not in ("hermite", "dual_kernel"):
+        raise ValueError(f"method must be 'hermite' or 'dual_kernel', got {method!r}")
+    if act.vanishes(k):
+        return 0.0
+    if method == "dual_kernel":
+        d = np.arange(k + 1)
+        signs = np.where(d % 2 == 0, 1.0, -1.0)
+        binom = np.array([math.comb(k, int(j)) for j in d], dtype=float)
+        return float(2.0 ** k * np.sum(signs * binom * act.dual_kernel(1 - 2 * d / k)))
+    _, terms, tail = norm_terms(k, act)
+    return float(math.fsum(terms) + tail)
+
+
+def norm_lower_bound(k: int, activation="relu") -> float:
+    """The degree-:math:`k` term alone: :math:`\\|f_S\\|^2 \\ge 4^k c_k^2\\, k!/k^k`."""
+    act = get_activation(activation)
+    k = check_int(k, "k", minimum=1)
+    c = act.hermite_coefficients(k, high_precision=True)
+    return float(math.exp(k * math.log(4) + 2 * math.log(abs(c[k])) + gammaln(k + 1) - k * math.log(k))) \
+        if c[k] != 0 else 0.0
+
+
+# ----------------------------------------------------------------------------
+# the network
+# ----------------------------------------------------------------------------
+class OrthogonalNetwork:
+    """The network :math:`f_S` (or :math:`f_S/\\|f_S\\|`) with explicit weights.
+
+    Build it with :func:`orthogonal_network`.
+
+    Attributes
+    ----------
+    n : int
+        Input dimension.
+    S : tuple of int
+        The support, sorted.
+    k : int
+        ``len(S)``.
+    activation : Activation
+    normalized : bool
+        Whether the output weights are divided by :math:`\\|f_S\\|`.
+    norm : float
+        :math:`\\|f_S\\|` under :math:`N(0, I_n)` (of the unnormalised network).
+    W : ndarray of shape (2**k, n)
+        Hidden weights: row ``j`` is :math:`w/\\sqrt k` on the coordinates in
+        ``S`` and zero elsewhere, for the ``j``-th sign pattern
+        :math:`w` of :func:`sign_patterns`.
+    a : ndarray of shape (2**k,)
+        Output weights :math:`\\chi(w)` (divided by :math:`\\|f_S\\|` when
+        normalised).
+    """
+
+    def __init__(self, n, S, activation, normalized=False):
+        self.n = check_int(n, "n", minimum=1)
+        self.S = check_support(S, self.n)
+        self.k = len(self.S)
+        self.activation = get_activation(activation)
+        self.normalized = bool(normalized)
+        if self.k > 26:
+            raise ValueError(f"k={self.k} gives 2^k = {2 ** self.k} hidden units; networks with k <= 26 are supported")
+        self.vanishes = self.activation.vanishes(self.k)
+        if self.normalized and self.vanishes:
+            raise ValueError(self.activation.vanishing_reason(self.k) + "; a zero network cannot be normalised")
+        self.norm = math.sqrt(norm_squared(self.k, self.activation))
+        self._scale = 1.0 / self.norm if self.normalized else 1.0
+
+    @property
+    def n_hidden(self) -> int:
+        """Number of hidden units, :math:`2^k`."""
+        return 2 ** self.k
+
+    @property
+    def W(self) -> np.ndarray:
+        P = sign_patterns(self.k)
+        W = np.zeros((2 ** self.k, self.n))
+        W[:, self.S] = P / math.sqrt(self.k)
+        return W
+
+    @property
+    def a(self) -> np.ndarray:
+        return np.prod(sign_patterns(self.k), axis=1) * self._scale
+
+    def __call__(self, X, *, dtype=np.float64, chunk_size=None) -> np.ndarray:
+        """Evaluate the network.
+
+        Parameters
+        ----------
+        X : array_like of shape (N, n)
+            Inputs; finite values.
+        dtype : {numpy.float64, numpy.float32}, default float64
+            Working precision.
+        chunk_size : int, optional
+            Rows per chunk; by default about 2**21 pre-activations per chunk.
+
+        Returns
+        -------
+        ndarray of shape (N,)
+
+        Notes
+        -----
+        Units :math:`w` and :math:`-w` are paired:
+        :math:`\\chi(-w)=(-1)^k\\chi(w)`, so the pair contributes
+        :math:`\\chi(w)[\\sigma(z)+(-1)^k\\sigma(-z)]`, twice the even or odd
+        part of :math:`\\sigma`.  This halves the work (for ReLU with even
+        :math:`k` the pair is just :math:`|z|`).
+        """
+        X = check_X(X, self.n)
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float64, np.float32):
+            raise TypeError(f"dtype must be float64 or float32, got {dtype}")
+        N = X.shape[0]
+        k = self.k
+        half = sign_patterns(k)[: 2 ** (k - 1)]  # first coordinate +1
+        U = (half / math.sqrt(k)).astype(dtype)  # (2^(k-1), k)
+        chi = (np.prod(half, axis=1) * self._scale).astype(dtype)
+        sign = 1 if k % 2 == 0 else -1
+        if chunk_size is None:
+            chunk_size = max(1, (1 << 21) // U.shape[0])
+        chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
+        XS = X[:, self.S].astype(dtype, copy=False)
+        out = np.empty(N, dtype=dtype)
+        for start in range(0, N, chunk_size):
+            Z = XS[start:start + chunk_size] @ U.T  # (B, 2^(k-1))
+            Z = self.activation.symmetrized(Z, sign, out=Z)
+            out[start:start + chunk_size] = Z @ chi
+        return out
+
+    def __repr__(self):
+        return (f"OrthogonalNetwork(n={self.n}, S={self.S}, activation={self.activation.name!r}, "
+                f"hidden={2 ** self.k}, normalized={self.normalized}, norm={self.norm:.6g})")
+
+
+def orthogonal_network(n, S, activation="relu", normalized=False) -> OrthogonalNetwork:
+    """The network :math:`f_S` for support ``S`` in dimension ``n``.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension.
+    S : iterable of int
+        Distinct coordinates in ``range(n)``; ``k = len(S)``.
+    activation : str, callable or Activation, default "relu"
+    normalized : bool, default False
+        Divide the output weights by :math:`\\|f_S\\|` so that
+        :math:`\\mathbb E[f_S^2] = 1` under :math:`N(0, I_n)`.
+
+    Returns
+    -------
+    OrthogonalNetwork
+
+    Raises
+    ------
+    ValueError
+        Repeated or out-of-range indices; ``normalized=True`` when the parity
+        rule makes :math:`f_S \\equiv 0` (the message says why and which
+        ``k`` work).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = orthogonal_network(4, [0, 2], "relu")
+    >>> f(np.array([[1.0, 5.0, 1.0, 5.0]]))  # relu(sqrt 2) - 0 - 0 + relu(-sqrt 2)
+    array([1.41421356])
+    """
+    return OrthogonalNetwork(n, S, activation, normalized)
+
+
+class _Family:
+    """The normalised networks :math:`f_S/\\|f_S\\|` for all supports, lazily."""
+
+    def __init__(self, n, k, activation):
+        self.supports = supports(n, k)
+        self.activation = get_activation(activation)
+        if self.activation.vanishes(k):
+            raise ValueError(self.activation.vanishing_reason(k) + "; the family would be all zeros")
+        self.n, self.k = self.supports.n, self.supports.k
+
+    def __len__(self):
+        return len(self.supports)
+
+    def __getitem__(self, i):
+        return OrthogonalNetwork(self.n, self.supports[i], self.activation, normalized=True)
+
+    def __iter__(self):
+        for S in self.supports:
+            yield OrthogonalNetwork(self.n, S, self.activation, normalized=True)
+
+    def __repr__(self):
+        return (f"OrthogonalFamily(n={self.n}, k={self.k}, activation={self.activation.name!r}, "
+                f"size={self.supports.count})")
+
+
+def orthogonal_family(n, k, activation="relu"):
+    """All normalised networks :math:`f_S/\\|f_S\\|`, :math:`|S| = k`, as a lazy sequence.
+
+    Raises
+    ------
+    ValueError
+        If ``k > n`` or the parity rule makes :math:`f_S \\equiv 0`.
+    """
+    return _Family(n, k, activation)

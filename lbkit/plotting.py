@@ -1,0 +1,49 @@
+"""One figure style for the whole book, and the small plotting helpers chapters share.
+
+Imports matplotlib and seaborn lazily, so ``import lbkit`` stays numpy-only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["set_theme", "PALETTE", "plane_grid"]
+
+#: Colours used consistently across chapters (seaborn "colorblind").
+PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494"]
+
+
+def set_theme() -> None:
+    """Apply the book's seaborn theme (white grid, colour-blind palette, readable sizes)."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
+    mpl.rcParams.update({
+        "figure.figsize": (6.4, 4.0),
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "axes.titlesize": 12,
+        "axes.labelsize": 11,
+        "legend.fontsize": 9,
+        "image.cmap": "RdBu_r",
+    })
+
+
+def plane_grid(n: int, i: int, j: int, lim: float = 3.0, num: int = 201):
+    """Points of the plane spanned by coordinates ``i`` and ``j`` of :math:`\\mathbb R^n`.
+
+    Returns
+    -------
+    u, v : ndarray of shape (num,)
+        Grid values along coordinate ``i`` and ``j``.
+    X : ndarray of shape (num * num, n)
+        The grid points (all other coordinates zero), ``v`` varying slowest.
+    """
+    u = np.linspace(-lim, lim, num)
+    v = np.linspace(-lim, lim, num)
+    U, V = np.meshgrid(u, v)
+    X = np.zeros((num * num, n))
+    X[:, i] = U.ravel()
+    X[:, j] = V.ravel()
+    return u, v, X
