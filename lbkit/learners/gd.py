@@ -1,0 +1,283 @@
+"""Gradient descent on a two-layer student network (the only torch module of lbkit).
+
+The student :math:`h_\\theta(x) = \\sum_{j=1}^{p} a_j\\,\\mathrm{act}(w_j\\cdot x + b_j) + c`
+is trained on the square loss against a target function, with fresh samples
+for every minibatch (the population setting of the paper) or a fixed training
+set, by Adam or SGD (with optional momentum), optionally adding Gaussian noise
+of size ``noise`` to every gradient coordinate (the statistical-query picture
+of a noisy gradient oracle).
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+
+from .._checks import check_int
+from ..distributions import DISTRIBUTIONS, as_rng, sample
+
+__all__ = ["TwoLayerNet", "GDRegressor"]
+
+_ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
+
+
+class TwoLayerNet(torch.nn.Module):
+    """A two-layer network :math:`x \\mapsto a^\\top \\mathrm{act}(Wx + b) + c`.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension.
+    width : int
+        Number of hidden units.
+    activation : {"relu", "tanh", "sigmoid"}
+    generator : torch.Generator
+        Source of the initialisation (PyTorch's default uniform
+        :math:`\\pm 1/\\sqrt{\\text{fan-in}}` scheme).
+    dtype : torch.dtype, default torch.float32
+    """
+
+    def __init__(self, n: int, width: int, activation: str = "relu", *, generator: torch.Generator,
+                 dtype=torch.float32):
+        super().__init__()
+        if activation not in _ACTS:
+            raise ValueError(f"student activation must be one of {sorted(_ACTS)}, got {activation!r}")
+        self.n, self.width, self.activation = n, width, activation
+        self._act = _ACTS[activation]
+
+        def uniform(shape, fan_in):
+            bound = 1.0 / math.sqrt(fan_in)
+            return torch.nn.Parameter((torch.rand(shape, generator=generator, dtype=dtype) * 2 - 1) * bound)
+
+        self.W = uniform((width, n), n)
+        self.b = uniform((width,), n)
+        self.a = uniform((width,), width)
+        self.c = uniform((), width)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """X of shape (N, n) -> outputs of shape (N,)."""
+        return self._act(X @ self.W.T + self.b) @ self.a + self.c
+
+    def extra_repr(self):
+        return f"n={self.n}, width={self.width}, activation={self.activation!r}"
+
+
+@contextmanager
+def _torch_threads(k: int):
+    prev = torch.get_num_threads()
+    torch.set_num_threads(k)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev)
+
+
+class GDRegressor:
+    """Train a two-layer student by (stochastic) gradient descent on the square loss.
+
+    Parameters
+    ----------
+    width : int, default 256
+        Hidden units of the student.
+    activation : {"relu", "tanh", "sigmoid"}, default "relu"
+        Student activation.
+    optimizer : {"adam", "sgd"}, default "adam"
+    lr : float, default 3e-3
+        Learning rate.
+    momentum : float, default 0.0
+        SGD momentum (ignored by Adam).
+    batch_size : int, default 256
+        Minibatch size.
+    max_steps : int, default 5000
+        Step cap.
+    n_train : int or None, default None
+        ``None``: a fresh minibatch from the input law at every step
+        (population gradient descent).  An int: a fixed training set of that
+        size, minibatches drawn from it.
+    noise : float, default 0.0
+        Standard deviation of Gaussian noise added to every gradient
+        coordinate before each step.
+    distribution : str, default "gaussian"
+        Input law (see :func:`lbkit.sample`).
+    n_test : int, default 4096
+        Size of the fixed test set.
+    eval_every : int, default 50
+        Test loss is recorded every ``eval_every`` steps (and at step 0).
+    target_loss : float or None, default None
+        Stop as soon as the test loss falls below it.
+    num_threads : int, default 1
+        Torch threads during ``fit`` (one thread makes float32 results
+        identical whatever the machine's thread settings).
+    progress : bool, default False
+        Show a tqdm progress bar.
+    rng : int or numpy.random.Generator
+        Seed for everything: three independent streams are spawned from it
+        for the data, the initialisation and the gradient noise.
+
+    Attributes
+    ----------
+    model_ : TwoLayerNet
+    history_ : dict of ndarray
+        ``"step"``, ``"train_loss"`` (minibatch loss at that step) and
+        ``"test_loss"``, one entry per evaluation.
+    steps_to_target_ : int or None
+        First evaluated step with test loss below ``target_loss``.
+    test_loss_ : float
+        Final test loss.
+
+    Examples
+    --------
+    >>> import lbkit
+    >>> from lbkit.learners import GDRegressor
+    >>> f = lbkit.orthogonal_network(8, [0, 1], "relu", normalized=True)
+    >>> gd = GDRegressor(width=64, max_steps=200, rng=0).fit(f)
+    >>> gd.history_["test_loss"].shape
+    (5,)
+    """
+
+    def __init__(self, width=256, activation="relu", optimizer="adam", lr=3e-3, momentum=0.0, batch_size=256,
+                 max_steps=5000, n_train=None, noise=0.0, distribution="gaussian", n_test=4096, eval_every=50,
+                 target_loss=None, num_threads=1, progress=False, rng=None):
+        self.width = width
+        self.activation = activation
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_steps = max_steps
+        self.n_train = n_train
+        self.noise = noise
+        self.distribution = distribution
+        self.n_test = n_test
+        self.eval_every = eval_every
+        self.target_loss = target_loss
+        self.num_threads = num_threads
+        self.progress = progress
+        self.rng = rng
+
+    def __repr__(self):
+        keys = ["width", "activation", "optimizer", "lr", "batch_size", "max_steps", "noise", "target_loss"]
+        return "GDRegressor(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in keys) + ")"
+
+    def _validate(self):
+        check_int(self.width, "width", minimum=1)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_int(self.max_steps, "max_steps", minimum=1)
+        check_int(self.n_test, "n_test", minimum=1)
+        check_int(self.eval_every, "eval_every", minimum=1)
+        check_int(self.num_threads, "num_threads", minimum=1)
+        if self.n_train is not None:
+            check_int(self.n_train, "n_train", minimum=1)
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
+        for name in ("lr", "momentum", "noise"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        if self.lr == 0:
+            raise ValueError("lr must be > 0")
+        if self.distribution not in DISTRIBUTIONS:
+            raise ValueError(f"unknown distribution {self.distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
+        if self.target_loss is not None and not (isinstance(self.target_loss, (int, float)) and self.target_loss > 0):
+            raise ValueError(f"target_loss must be a positive number or None, got {self.target_loss!r}")
+
+    def fit(self, target, n: int | None = None):
+        """Train on labels ``y = target(x)``.
+
+        Parameters
+        ----------
+        target : callable
+            Maps inputs of shape (N, n) (float64 ndarray) to labels of shape (N,),
+            e.g. an :class:`lbkit.OrthogonalNetwork`.
+        n : int, optional
+            Input dimension; taken from ``target.n`` when omitted.
+
+        Returns
+        -------
+        self
+        """
+        self._validate()
+        if not callable(target):
+            raise TypeError(f"target must be callable on arrays of shape (N, n), got {target!r}")
+        if n is None:
+            n = getattr(target, "n", None)
+            if n is None:
+                raise ValueError("n is required when the target has no attribute .n")
+        n = check_int(n, "n", minimum=1)
+        root = as_rng(self.rng)
+        data_rng, init_rng, noise_rng = root.spawn(3)
+        init_gen = torch.Generator().manual_seed(int(init_rng.integers(2 ** 62)))
+        noise_gen = torch.Generator().manual_seed(int(noise_rng.integers(2 ** 62)))
+
+        def labelled(N):
+            X = sample(self.distribution, N, n, data_rng)
+            y = np.asarray(target(X), dtype=float)
+            if y.shape != (N,):
+                raise ValueError(f"target returned shape {y.shape} for {N} inputs; expected ({N},)")
+            return torch.from_numpy(X).float(), torch.from_numpy(y).float()
+
+        X_test, y_test = labelled(self.n_test)
+        if self.n_train is not None:
+            X_train, y_train = labelled(self.n_train)
+
+        with _torch_threads(self.num_threads):
+            model = TwoLayerNet(n, self.width, self.activation, generator=init_gen)
+            if self.optimizer == "adam":
+                opt = torch.optim.Adam(model.parameters(), lr=self.lr)
+            else:
+                opt = torch.optim.SGD(model.parameters(), lr=self.lr, momentum=self.momentum)
+            steps, train_losses, test_losses = [], [], []
+            self.steps_to_target_ = None
+
+            def evaluate(step, train_loss):
+                with torch.no_grad():
+                    tl = float(torch.mean((model(X_test) - y_test) ** 2))
+                steps.append(step)
+                train_losses.append(train_loss)
+                test_losses.append(tl)
+                return tl
+
+            evaluate(0, float("nan"))
+            bar = None
+            if self.progress:
+                from tqdm.auto import tqdm
+                bar = tqdm(total=self.max_steps, desc="GD steps", leave=False)
+            for step in range(1, self.max_steps + 1):
+                if self.n_train is None:
+                    Xb, yb = labelled(self.batch_size)
+                else:
+                    idx = torch.from_numpy(data_rng.integers(0, self.n_train, self.batch_size))
+                    Xb, yb = X_train[idx], y_train[idx]
+                opt.zero_grad()
+                loss = torch.mean((model(Xb) - yb) ** 2)
+                loss.backward()
+                if self.noise > 0:
+                    for p in model.parameters():
+                        p.grad += self.noise * torch.randn(p.shape, generator=noise_gen)
+                opt.step()
+                if bar is not None:
+                    bar.update(1)
+                if step % self.eval_every == 0 or step == self.max_steps:
+                    tl = evaluate(step, float(loss.detach()))
+                    if self.target_loss is not None and tl < self.target_loss:
+                        self.steps_to_target_ = step
+                        break
+            if bar is not None:
+                bar.close()
+        self.model_ = model
+        self.history_ = {"step": np.array(steps), "train_loss": np.array(train_losses),
+                         "test_loss": np.array(test_losses)}
+        self.test_loss_ = test_losses[-1]
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """Student outputs for inputs ``X`` of shape (N, n); returns shape (N,)."""
+        if not hasattr(self, "model_"):
+            raise ValueError("this GDRegressor is not fitted yet; call fit(target) first")
+        from .._checks import check_X
+        X = check_X(X, self.model_.n)
+        with torch.no_grad():
+            return self.model_(torch.from_numpy(np.asarray(X, dtype=float)).float()).numpy().astype(float)

@@ -1,0 +1,88 @@
+"""Tests for lbkit.learners (torch): reproducibility, learning a trivial target, validation."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import lbkit  # noqa: E402
+from lbkit.learners import GDRegressor, TwoLayerNet  # noqa: E402
+
+
+def linear_target(X):
+    return X[:, 0] - X[:, 1]
+
+
+def test_same_rng_same_history_and_different_rng_differs():
+    a = GDRegressor(width=16, max_steps=60, eval_every=20, rng=3).fit(linear_target, n=5)
+    b = GDRegressor(width=16, max_steps=60, eval_every=20, rng=3).fit(linear_target, n=5)
+    c = GDRegressor(width=16, max_steps=60, eval_every=20, rng=4).fit(linear_target, n=5)
+    np.testing.assert_array_equal(a.history_["test_loss"], b.history_["test_loss"])
+    assert not np.array_equal(a.history_["test_loss"], c.history_["test_loss"])
+    np.testing.assert_array_equal(a.history_["step"], [0, 20, 40, 60])
+
+
+def test_learns_a_linear_target_and_predict_matches_model():
+    gd = GDRegressor(width=32, max_steps=600, lr=1e-2, eval_every=100, rng=0).fit(linear_target, n=4)
+    assert gd.history_["test_loss"][0] > 0.5
+    assert gd.test_loss_ < 0.02
+    X = lbkit.sample("gaussian", 2000, 4, rng=9)
+    mse = np.mean((gd.predict(X) - linear_target(X)) ** 2)
+    assert mse < 0.03
+
+
+def test_target_loss_stops_early_and_records_step():
+    gd = GDRegressor(width=32, max_steps=2000, lr=1e-2, eval_every=10, target_loss=0.1, rng=0)
+    gd.fit(linear_target, n=4)
+    assert gd.steps_to_target_ is not None and gd.steps_to_target_ < 2000
+    assert gd.history_["step"][-1] == gd.steps_to_target_
+    assert gd.history_["test_loss"][-1] < 0.1 <= gd.history_["test_loss"][-2]
+
+
+def test_fixed_training_set_sgd_and_noise_paths_run():
+    f = lbkit.orthogonal_network(6, [0, 1], "relu", normalized=True)
+    gd = GDRegressor(width=8, optimizer="sgd", momentum=0.9, lr=1e-2, n_train=128, noise=0.1,
+                     max_steps=50, eval_every=25, rng=1).fit(f)
+    assert gd.history_["test_loss"].shape == (3,)
+    assert np.all(np.isfinite(gd.history_["test_loss"]))
+    # with noise the trajectory differs from the noiseless one
+    g0 = GDRegressor(width=8, optimizer="sgd", momentum=0.9, lr=1e-2, n_train=128, noise=0.0,
+                     max_steps=50, eval_every=25, rng=1).fit(f)
+    assert not np.array_equal(gd.history_["test_loss"], g0.history_["test_loss"])
+
+
+def test_two_layer_net_shapes_and_init_is_seeded():
+    g1 = torch.Generator().manual_seed(0)
+    g2 = torch.Generator().manual_seed(0)
+    a, b = TwoLayerNet(5, 7, generator=g1), TwoLayerNet(5, 7, generator=g2)
+    X = torch.randn(3, 5, generator=torch.Generator().manual_seed(1))
+    assert a(X).shape == (3,)
+    assert torch.equal(a(X), b(X))
+    assert "width=7" in repr(a)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"optimizer": "lbfgs"}, "optimizer must be 'adam' or 'sgd'"),
+    ({"lr": -1.0}, "lr must be a finite number"),
+    ({"width": 0}, "width must be >= 1"),
+    ({"batch_size": 2.5}, "batch_size must be an integer"),
+    ({"distribution": "cauchy"}, "unknown distribution 'cauchy'"),
+    ({"target_loss": -0.1}, "target_loss must be a positive number"),
+])
+def test_bad_hyperparameters_raise(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        GDRegressor(max_steps=5, rng=0, **kwargs).fit(linear_target, n=3)
+
+
+def test_bad_targets_and_unfitted_predict_raise():
+    with pytest.raises(TypeError, match="target must be callable"):
+        GDRegressor(rng=0).fit(np.zeros(3), n=3)
+    with pytest.raises(ValueError, match="n is required"):
+        GDRegressor(rng=0).fit(linear_target)
+    with pytest.raises(ValueError, match=r"target returned shape \(5, 1\)"):
+        GDRegressor(max_steps=2, n_test=5, rng=0).fit(lambda X: X[:, :1], n=3)
+    with pytest.raises(ValueError, match="not fitted yet"):
+        GDRegressor(rng=0).predict(np.zeros((2, 3)))
+    with pytest.raises(TypeError, match="rng is required"):
+        GDRegressor().fit(linear_target, n=3)
+    assert "GDRegressor(width=256" in repr(GDRegressor())
