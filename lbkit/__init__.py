@@ -22,12 +22,17 @@ from .family import (
     supports,
 )
 from .hermite import gauss_hermite, gaussian_expectation, hermite_functions
+from .sq import ORACLE_MODES, CSQOracle, SQOracle, boolean_split
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Activation",
     "BUILTIN_ACTIVATIONS",
+    "CSQOracle",
+    "ORACLE_MODES",
+    "SQOracle",
+    "boolean_split",
     "DISTRIBUTIONS",
     "OrthogonalNetwork",
     "Supports",

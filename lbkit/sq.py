@@ -1,0 +1,402 @@
+"""Statistical-query oracles: correlational (CSQ) and general (SQ).
+
+A learner in the statistical query model never sees examples; it asks an
+oracle for expectations and receives them up to a tolerance :math:`\\tau`:
+
+* an **SQ oracle** answers :math:`\\mathbb E[\\phi(x, y)]` for a query
+  :math:`\\phi` with values in :math:`[-1, 1]`;
+* a **CSQ oracle** answers :math:`\\mathbb E[\\phi(x)\\, y]` for a query
+  :math:`\\phi` of the input alone with :math:`\\mathbb E[\\phi(x)^2] \\le 1`.
+
+Here :math:`x` follows one of lbkit's input distributions and
+:math:`y = \\text{target}(x)`.  Each oracle answers in one of three modes
+(see :data:`ORACLE_MODES`): an honest minibatch (``"sample"``), a large fixed
+sample standing in for the true expectation (``"exact"``), and a worst-case
+oracle that returns the admissible answer closest to zero
+(``"adversarial"``).
+
+This module needs only numpy.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ._checks import check_int
+from .distributions import DISTRIBUTIONS, as_rng, sample
+
+__all__ = ["CSQOracle", "SQOracle", "ORACLE_MODES", "boolean_split"]
+
+#: The answering modes of :class:`CSQOracle` and :class:`SQOracle`.
+ORACLE_MODES = {
+    "sample": "empirical mean over m fresh samples per query (an honest minibatch of size m)",
+    "exact": "mean over one large fixed sample (default 10**6 points), with its standard error in last_se_",
+    "adversarial": "the value within tau of the 'exact' answer that is closest to 0",
+}
+
+_EXACT_SIZE = 10 ** 6
+_CHUNK = 2 ** 16
+_CACHE_BYTES = 2 ** 26  # keep the fixed sample in memory when it takes at most 64 MiB
+_CSQ_SLACK = 1e-9  # E[phi^2] may exceed 1 by this much (rounding) ...
+_CSQ_SE = 3.0  # ... plus this many standard errors of its estimate
+
+
+class _Moments:
+    """Running count, mean and sum of squared deviations (Chan et al.'s merge)."""
+
+    def __init__(self):
+        self.N, self.mean, self.M2 = 0, 0.0, 0.0
+
+    def add(self, v: np.ndarray) -> None:
+        nb = v.size
+        if nb == 0:
+            return
+        mb = float(np.mean(v))
+        M2b = float(np.sum((v - mb) ** 2))
+        N = self.N + nb
+        delta = mb - self.mean
+        self.mean += delta * nb / N
+        self.M2 += M2b + delta ** 2 * self.N * nb / N
+        self.N = N
+
+    @property
+    def se(self) -> float:
+        """Standard error of the mean (NaN for a single point)."""
+        if self.N < 2:
+            return float("nan")
+        return math.sqrt(max(self.M2, 0.0) / (self.N - 1) / self.N)
+
+
+def _check_array_output(out, N: int, what: str, X_shape) -> np.ndarray:
+    """Validate the output of a query or of the target on a chunk of N points."""
+    try:
+        out = np.asarray(out)
+    except Exception as exc:  # pragma: no cover - numpy's own errors are clear
+        raise TypeError(f"{what} must return a numeric array, got {type(out).__name__}") from exc
+    if not (np.issubdtype(out.dtype, np.floating) or np.issubdtype(out.dtype, np.integer)
+            or out.dtype == np.bool_):
+        raise TypeError(f"{what} must return real numbers, got an array of dtype {out.dtype}")
+    if out.shape != (N,):
+        raise ValueError(f"{what} must return an array of shape (N,) = ({N},) for inputs of shape {X_shape}, "
+                         f"got shape {out.shape}")
+    out = out.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(out)):
+        bad = int(N - np.count_nonzero(np.isfinite(out)))
+        raise ValueError(f"{what} returned {bad} NaN or infinite values out of {N}; it must be finite everywhere")
+    return out
+
+
+class _Oracle:
+    """Shared machinery of :class:`CSQOracle` and :class:`SQOracle`."""
+
+    _kind = "oracle"
+
+    def __init__(self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, m=None):
+        if not callable(target):
+            raise TypeError(f"target must be a callable mapping X of shape (N, n) to y of shape (N,), "
+                            f"got {type(target).__name__}")
+        self.target = target
+        target_n = getattr(target, "n", None)
+        if n is None and target_n is None:
+            raise ValueError("the input dimension is unknown: pass n=..., or a target with an attribute .n "
+                             "(such as an lbkit OrthogonalNetwork)")
+        if n is not None:
+            n = check_int(n, "n", minimum=1)
+            if target_n is not None and int(target_n) != n:
+                raise ValueError(f"n={n} disagrees with the target's input dimension target.n={target_n}")
+        self.n = int(n if n is not None else check_int(target_n, "target.n", minimum=1))
+        if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
+            raise ValueError(f"unknown distribution {distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
+        self.distribution = distribution
+        if isinstance(tau, bool) or not isinstance(tau, numbers.Real):
+            raise TypeError(f"tau must be a real number in (0, 1], got {tau!r} of type {type(tau).__name__}")
+        tau = float(tau)
+        if not (math.isfinite(tau) and 0.0 < tau <= 1.0):
+            raise ValueError(f"tau must satisfy 0 < tau <= 1, got tau={tau!r}")
+        self.tau = tau
+        if not isinstance(mode, str) or mode not in ORACLE_MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(repr(k) for k in ORACLE_MODES)}")
+        self.mode = mode
+        if m is None:
+            m = math.ceil(1.0 / tau ** 2) if mode == "sample" else _EXACT_SIZE
+        self.m = check_int(m, "m", minimum=1)
+        self._rng = as_rng(rng)
+        self.n_queries_ = 0
+        self.last_se_ = None
+        # the fixed sample of the exact and adversarial modes: one seed drawn now,
+        # chunk i drawn from default_rng([seed, i]); the points never change
+        self._seed = int(self._rng.integers(2 ** 63)) if mode != "sample" else None
+        self._cache_X = None
+        self._cache_y = None
+
+    # -- samples ------------------------------------------------------------------
+    def _chunk_sizes(self):
+        full, rest = divmod(self.m, _CHUNK)
+        return [_CHUNK] * full + ([rest] if rest else [])
+
+    def _labels(self, X) -> np.ndarray:
+        return _check_array_output(self.target(X), X.shape[0], "target", X.shape)
+
+    def _fixed_chunks(self):
+        """Yield (X, y) chunks of the fixed sample (exact and adversarial modes)."""
+        if self._cache_y is None:
+            ys, Xs = [], []
+            keep_X = self.m * self.n * 8 <= _CACHE_BYTES
+            for i, size in enumerate(self._chunk_sizes()):
+                X = sample(self.distribution, size, self.n, rng=np.random.default_rng([self._seed, i]))
+                y = self._labels(X)
+                y.setflags(write=False)  # queries see the cached arrays read-only
+                ys.append(y)
+                if keep_X:
+                    X.setflags(write=False)
+                    Xs.append(X)
+            self._cache_y = ys
+            self._cache_X = Xs if keep_X else None
+        for i, size in enumerate(self._chunk_sizes()):
+            if self._cache_X is not None:
+                X = self._cache_X[i]
+            else:
+                X = sample(self.distribution, size, self.n, rng=np.random.default_rng([self._seed, i]))
+            yield X, self._cache_y[i]
+
+    def _fresh_chunks(self):
+        """Yield (X, y) chunks of m fresh points (sample mode)."""
+        for size in self._chunk_sizes():
+            X = sample(self.distribution, size, self.n, rng=self._rng)
+            yield X, self._labels(X)
+
+    # -- answering ----------------------------------------------------------------
+    def _values(self, phi, X, y):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _check_query(self, stats):  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __call__(self, phi) -> float:
+        if not callable(phi):
+            raise TypeError(f"a query must be a callable, got {type(phi).__name__}")
+        chunks = self._fresh_chunks() if self.mode == "sample" else self._fixed_chunks()
+        answer, stats = _Moments(), self._new_stats()
+        for X, y in chunks:
+            values, q = self._values(phi, X, y)
+            self._update_stats(stats, q)
+            answer.add(values)
+        self._check_query(stats)
+        truth, se = answer.mean, answer.se
+        if self.mode == "adversarial":
+            value = 0.0 if abs(truth) <= self.tau else truth - self.tau * math.copysign(1.0, truth)
+        else:
+            value = truth
+        self.last_se_ = se
+        self.n_queries_ += 1
+        return float(value)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(target={self.target!r}, distribution={self.distribution!r}, n={self.n}, "
+                f"tau={self.tau:g}, mode={self.mode!r}, m={self.m}, n_queries_={self.n_queries_})")
+
+
+class CSQOracle(_Oracle):
+    """A correlational statistical query oracle for labels ``y = target(x)``.
+
+    A query is a function :math:`\\phi` of the input alone with
+    :math:`\\mathbb E[\\phi(x)^2]\\le 1`; the oracle answers
+    :math:`\\mathbb E[\\phi(x)\\,y]` up to the tolerance ``tau`` (how, depends
+    on ``mode``).
+
+    Parameters
+    ----------
+    target : callable
+        Maps ``X`` of shape (N, n) to the labels ``y`` of shape (N,), e.g. an
+        :class:`lbkit.OrthogonalNetwork`.  Its attribute ``.n``, if any, gives
+        the input dimension.
+    distribution : str, default "gaussian"
+        Input distribution, one of :data:`lbkit.DISTRIBUTIONS` (default
+        parameters).
+    tau : float, default 0.01
+        Tolerance, ``0 < tau <= 1``.
+    mode : {"sample", "exact", "adversarial"}, default "sample"
+        ``"sample"``: the mean of :math:`\\phi(x)y` over ``m`` fresh points per
+        query, an honest minibatch; its error has standard deviation
+        :math:`\\sqrt{\\operatorname{Var}(\\phi(x) y)/m}`, about ``tau`` for the
+        default ``m`` when :math:`\\mathbb E[\\phi^2y^2]\\approx 1`.
+        ``"exact"``: the mean over one large fixed sample (``m`` points, default
+        :math:`10^6`, drawn once per oracle), with its standard error in
+        ``last_se_``.  ``"adversarial"``: computes the ``"exact"`` value
+        :math:`v` and answers the number in :math:`[v-\\tau, v+\\tau]` closest to
+        zero, i.e. ``0`` if :math:`|v|\\le\\tau` and :math:`v-\\tau\\,\\mathrm{sign}(v)`
+        otherwise.
+    rng : int or numpy.random.Generator
+        Required (``None`` raises :class:`TypeError`): the source of the fresh
+        samples, or of the seed of the fixed sample.
+    n : int, optional
+        Input dimension; needed when ``target`` has no attribute ``n``.
+    m : int, optional
+        Sample size: per query in ``"sample"`` mode (default
+        :math:`\\lceil 1/\\tau^2\\rceil`), of the fixed sample otherwise (default
+        :math:`10^6`).
+
+    Attributes
+    ----------
+    n_queries_ : int
+        Number of queries answered so far (a refused query raises and is not
+        counted).
+    last_se_ : float or None
+        Standard error of the sample mean behind the last answer (in
+        ``"adversarial"`` mode: of the value before it was moved towards 0).
+
+    Raises
+    ------
+    ValueError
+        (when called) if :math:`\\phi` returns the wrong shape or non-finite
+        values, or if its estimated :math:`\\mathbb E[\\phi^2]` exceeds 1 by more
+        than ``1e-9`` plus three standard errors of the estimate (computed on the
+        sample that answers the query).
+
+    Notes
+    -----
+    ``"exact"`` mode is a Monte Carlo stand-in for the population expectation,
+    accurate to ``last_se_``; exact quadrature is a later addition.  The fixed
+    sample is drawn in chunks of :math:`2^{16}` points, chunk ``i`` from
+    ``numpy.random.default_rng([seed, i])`` with one ``seed`` drawn from ``rng``
+    at construction: two oracles built with the same integer ``rng`` share it.
+    Its labels are computed once, at the first query.
+
+    Examples
+    --------
+    >>> import lbkit
+    >>> f = lbkit.orthogonal_network(6, [1, 4], "relu", normalized=True)
+    >>> oracle = CSQOracle(f, tau=0.05, mode="adversarial", rng=0, m=10**5)
+    >>> oracle(lambda X: X[:, 0])  # E[x_0 f_S(x)] = 0, so the adversary says 0
+    0.0
+    >>> oracle.n_queries_
+    1
+    """
+
+    _kind = "CSQ"
+
+    def _values(self, phi, X, y):
+        q = _check_array_output(phi(X), X.shape[0], "a CSQ query phi(X)", X.shape)
+        return q * y, q
+
+    @staticmethod
+    def _new_stats():
+        return _Moments()
+
+    @staticmethod
+    def _update_stats(stats, q):
+        stats.add(q * q)
+
+    def _check_query(self, stats):
+        mean2, se2 = stats.mean, (stats.se if stats.N > 1 else 0.0)
+        if mean2 > 1.0 + _CSQ_SLACK + _CSQ_SE * se2:
+            raise ValueError(
+                f"a correlational query needs E[phi(x)^2] <= 1, but this one has E[phi^2] = {mean2:.6g} "
+                f"(standard error {se2:.2g}) on the oracle's {stats.N} sample points; divide phi by its norm "
+                f"(a label-free quantity the learner can compute) and multiply the answer back")
+
+
+class SQOracle(_Oracle):
+    """A statistical query oracle for labels ``y = target(x)``.
+
+    A query is a function :math:`\\phi(x, y)` with values in :math:`[-1, 1]`;
+    the oracle answers :math:`\\mathbb E[\\phi(x, y)]` up to the tolerance
+    ``tau`` (how, depends on ``mode``).
+
+    Parameters
+    ----------
+    target, distribution, tau, mode, rng, n, m
+        As for :class:`CSQOracle`.  A query is called as ``phi(X, y)`` with
+        ``X`` of shape (N, n) and ``y`` of shape (N,) and must return shape
+        (N,).  In ``"sample"`` mode the error of an answer has standard deviation
+        :math:`\\sqrt{\\operatorname{Var}\\phi/m}\\le 1/\\sqrt m`, so at most
+        ``tau`` for the default ``m``.
+
+    Attributes
+    ----------
+    n_queries_ : int
+    last_se_ : float or None
+        As for :class:`CSQOracle`.
+
+    Raises
+    ------
+    ValueError
+        (when called) if :math:`\\phi` returns the wrong shape or non-finite
+        values, or if :math:`|\\phi| > 1` anywhere on the sample that answers
+        the query.
+
+    Examples
+    --------
+    >>> import lbkit
+    >>> f = lbkit.orthogonal_network(6, [1, 4], "relu", normalized=True)
+    >>> oracle = SQOracle(f, mode="exact", rng=0, m=10**5)
+    >>> round(oracle(lambda X, y: (np.sign(y) == np.sign(X[:, 1] * X[:, 4])).astype(float)), 6)
+    1.0
+    """
+
+    _kind = "SQ"
+
+    def _values(self, phi, X, y):
+        q = _check_array_output(phi(X, y), X.shape[0], "an SQ query phi(X, y)", X.shape)
+        return q, q
+
+    @staticmethod
+    def _new_stats():
+        return {"max": 0.0, "N": 0}
+
+    @staticmethod
+    def _update_stats(stats, q):
+        stats["max"] = max(stats["max"], float(np.max(np.abs(q))))
+        stats["N"] += q.size
+
+    def _check_query(self, stats):
+        if stats["max"] > 1.0 + 1e-12:
+            raise ValueError(
+                f"a statistical query must take values in [-1, 1], but this one reaches |phi| = {stats['max']:.6g} "
+                f"on the oracle's {stats['N']} sample points; rescale it (and the answer) by its bound")
+
+
+def boolean_split(phi):
+    """Split a query with Boolean labels into a label-free part and a correlational part.
+
+    For :math:`y\\in\\{-1,+1\\}`, :math:`\\phi(x,y) = \\phi_0(x) + y\\,\\phi_1(x)` with
+
+    .. math:: \\phi_0(x) = \\tfrac12\\big(\\phi(x,1)+\\phi(x,-1)\\big),\\qquad
+              \\phi_1(x) = \\tfrac12\\big(\\phi(x,1)-\\phi(x,-1)\\big).
+
+    Parameters
+    ----------
+    phi : callable
+        ``phi(X, y)`` with ``X`` of shape (N, n), ``y`` of shape (N,), returning
+        shape (N,).
+
+    Returns
+    -------
+    phi0, phi1 : callable
+        Functions of ``X`` alone, shape (N, n) -> (N,).  If :math:`|\\phi|\\le 1`
+        then :math:`|\\phi_0|, |\\phi_1| \\le 1`, so :math:`\\phi_1` is a valid CSQ.
+
+    Examples
+    --------
+    >>> phi0, phi1 = boolean_split(lambda X, y: (1 - y * np.sign(X[:, 0])) / 2)  # 0-1 error of sign(x_0)
+    >>> X = np.array([[2.0], [-1.0]])
+    >>> phi0(X), phi1(X)
+    (array([0.5, 0.5]), array([-0.5,  0.5]))
+    """
+    if not callable(phi):
+        raise TypeError(f"phi must be a callable phi(X, y), got {type(phi).__name__}")
+
+    def _at(X, s):
+        X = np.asarray(X)
+        return np.asarray(phi(X, np.full(X.shape[0], s, dtype=float)), dtype=float)
+
+    def phi0(X):
+        return 0.5 * (_at(X, 1.0) + _at(X, -1.0))
+
+    def phi1(X):
+        return 0.5 * (_at(X, 1.0) - _at(X, -1.0))
+
+    return phi0, phi1
