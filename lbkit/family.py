@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
@@ -43,9 +44,11 @@ __all__ = [
 class Supports:
     """The :math:`\\binom{n}{k}` supports of size ``k`` in ``range(n)``, lazily.
 
-    Supports are sorted tuples in lexicographic order.  ``len``, iteration,
-    indexing (also negative), ``index`` and ``in`` work without materialising
-    the collection, so ``supports(10**6, 40)`` is cheap.
+    Supports are sorted tuples in lexicographic order.  The exact number is
+    ``.count`` (a Python int of any size); ``len`` works while the count fits
+    in ``sys.maxsize`` and raises OverflowError (pointing to ``.count``)
+    beyond.  Iteration, indexing (also negative), ``index`` and ``in`` work
+    without materialising the collection, so ``supports(10**6, 40)`` is cheap.
 
     Parameters
     ----------
@@ -64,6 +67,9 @@ class Supports:
         self.count = math.comb(self.n, self.k)
 
     def __len__(self):
+        if self.count > sys.maxsize:
+            raise OverflowError(f"there are {self.count} supports (about 10^{len(str(self.count)) - 1}), more than "
+                                "len() can return; use the exact integer .count instead")
         return self.count
 
     def __iter__(self):
@@ -330,8 +336,6 @@ class OrthogonalNetwork:
     activation : Activation
     normalized : bool
         Whether the output weights are divided by :math:`\\|f_S\\|`.
-    norm : float
-        :math:`\\|f_S\\|` under :math:`N(0, I_n)` (of the unnormalised network).
     W : ndarray of shape (2**k, n)
         Hidden weights: row ``j`` is :math:`w/\\sqrt k` on the coordinates in
         ``S`` and zero elsewhere, for the ``j``-th sign pattern
@@ -352,8 +356,15 @@ class OrthogonalNetwork:
         self.vanishes = self.activation.vanishes(self.k)
         if self.normalized and self.vanishes:
             raise ValueError(self.activation.vanishing_reason(self.k) + "; a zero network cannot be normalised")
-        self.norm = math.sqrt(norm_squared(self.k, self.activation))
+        self._norm = None
         self._scale = 1.0 / self.norm if self.normalized else 1.0
+
+    @property
+    def norm(self) -> float:
+        """:math:`\\|f_S\\|` of the unnormalised network under :math:`N(0, I_n)` (computed on first use)."""
+        if self._norm is None:
+            self._norm = math.sqrt(norm_squared(self.k, self.activation))
+        return self._norm
 
     @property
     def n_hidden(self) -> int:
@@ -405,8 +416,8 @@ class OrthogonalNetwork:
         U = (half / math.sqrt(k)).astype(dtype)  # (2^(k-1), k)
         chi = (np.prod(half, axis=1) * self._scale).astype(dtype)
         sign = 1 if k % 2 == 0 else -1
-        if chunk_size is None:
-            chunk_size = max(1, (1 << 21) // U.shape[0])
+        if chunk_size is None:  # about 2^21 pre-activations, and at most 2^15 rows, per chunk
+            chunk_size = min(1 << 15, max(1, (1 << 21) // U.shape[0]))
         chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
         XS = X[:, self.S].astype(dtype, copy=False)
         out = np.empty(N, dtype=dtype)
