@@ -85,13 +85,19 @@ class Supports:
             raise IndexError(f"index out of range for the {self.count} supports of size {self.k} in range({self.n})")
         out, start, k = [], 0, self.k
         for _ in range(self.k):  # unrank in lexicographic order
-            for c in range(start, self.n):
-                block = math.comb(self.n - c - 1, k - 1)
-                if i < block:
-                    out.append(c)
-                    start, k = c + 1, k - 1
-                    break
-                i -= block
+            # supports whose next element is < c: C(n - start, k) - C(n - c, k) (hockey stick);
+            # the next element is the largest c with that count <= i (binary search)
+            total = math.comb(self.n - start, k)
+            lo, hi = start, self.n - k
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if total - math.comb(self.n - mid, k) <= i:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            i -= total - math.comb(self.n - lo, k)
+            out.append(lo)
+            start, k = lo + 1, k - 1
         return tuple(out)
 
     def index(self, S) -> int:
@@ -100,9 +106,8 @@ class Supports:
         if len(S) != self.k:
             raise ValueError(f"S={S} has {len(S)} coordinates, but these supports have size k={self.k}")
         r, prev, k = 0, -1, self.k
-        for c in S:
-            for j in range(prev + 1, c):
-                r += math.comb(self.n - j - 1, k - 1)
+        for c in S:  # supports that agree so far and continue below c (hockey stick)
+            r += math.comb(self.n - prev - 1, k) - math.comb(self.n - c, k)
             prev, k = c, k - 1
         return r
 
@@ -193,9 +198,10 @@ def hermite_weights(k: int, m_max: int | None = None):
     m : ndarray of shape (L,)
         Degrees ``k, k+2, ..., <= m_max``.
     W : ndarray of shape (L,)
-        :math:`W_k(m)`, computed from positive terms only.  It increases from
-        :math:`k!/k^k` at :math:`m=k` to its limit :math:`2^{1-k}` (for
-        :math:`k \\ge 2`).
+        :math:`W_k(m)`, computed from positive terms only (relative error
+        about 1e-12).  It increases from :math:`k!/k^k` at :math:`m=k`
+        towards its limit :math:`2^{1-k}` (for :math:`k \\ge 2`); once it is
+        within rounding of the limit the computed values wobble by about 1e-12.
     """
     k = check_int(k, "k", minimum=1)
     m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
@@ -211,7 +217,8 @@ def _part_tail(act: Activation, parity: int, coeffs: np.ndarray) -> float:
         # slowly decaying (kinked) activations: the exact second moment minus the partial sum
         moment = act._part_second_moments()[parity]
         tail = math.fsum([moment] + [-float(c) ** 2 for c in coeffs[parity::2]])
-        return max(tail, 0.0)
+        # below 1e-12 of the moment the difference is rounding noise (smooth callables)
+        return tail if tail > 1e-12 * moment else 0.0
     return 0.0  # erf and the smooth built-ins: geometric or exp(-c sqrt(m)) decay, negligible past the cutoff
 
 
