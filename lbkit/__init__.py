@@ -22,6 +22,7 @@ from .family import (
     supports,
 )
 from .hermite import gauss_hermite, gaussian_expectation, hermite_functions
+from .stats import mean_se
 from .sq import ORACLE_MODES, CSQOracle, SQOracle, boolean_split
 
 __version__ = "0.1.0"
@@ -42,6 +43,7 @@ __all__ = [
     "get_activation",
     "hermite_functions",
     "hermite_weights",
+    "mean_se",
     "norm_lower_bound",
     "norm_squared",
     "norm_terms",

@@ -28,6 +28,7 @@ from .hermite import gauss_hermite, hermite_functions
 __all__ = ["Activation", "get_activation", "BUILTIN_ACTIVATIONS"]
 
 _SQRT2PI = math.sqrt(2 * math.pi)
+_CUSTOM_M_MAX = 200  # highest degree computed by float64 quadrature for custom callables
 _INF = math.inf
 
 # Number of coefficients computed in 40-digit arithmetic for the smooth
@@ -172,6 +173,8 @@ class Activation:
         self._part_moments_closed = _part_moments
         self._high = _high
         self._high_m = _HIGH_M.get(self.name) if _high else None
+        # coefficients that decay slowly: tails from the exact second moment (see hermite_tail)
+        self._tail_by_moment = not _high and (_coefficients is None or name in ("relu", "abs", "leaky_relu"))
         self._pair = _pair
         if parity is not None and parity not in ("odd", "even", "none"):
             raise ValueError(f"parity must be 'odd', 'even' or 'none', got {parity!r}")
@@ -280,9 +283,11 @@ class Activation:
         m_max : int
             Highest degree.
         high_precision : bool, default False
-            For the smooth built-ins (sigmoid, tanh, softplus, gelu) compute
-            the coefficients with 40-digit arithmetic, so that tiny high-degree
-            coefficients are right in relative terms (about 1 s, then cached).
+            For the smooth built-ins (sigmoid, tanh, softplus, gelu) use
+            coefficients computed once in 40-digit arithmetic (about 1-2 s, then
+            cached), so that tiny high-degree coefficients are right in relative
+            terms.  Past degree ``_high_m`` (220-360) they are returned as 0:
+            the true values are below 3e-13 there and decay.
 
         Returns
         -------
@@ -292,18 +297,59 @@ class Activation:
         Notes
         -----
         Closed forms are exact to rounding.  Otherwise Gauss--Hermite
-        quadrature with 400 nodes gives an absolute error of about 1e-15 for
-        smooth activations (and less accuracy for kinked custom callables).
+        quadrature gives an absolute error of about 1e-15 for smooth
+        activations (and less accuracy for kinked custom callables); custom
+        callables are limited to ``m_max <= 200``.
         """
         m_max = check_int(m_max, "m_max", minimum=0)
         if self._closed_coefficients is not None:
             return self._closed_coefficients(m_max)
         if self._high and (high_precision or m_max > 150):
-            needed = max(m_max, _HIGH_M[self.name])
-            c = _mp_coefficients(self.name, needed)
-            return np.array(c[: m_max + 1])
+            c = np.zeros(m_max + 1)
+            top = min(m_max, self._high_m)
+            c[: top + 1] = _mp_coefficients(self.name, self._high_m)[: top + 1]
+            return c
+        if m_max > _CUSTOM_M_MAX:
+            raise ValueError(f"m_max={m_max} is too high for quadrature coefficients of {self.name!r}; "
+                             f"m_max <= {_CUSTOM_M_MAX} is allowed for activations without a closed form")
         n_nodes = max(400, 2 * m_max + 2)
         return _quadrature_coefficients(self._fn, m_max, n_nodes)
+
+    def hermite_tail(self, m_min: int, parity: int) -> float:
+        """:math:`\\sum_{m \\ge m_{\\min},\\ m \\equiv \\text{parity}\\ (2)} c_m^2`, the Hermite energy above a degree.
+
+        Parameters
+        ----------
+        m_min : int
+            Lowest degree included.
+        parity : {0, 1}
+            0 for even degrees (the even part of :math:`\\sigma`), 1 for odd.
+
+        Returns
+        -------
+        float
+
+        Notes
+        -----
+        For activations with slowly decaying coefficients (ReLU, :math:`|t|`,
+        leaky ReLU, custom callables) it is the exact second moment of the
+        part minus the partial sum, evaluated with ``math.fsum``; a difference
+        below 1e-12 of the moment is rounding noise and is returned as 0.  For
+        erf and the smooth built-ins, whose coefficients decay fast, it is the
+        direct sum.
+        """
+        m_min = check_int(m_min, "m_min", minimum=0)
+        if parity not in (0, 1):
+            raise ValueError(f"parity must be 0 (even degrees) or 1 (odd degrees), got {parity!r}")
+        if self._tail_by_moment:
+            head = self.hermite_coefficients(max(m_min - 1, 0))[parity:m_min:2]
+            moment = self._part_second_moments()[parity]
+            tail = math.fsum([moment] + [-float(c) ** 2 for c in head])
+            return tail if tail > 1e-12 * moment else 0.0
+        top = m_min + 400 if self._high_m is None else max(m_min, self._high_m)
+        c = self.hermite_coefficients(top, high_precision=True)
+        start = m_min + ((parity - m_min) % 2)
+        return math.fsum(float(v) ** 2 for v in c[start::2])
 
     def _part_second_moments(self) -> tuple:
         """(E[even part^2], E[odd part^2]) under N(0,1)."""

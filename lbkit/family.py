@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import gammaln, logsumexp
 
 from ._checks import check_int, check_n_k, check_support, check_X
-from .activations import Activation, get_activation
+from .activations import get_activation
 
 __all__ = [
     "OrthogonalNetwork",
@@ -155,6 +155,9 @@ def _degree_cutoff(k: int) -> int:
     return int(max(k + 200, math.ceil((k / 2) * (math.log(k) + 42))))
 
 
+_CUSTOM_DEGREE = 150  # degrees summed explicitly for custom callables (float64 quadrature)
+
+
 def _log_sinhc_power(k: int, length: int) -> np.ndarray:
     """log of the coefficients of (sinh(t)/t)^k in powers of t^2, first ``length`` of them.
 
@@ -211,17 +214,6 @@ def hermite_weights(k: int, m_max: int | None = None):
     return m, np.exp(logW)
 
 
-def _part_tail(act: Activation, parity: int, coeffs: np.ndarray) -> float:
-    """Sum of c_m^2 over m > len(coeffs)-1 with m = parity (mod 2)."""
-    if act.name in ("relu", "abs", "leaky_relu") or not (act._high or act._closed_coefficients is not None):
-        # slowly decaying (kinked) activations: the exact second moment minus the partial sum
-        moment = act._part_second_moments()[parity]
-        tail = math.fsum([moment] + [-float(c) ** 2 for c in coeffs[parity::2]])
-        # below 1e-12 of the moment the difference is rounding noise (smooth callables)
-        return tail if tail > 1e-12 * moment else 0.0
-    return 0.0  # erf and the smooth built-ins: geometric or exp(-c sqrt(m)) decay, negligible past the cutoff
-
-
 def norm_terms(k: int, activation="relu"):
     """The non-negative terms of the exact norm formula.
 
@@ -240,27 +232,24 @@ def norm_terms(k: int, activation="relu"):
     terms : ndarray of shape (L,)
         :math:`4^k c_m^2 W_k(m)`.
     tail : float
-        :math:`4^k\\,2^{1-k}\\sum_{m>\\text{cutoff}} c_m^2` (exact closed-form tail for
-        kinked activations, below rounding for smooth ones).
+        :math:`4^k\\,2^{1-k}\\sum_{m>\\text{cutoff},\\ m\\equiv k} c_m^2`, from
+        :meth:`Activation.hermite_tail` (exact for kinked activations, below
+        rounding for smooth ones).
     """
     act = get_activation(activation)
     k = check_int(k, "k", minimum=1)
     m, W = hermite_weights(k)
+    if act._closed_coefficients is None and not act._high:  # custom callable: quadrature coefficients
+        if k > _CUSTOM_DEGREE:
+            raise ValueError(f"k={k}: for activations without a closed form the norm is computed from "
+                             f"quadrature coefficients up to degree {_CUSTOM_DEGREE}, so k <= {_CUSTOM_DEGREE}")
+        keep = m <= _CUSTOM_DEGREE
+        m, W = m[keep], W[keep]
     m_top = int(m[-1])
-    if act._closed_coefficients is not None:
-        c = act.hermite_coefficients(m_top)
-    elif act._high:
-        # 40-digit coefficients up to the activation's cutoff; beyond it they are
-        # so small (|c_m| < 3e-13, decaying) that 4^k c_m^2 W(m) < 1e-12 ||f_S||^2 for k <= 40
-        c_high = act.hermite_coefficients(act._high_m, high_precision=True)
-        c = np.zeros(m_top + 1)
-        c[: min(m_top, act._high_m) + 1] = c_high[: m_top + 1]
-    else:
-        m_top = min(m_top, 150)
-        m, W = m[m <= m_top], W[m <= m_top]
-        c = act.hermite_coefficients(m_top)
+    c = act.hermite_coefficients(m_top, high_precision=True)
     terms = 4.0 ** k * c[m] ** 2 * W
-    tail = 4.0 ** k * 2.0 ** (1 - k) * _part_tail(act, k % 2, c) if k >= 2 else 4.0 * _part_tail(act, 1, c)
+    # past the cutoff W_k(m) = 2^(1-k) to within 1e-18 relative (see _degree_cutoff)
+    tail = 4.0 ** k * 2.0 ** (1 - k) * act.hermite_tail(m_top + 1, k % 2)
     return m, terms, tail
 
 

@@ -313,3 +313,22 @@ def test_get_activation_cache_and_passthrough():
     b = get_activation(my_act)
     assert b.name == "my_act" and b.parity == "odd"
     assert "my_act" in repr(b)
+
+
+def test_hermite_tail_against_partial_sums_and_moments():
+    relu = get_activation("relu")
+    c = relu.hermite_coefficients(5000)
+    # exact tail (moment minus partial sum) vs a long direct sum plus its O(M^-3/2) remainder
+    direct = float(np.sum(c[10::2] ** 2))
+    assert 0 < relu.hermite_tail(10, 0) - direct < 1e-4
+    assert relu.hermite_tail(0, 0) == pytest.approx(0.25, rel=1e-14)
+    assert relu.hermite_tail(3, 1) == 0.0  # odd part t/2 has no degree >= 3
+    erf = get_activation("erf")
+    assert erf.hermite_tail(0, 1) == pytest.approx(erf.second_moment(), rel=1e-13)
+    assert erf.hermite_tail(0, 0) == 0.0
+    sig = get_activation("sigmoid")
+    x = np.linspace(-40, 40, 400001)
+    odd2 = np.trapezoid(sig.odd_part(x) ** 2 * np.exp(-x * x / 2), x) / np.sqrt(2 * np.pi)
+    assert sig.hermite_tail(1, 1) == pytest.approx(odd2, rel=1e-12)
+    with pytest.raises(ValueError, match="parity must be 0"):
+        relu.hermite_tail(2, 2)

@@ -120,3 +120,16 @@ def test_descriptions_cover_all_laws():
     assert set(DISTRIBUTIONS) == {"gaussian", "sphere", "student_t", "rademacher",
                                   "shifted_gaussian", "skewed_product"}
     assert all(isinstance(v, str) and v for v in DISTRIBUTIONS.values())
+
+
+def test_mean_se_matches_definition_and_rejects_bad_input():
+    import lbkit
+    v = np.random.default_rng(0).standard_normal((4, 1000))
+    m, se = lbkit.mean_se(v, axis=1)
+    np.testing.assert_allclose(m, v.mean(axis=1), rtol=0, atol=0)
+    np.testing.assert_allclose(se, v.std(axis=1, ddof=1) / np.sqrt(1000), rtol=1e-15)
+    assert lbkit.mean_se([1.0, 2.0, 3.0, 4.0]) == (2.5, pytest.approx(np.sqrt(5 / 3) / 2))
+    with pytest.raises(ValueError, match="at least 2 draws"):
+        lbkit.mean_se([1.0])
+    with pytest.raises(ValueError, match="NaN"):
+        lbkit.mean_se([1.0, np.nan])
