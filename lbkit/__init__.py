@@ -22,6 +22,14 @@ from .family import (
     supports,
 )
 from .hermite import gauss_hermite, gaussian_expectation, hermite_functions
+from .lower_bounds import (
+    csq_lower_bound,
+    gd_query_count,
+    log10_binom,
+    minibatch_tolerance,
+    sq_lower_bound,
+    statistical_dimension,
+)
 from .stats import mean_se
 from .sq import ORACLE_MODES, CSQOracle, SQOracle, boolean_split
 
@@ -43,6 +51,12 @@ __all__ = [
     "get_activation",
     "hermite_functions",
     "hermite_weights",
+    "csq_lower_bound",
+    "gd_query_count",
+    "log10_binom",
+    "minibatch_tolerance",
+    "sq_lower_bound",
+    "statistical_dimension",
     "mean_se",
     "norm_lower_bound",
     "norm_squared",

@@ -1,0 +1,139 @@
+"""The statistical-query lower bounds of the book, as numbers (all in log space).
+
+For the orthonormal family :math:`\\hat f_S = f_S/\\|f_S\\|`, :math:`|S| = k`,
+of :math:`m = \\binom nk` functions, chapter 5 proves: a correlational SQ
+learner with tolerance :math:`\\tau` that reaches square loss below
+:math:`1-\\varepsilon` on every target needs at least
+:math:`\\tau^2\\,(m - 1/\\varepsilon)` queries.  Chapter 6 proves the analogue
+for full SQ learners with Boolean labels, with :math:`\\tau` replaced by
+:math:`\\tau/\\|g\\|` where :math:`g = \\mathbb E[y\\mid x]`.
+
+Everything is returned as :math:`\\log_{10}` so that ``n = 10**6, k = 40``
+(:math:`m \\approx 10^{182}`) poses no overflow.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._checks import check_int, check_n_k
+
+__all__ = [
+    "log10_binom",
+    "statistical_dimension",
+    "csq_lower_bound",
+    "sq_lower_bound",
+    "gd_query_count",
+    "minibatch_tolerance",
+]
+
+_LN10 = math.log(10.0)
+
+
+def _check_unit(value, name, *, open_left=True, closed_right=True):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a finite number, got {value!r}")
+    ok = (value > 0 if open_left else value >= 0) and (value <= 1 if closed_right else value < 1)
+    if not ok:
+        raise ValueError(f"{name} must lie in {'(0' if open_left else '[0'}, 1{']' if closed_right else ')'}, "
+                         f"got {value}")
+    return float(value)
+
+
+def log10_binom(n: int, k: int) -> float:
+    """:math:`\\log_{10}\\binom nk` to about 1e-15 relative (a sum of logs; lgamma differences lose digits)."""
+    n, k = check_n_k(n, k)
+    k = min(k, n - k)
+    if k <= 100_000:
+        return math.fsum(math.log((n - i) / (k - i)) for i in range(k)) / _LN10
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / _LN10
+
+
+def statistical_dimension(n: int, k: int) -> float:
+    """:math:`\\log_{10}` of the number of pairwise orthogonal targets, :math:`\\binom nk`.
+
+    The normalised networks :math:`\\hat f_S`, :math:`|S| = k`, are orthonormal
+    under every spherically symmetric law (chapter 3), so the family has
+    correlational statistical dimension :math:`\\binom nk` at correlation 0.
+
+    Examples
+    --------
+    >>> round(statistical_dimension(64, 4), 4)   # log10 C(64, 4) = log10 635376
+    5.803
+    """
+    return log10_binom(n, k)
+
+
+def _log10_positive_part(log10_m: float, eps: float) -> float:
+    """log10(m - 1/eps) given log10 m; -inf when m <= 1/eps."""
+    # m - 1/eps = m (1 - 1/(eps m))
+    x = -math.log10(eps) - log10_m  # log10(1 / (eps m))
+    if x >= 0:
+        return -math.inf
+    return log10_m + math.log10(-math.expm1(x * _LN10))
+
+
+def csq_lower_bound(n: int, k: int, tau: float, eps: float) -> float:
+    """:math:`\\log_{10}` of the CSQ query lower bound :math:`\\tau^2\\big(\\binom nk - 1/\\varepsilon\\big)`.
+
+    Parameters
+    ----------
+    n, k : int
+        Dimension and support size.
+    tau : float in (0, 1]
+        Tolerance of the oracle (queries have :math:`\\|\\phi\\|\\le 1`).
+    eps : float in (0, 1]
+        Required advantage: the learner must reach square loss below
+        :math:`1 - \\varepsilon` on every normalised target.
+
+    Returns
+    -------
+    float
+        ``log10`` of the bound; ``-inf`` when the bound is vacuous
+        (:math:`\\binom nk \\le 1/\\varepsilon`).
+
+    Examples
+    --------
+    >>> round(10 ** csq_lower_bound(64, 4, 1 / 16, 0.5), 1)   # (635376 - 2) / 256
+    2481.9
+    """
+    n, k = check_n_k(n, k)
+    tau = _check_unit(tau, "tau")
+    eps = _check_unit(eps, "eps")
+    return 2 * math.log10(tau) + _log10_positive_part(log10_binom(n, k), eps)
+
+
+def sq_lower_bound(n: int, k: int, tau: float, eps: float, label_norm: float = 1.0) -> float:
+    """:math:`\\log_{10}` of the SQ lower bound for Boolean labels, :math:`(\\tau/\\|g\\|)^2(\\binom nk - 1/\\varepsilon)`.
+
+    Parameters
+    ----------
+    n, k, tau, eps
+        As in :func:`csq_lower_bound`.
+    label_norm : float in (0, 1], default 1
+        :math:`\\|g\\|` for the conditional mean :math:`g = \\mathbb E[y\\mid x]`
+        (at most 1 for labels in :math:`\\{-1, +1\\}`); a smaller norm makes
+        every target harder to see and the bound larger.
+    """
+    label_norm = _check_unit(label_norm, "label_norm")
+    return csq_lower_bound(n, k, tau, eps) - 2 * math.log10(label_norm)
+
+
+def gd_query_count(p: int, T: int) -> float:
+    """:math:`\\log_{10}(pT)`: correlational queries spent by ``T`` gradient steps on ``p`` parameters.
+
+    Each step needs the label-dependent part :math:`\\mathbb E[y\\,\\partial_j h]`
+    of every coordinate :math:`j`: one correlational query per parameter
+    (chapter 2).
+    """
+    p = check_int(p, "p", minimum=1)
+    T = check_int(T, "T", minimum=1)
+    return math.log10(p) + math.log10(T)
+
+
+def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
+    """Typical error :math:`\\sigma/\\sqrt b` of a batch-``b`` average of a quantity with standard deviation ``sigma``."""
+    b = check_int(batch_size, "batch_size", minimum=1)
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not (math.isfinite(sigma) and sigma > 0):
+        raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
+    return float(sigma) / math.sqrt(b)

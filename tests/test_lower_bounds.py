@@ -1,0 +1,56 @@
+"""lbkit.lower_bounds: log-space bounds against exact integer arithmetic."""
+
+import math
+from fractions import Fraction
+
+import pytest
+
+import lbkit
+from lbkit import csq_lower_bound, gd_query_count, log10_binom, minibatch_tolerance, sq_lower_bound
+
+
+@pytest.mark.parametrize("n, k", [(5, 2), (64, 4), (128, 8), (1000, 10), (10**6, 40)])
+def test_log10_binom_matches_exact_integers(n, k):
+    exact = math.comb(n, k)
+    digits = len(str(exact)) - 1
+    ref = digits + math.log10(exact / 10 ** digits)  # exact integer -> log10 without overflow
+    assert log10_binom(n, k) == pytest.approx(ref, rel=1e-13)
+    assert lbkit.statistical_dimension(n, k) == log10_binom(n, k)
+
+
+@pytest.mark.parametrize("n, k, tau, eps", [(64, 4, 1 / 16, 0.5), (20, 3, 0.1, 0.01), (12, 2, 0.3, 0.2)])
+def test_csq_bound_matches_exact_rational_formula(n, k, tau, eps):
+    exact = Fraction(tau) ** 2 * (math.comb(n, k) - 1 / Fraction(eps))
+    assert 10 ** csq_lower_bound(n, k, tau, eps) == pytest.approx(float(exact), rel=1e-12)
+    assert 10 ** sq_lower_bound(n, k, tau, eps, label_norm=0.5) == pytest.approx(4 * float(exact), rel=1e-12)
+
+
+def test_bound_values_quoted_in_the_design_notes_and_huge_sizes():
+    assert 10 ** csq_lower_bound(64, 4, 1 / 16, 0.5) == pytest.approx(2481.9297, rel=1e-7)
+    big = csq_lower_bound(10**6, 40, 1e-3, 0.1)
+    assert math.isfinite(big) and big == pytest.approx(log10_binom(10**6, 40) - 6, abs=1e-12)
+
+
+def test_vacuous_bound_is_minus_infinity():
+    assert csq_lower_bound(5, 2, 0.1, 0.1) == -math.inf      # C(5,2) = 10 = 1/eps
+    assert csq_lower_bound(5, 2, 0.1, 0.2) > -math.inf
+
+
+def test_gd_queries_and_tolerance():
+    assert 10 ** gd_query_count(257 * 64, 20000) == pytest.approx(257 * 64 * 20000, rel=1e-12)
+    assert minibatch_tolerance(256) == 1 / 16
+    assert minibatch_tolerance(100, sigma=2.0) == 0.2
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: csq_lower_bound(4, 5, 0.1, 0.1), ValueError, "k=5 is larger than n=4"),
+    (lambda: csq_lower_bound(10, 2, 0.0, 0.1), ValueError, r"tau must lie in \(0, 1\]"),
+    (lambda: csq_lower_bound(10, 2, 0.1, 1.5), ValueError, r"eps must lie in \(0, 1\]"),
+    (lambda: csq_lower_bound(10, 2, float("nan"), 0.1), TypeError, "tau must be a finite number"),
+    (lambda: sq_lower_bound(10, 2, 0.1, 0.1, label_norm=0), ValueError, "label_norm must lie"),
+    (lambda: gd_query_count(0, 10), ValueError, "p must be >= 1"),
+    (lambda: minibatch_tolerance(16, sigma=-1), ValueError, "sigma must be a positive"),
+])
+def test_bad_inputs(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
