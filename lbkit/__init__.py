@@ -7,6 +7,7 @@ distributions) needs only numpy and scipy; torch is imported only by the
 learners.
 """
 
+from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
 from .activations import BUILTIN_ACTIVATIONS, Activation, get_activation
 from .distributions import DISTRIBUTIONS, as_rng, sample
 from .family import (
@@ -37,6 +38,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Activation",
+    "AdversaryGame",
+    "FamilyQuery",
+    "HermiteQuery",
+    "NeuronQuery",
     "BUILTIN_ACTIVATIONS",
     "CSQOracle",
     "ORACLE_MODES",

@@ -1,0 +1,386 @@
+"""The correlational lower bound as a game against an adversarial oracle.
+
+The adversary answers every correlational query :math:`\\mathbb E[\\phi(x)\\,y]`
+with 0.  A candidate target :math:`\\hat f_S = f_S/\\|f_S\\|` stays *consistent*
+as long as every answer so far was within the tolerance of its true value,
+:math:`|\\langle \\phi, \\hat f_S\\rangle| \\le \\tau`.  By Bessel's inequality one
+query of norm at most 1 removes fewer than :math:`1/\\tau^2` candidates
+(chapter 5), so after :math:`q` queries at least
+:math:`\\binom nk - q/\\tau^2` remain.
+
+:class:`AdversaryGame` keeps score *exactly*: for the query types below the
+inner products :math:`\\langle \\phi, \\hat f_S\\rangle` have closed forms, so
+no sampling is involved.
+
+* :class:`FamilyQuery` -- :math:`\\phi = \\hat f_T` itself: the inner product is
+  :math:`\\delta_{ST}` (exact orthogonality, chapter 3).
+* :class:`HermiteQuery` -- :math:`\\phi = \\sum_\\alpha a_\\alpha h_\\alpha`, a
+  polynomial in the orthonormal multivariate Hermite basis.  Only
+  :math:`h_\\alpha` with :math:`\\mathrm{supp}(\\alpha) = S` and every
+  :math:`\\alpha_i` odd meets :math:`f_S`, with
+  :math:`\\langle h_\\alpha, f_S\\rangle = 2^k c_m k^{-m/2}\\sqrt{m!/\\alpha!}`,
+  :math:`m = |\\alpha|`.  Touches only the supports it names, so it works for
+  any :math:`n`.
+* :class:`NeuronQuery` -- :math:`\\phi = \\sigma(v\\cdot x)/\\sqrt{K(1)}`, one unit
+  of the target's own activation with a unit weight vector:
+  :math:`\\langle \\sigma(v\\cdot x), f_S\\rangle = \\sum_w \\chi(w)\\,K(v_S\\cdot w/\\sqrt k)`
+  with the dual kernel :math:`K`.
+* :meth:`AdversaryGame.ask_gradient` -- all :math:`p(n+1)` coordinates of the
+  square-loss gradient of a bias-free two-layer ReLU network
+  :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)` (ReLU targets only),
+  each normalised to norm 1: the correlations are derivatives of the
+  closed form above.
+
+Neuron and gradient queries meet every support, so they enumerate the
+candidates; the game allows that up to ``max_enumerated`` supports.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._checks import check_int, check_n_k, check_support
+from .activations import get_activation
+from .family import norm_squared, sign_patterns, supports
+
+__all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]
+
+
+class FamilyQuery:
+    """The query :math:`\\phi = \\hat f_T` (a normalised member of the family).
+
+    Parameters
+    ----------
+    T : iterable of int
+        The support of the query network.
+    """
+
+    def __init__(self, T):
+        self.T = tuple(sorted(int(i) for i in T))
+
+    def __repr__(self):
+        return f"FamilyQuery(T={self.T})"
+
+
+class HermiteQuery:
+    """A polynomial query :math:`\\phi = \\sum_\\alpha a_\\alpha h_\\alpha / \\sqrt{\\sum_\\alpha a_\\alpha^2}` (norm 1).
+
+    Parameters
+    ----------
+    terms : dict
+        Maps a multi-index, written as a dict ``{coordinate: degree}`` or a
+        tuple of ``(coordinate, degree)`` pairs, to its coefficient
+        :math:`a_\\alpha`.  Degrees are positive integers.
+
+    Examples
+    --------
+    >>> q = HermiteQuery({((0, 1), (3, 1)): 1.0, ((2, 3),): 1.0})   # (x0 x3 + h_3(x2)) / sqrt 2
+    >>> q.norm_
+    1.4142135623730951
+    """
+
+    def __init__(self, terms):
+        if not isinstance(terms, dict) or not terms:
+            raise TypeError("terms must be a non-empty dict mapping multi-indices to coefficients")
+        clean = {}
+        for alpha, coef in terms.items():
+            items = alpha.items() if isinstance(alpha, dict) else alpha
+            pairs = []
+            for pair in items:
+                if len(pair) != 2:
+                    raise ValueError(f"a multi-index is a set of (coordinate, degree) pairs, got {alpha!r}")
+                i, d = pair
+                i, d = check_int(i, "coordinate", minimum=0), check_int(d, "degree", minimum=1)
+                pairs.append((i, d))
+            coords = [i for i, _ in pairs]
+            if len(set(coords)) != len(coords):
+                raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
+            coef = float(coef)
+            if not math.isfinite(coef):
+                raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
+            key = tuple(sorted(pairs))
+            clean[key] = clean.get(key, 0.0) + coef
+        self.terms = clean
+        self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
+        if self.norm_ == 0:
+            raise ValueError("the query is the zero polynomial")
+
+    def __repr__(self):
+        return f"HermiteQuery({len(self.terms)} terms)"
+
+
+class NeuronQuery:
+    """One unit of the target's activation, :math:`\\phi = \\sigma(v\\cdot x)/\\sqrt{K(1)}` with :math:`v` scaled to unit length.
+
+    Parameters
+    ----------
+    v : array_like of shape (n,)
+        Weight vector (non-zero; it is normalised).
+    """
+
+    def __init__(self, v):
+        v = np.asarray(v, dtype=float)
+        if v.ndim != 1 or not np.all(np.isfinite(v)) or not np.any(v):
+            raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got shape {v.shape}")
+        self.v = v / np.linalg.norm(v)
+
+    def __repr__(self):
+        return f"NeuronQuery(n={self.v.size})"
+
+
+def _relu_kernel_derivative(rho):
+    return (np.pi - np.arccos(np.clip(rho, -1.0, 1.0))) / (2 * np.pi)
+
+
+class AdversaryGame:
+    """Play correlational queries against the adversary of the lower bound.
+
+    Parameters
+    ----------
+    n, k : int
+        Dimension and support size; the candidates are the
+        :math:`\\binom nk` normalised networks :math:`\\hat f_S`.
+    activation : str or Activation, default "relu"
+    tau : float in (0, 1], default 0.05
+        Tolerance of the oracle.
+    max_enumerated : int, default 2_000_000
+        Largest number of candidates for which queries that meet every support
+        (neuron and gradient queries) are allowed.
+
+    Attributes
+    ----------
+    m : int
+        Number of candidates, :math:`\\binom nk`.
+    n_queries : int
+        Queries asked so far (a gradient counts as :math:`p(n+1)` queries).
+    history : list of (int, int)
+        ``(n_queries, n_consistent)`` after each call.
+
+    Examples
+    --------
+    >>> game = AdversaryGame(8, 2, "relu", tau=0.1)
+    >>> game.ask(FamilyQuery([0, 1]))
+    0.0
+    >>> game.n_consistent, game.guaranteed()
+    (27, -72.0)
+    """
+
+    def __init__(self, n, k, activation="relu", tau=0.05, max_enumerated=2_000_000):
+        self.n, self.k = check_n_k(n, k)
+        self.activation = get_activation(activation)
+        if self.activation.vanishes(self.k):
+            raise ValueError(self.activation.vanishing_reason(self.k) + "; the game needs a non-zero family")
+        if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not (0 < tau <= 1):
+            raise ValueError(f"tau must lie in (0, 1], got {tau!r}")
+        self.tau = float(tau)
+        self.supports = supports(self.n, self.k)
+        self.m = self.supports.count
+        self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
+        self.norm = math.sqrt(norm_squared(self.k, self.activation))
+        self._eliminated: set[int] = set()
+        self._all = None  # (m, k) array of all supports, built on demand
+        self._alive = None  # boolean mask over ranks, built with _all
+        self.n_queries = 0
+        self.history = [(0, self.m)]
+
+    # -- bookkeeping ---------------------------------------------------------
+    @property
+    def n_consistent(self) -> int:
+        """Candidates whose true answers were all within ``tau`` of 0."""
+        return self.m - len(self._eliminated)
+
+    def guaranteed(self, n_queries: int | None = None) -> float:
+        """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries."""
+        q = self.n_queries if n_queries is None else n_queries
+        return float(self.m - q * (1.0 / self.tau) ** 2)
+
+    def consistent(self, limit: int = 10):
+        """Up to ``limit`` consistent supports (in lexicographic order)."""
+        out, i = [], 0
+        while len(out) < limit and i < self.m:
+            if i not in self._eliminated:
+                out.append(self.supports[i])
+            i += 1
+        return out
+
+    def _enumerate(self):
+        if self.m > self.max_enumerated:
+            raise ValueError(f"this query meets every support, and there are {self.m} candidates, more than "
+                             f"max_enumerated={self.max_enumerated}; use FamilyQuery or HermiteQuery, which only "
+                             "touch the supports they name, or a smaller n, k")
+        if self._all is None:
+            self._all = np.array(list(iter(self.supports)), dtype=np.int64).reshape(self.m, self.k)
+            self._alive = np.ones(self.m, dtype=bool)
+            if self._eliminated:
+                self._alive[list(self._eliminated)] = False
+        return self._all, self._alive
+
+    def _eliminate(self, ranks) -> int:
+        new = [int(r) for r in ranks if int(r) not in self._eliminated]
+        self._eliminated.update(new)
+        if self._alive is not None and new:
+            self._alive[new] = False
+        return len(new)
+
+    def _record(self, n_new_queries: int):
+        self.n_queries += n_new_queries
+        self.history.append((self.n_queries, self.n_consistent))
+
+    # -- exact correlations -----------------------------------------------------
+    def correlations(self, query):
+        """Exact :math:`\\langle \\phi, \\hat f_S\\rangle` for the consistent candidates that the query meets.
+
+        Returns
+        -------
+        ranks : ndarray of shape (r,)
+            Ranks (in :attr:`supports`) of the consistent candidates involved.
+        corr : ndarray of shape (r,)
+            Their inner products with the (norm-1) query; every other
+            consistent candidate has inner product exactly 0.
+        """
+        if isinstance(query, FamilyQuery):
+            T = check_support(query.T, self.n)
+            if len(T) != self.k:
+                return np.zeros(0, dtype=object), np.zeros(0)
+            r = self.supports.index(T)
+            alive = r not in self._eliminated
+            return np.array([r] if alive else [], dtype=object), np.array([1.0] if alive else [])
+        if isinstance(query, HermiteQuery):
+            return self._hermite_correlations(query)
+        if isinstance(query, NeuronQuery):
+            return self._neuron_correlations(query)
+        raise TypeError(f"unsupported query {query!r}; use FamilyQuery, HermiteQuery or NeuronQuery "
+                        "(or ask_gradient for gradients)")
+
+    def _hermite_correlations(self, query):
+        c = self.activation.hermite_coefficients(max(sum(d for _, d in a) for a in query.terms),
+                                                 high_precision=True)
+        per_support: dict[tuple, float] = {}
+        for alpha, coef in query.terms.items():
+            S = tuple(i for i, _ in alpha)
+            if len(S) != self.k or any(d % 2 == 0 for _, d in alpha) or max(S) >= self.n:
+                continue  # orthogonal to every f_S (or outside the dimension)
+            m = sum(d for _, d in alpha)
+            log_inner = (self.k * math.log(2) + 0.5 * (math.lgamma(m + 1) - sum(math.lgamma(d + 1) for _, d in alpha))
+                         - 0.5 * m * math.log(self.k))
+            inner = math.exp(log_inner) * c[m]
+            per_support[S] = per_support.get(S, 0.0) + coef * inner
+        ranks, corr = [], []
+        for S, v in per_support.items():
+            r = self.supports.index(S)
+            if r not in self._eliminated:
+                ranks.append(r)
+                corr.append(v / (query.norm_ * self.norm))
+        return np.array(ranks, dtype=object), np.array(corr)
+
+    def _neuron_correlations(self, query):
+        if query.v.size != self.n:
+            raise ValueError(f"the neuron's weight vector has length {query.v.size}, the game has n={self.n}")
+        S_all, alive = self._enumerate()
+        ranks = np.nonzero(alive)[0]
+        P = sign_patterns(self.k)
+        chi = np.prod(P, axis=1)
+        rho = query.v[S_all[ranks]] @ P.T / math.sqrt(self.k)  # (r, 2^k)
+        K = self.activation.dual_kernel(rho)
+        K1 = float(self.activation.dual_kernel(1.0))
+        return ranks, (K @ chi) / (math.sqrt(K1) * self.norm)
+
+    def gradient_correlations(self, W, a):
+        """Exact normalised correlations of every square-loss gradient coordinate with every consistent target.
+
+        For :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)` the label-dependent
+        part of the gradient is :math:`\\mathbb E[y\\,\\partial_\\theta h]`; each
+        coordinate is the correlational query
+        :math:`\\partial_\\theta h/\\|\\partial_\\theta h\\|`, with
+        :math:`\\|\\partial_{a_j} h\\| = |w_j|/\\sqrt2` and
+        :math:`\\|\\partial_{w_{ji}} h\\| = |a_j|/\\sqrt2`.
+
+        Parameters
+        ----------
+        W : ndarray of shape (p, n)
+            Hidden weights (non-zero rows).
+        a : ndarray of shape (p,)
+            Output weights (non-zero).
+
+        Returns
+        -------
+        ranks : ndarray of shape (r,)
+            Consistent candidates.
+        corr : ndarray of shape (r, p, n + 1)
+            ``corr[s, j, :n]`` for the coordinates :math:`w_{j\\cdot}`,
+            ``corr[s, j, n]`` for :math:`a_j`.
+
+        Notes
+        -----
+        With :math:`F(w) = \\mathbb E[\\mathrm{relu}(w\\cdot x) f_S(x)]
+        = |w| \\sum_u \\chi(u) K(\\hat w\\cdot e_u)`, :math:`e_u = u/\\sqrt k` on
+        :math:`S`, the :math:`a_j` coordinate is :math:`F(w_j)` and the
+        :math:`w_j` coordinates are :math:`a_j \\nabla F(w_j)`, with
+        :math:`\\nabla\\big(|w| K(\\hat w\\cdot e)\\big) = \\hat w K(\\rho) + K'(\\rho)(e - \\rho\\hat w)`.
+        """
+        if self.activation.name != "relu":
+            raise ValueError(f"gradient queries are implemented for relu targets, this game uses "
+                             f"{self.activation.name!r}")
+        W = np.asarray(W, dtype=float)
+        a = np.asarray(a, dtype=float)
+        if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
+            raise ValueError(f"W must have shape (p, {self.n}) and a shape (p,), got {W.shape} and {a.shape}")
+        norms = np.linalg.norm(W, axis=1)
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a)) and np.all(norms > 0) and np.all(a != 0)):
+            raise ValueError("W and a must be finite, with non-zero rows of W and non-zero entries of a")
+        S_all, alive = self._enumerate()
+        ranks = np.nonzero(alive)[0]
+        S = S_all[ranks]  # (r, k)
+        P = sign_patterns(self.k)
+        chi = np.prod(P, axis=1)
+        E = P / math.sqrt(self.k)  # e_u restricted to S, (2^k, k)
+        Wh = W / norms[:, None]
+        r, p = len(ranks), W.shape[0]
+        out = np.empty((r, p, self.n + 1))
+        for j in range(p):
+            rho = Wh[j][S] @ E.T  # (r, 2^k)
+            K = self.activation.dual_kernel(rho)
+            Kp = _relu_kernel_derivative(rho)
+            A = K @ chi  # sum_u chi K
+            B = (rho * Kp) @ chi  # sum_u chi rho K'
+            grad = np.outer(A - B, Wh[j])  # (r, n): the w-hat terms
+            C = (Kp * chi) @ E  # (r, k): sum_u chi K' e_u on S
+            np.add.at(grad, (np.arange(r)[:, None], S), C)
+            out[:, j, : self.n] = np.sign(a[j]) * math.sqrt(2) * grad / self.norm
+            out[:, j, self.n] = math.sqrt(2) * A / self.norm  # F(w)/(|w|/sqrt 2), with |w| cancelling
+        return ranks, out
+
+    # -- playing ------------------------------------------------------------------
+    def ask(self, query) -> float:
+        """Ask one query; the adversary answers 0 and the candidates it could not hide are removed.
+
+        Returns
+        -------
+        float
+            The answer, always ``0.0``.
+        """
+        ranks, corr = self.correlations(query)
+        self._eliminate(ranks[np.abs(corr) > self.tau])
+        self._record(1)
+        return 0.0
+
+    def ask_gradient(self, W, a) -> np.ndarray:
+        """Ask for the label-dependent part of a gradient: :math:`p(n+1)` queries, all answered 0.
+
+        Returns
+        -------
+        ndarray of shape (p, n + 1)
+            The answers (zeros).
+        """
+        ranks, corr = self.gradient_correlations(W, a)
+        hit = np.max(np.abs(corr).reshape(len(ranks), -1), axis=1) > self.tau if len(ranks) else np.zeros(0, bool)
+        self._eliminate(ranks[hit])
+        p = np.asarray(W).shape[0]
+        self._record(p * (self.n + 1))
+        return np.zeros((p, self.n + 1))
+
+    def __repr__(self):
+        return (f"AdversaryGame(n={self.n}, k={self.k}, activation={self.activation.name!r}, tau={self.tau}, "
+                f"candidates={self.m}, consistent={self.n_consistent}, queries={self.n_queries})")
