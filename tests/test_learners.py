@@ -86,3 +86,15 @@ def test_bad_targets_and_unfitted_predict_raise():
     with pytest.raises(TypeError, match="rng is required"):
         GDRegressor().fit(linear_target, n=3)
     assert "GDRegressor(width=256" in repr(GDRegressor())
+
+
+def test_logistic_loss_learns_a_boolean_concept_and_validates_labels():
+    # E[y | x] = tanh(2 x0): learnable by a single unit; the normalised conditional-mean error drops well below 1
+    gd = GDRegressor(width=16, loss="logistic", lr=1e-2, max_steps=400, eval_every=100, rng=0)
+    gd.fit(lambda X: np.tanh(2 * X[:, 0]), n=4)
+    assert gd.history_["test_loss"][0] > 0.5
+    assert gd.test_loss_ < 0.1
+    with pytest.raises(ValueError, match=r"E\[y \| x\] in \[-1, 1\]"):
+        GDRegressor(loss="logistic", max_steps=2, rng=0).fit(lambda X: 2 * X[:, 0], n=3)
+    with pytest.raises(ValueError, match="loss must be 'square' or 'logistic'"):
+        GDRegressor(loss="hinge", max_steps=2, rng=0).fit(linear_target, n=3)

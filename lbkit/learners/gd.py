@@ -84,6 +84,11 @@ class GDRegressor:
         Hidden units of the student.
     activation : {"relu", "tanh", "sigmoid"}, default "relu"
         Student activation.
+    loss : {"square", "logistic"}, default "square"
+        ``"square"``: labels :math:`y = f(x)`, loss :math:`(h - y)^2`.
+        ``"logistic"``: Boolean labels :math:`y\\in\\{-1,+1\\}` drawn with
+        :math:`\\mathbb E[y\\mid x] = g(x)`, where the target returns
+        :math:`g(x)\\in[-1,1]`, and loss :math:`\\log(1 + e^{-y h})`.
     optimizer : {"adam", "sgd"}, default "adam"
     lr : float, default 3e-3
         Learning rate.
@@ -122,7 +127,11 @@ class GDRegressor:
     model_ : TwoLayerNet
     history_ : dict of ndarray
         ``"step"``, ``"train_loss"`` (minibatch loss at that step) and
-        ``"test_loss"``, one entry per evaluation.
+        ``"test_loss"``, one entry per evaluation.  For the square loss the
+        test loss is :math:`\\mathbb E[(h - f)^2]`; for the logistic loss it is
+        the normalised error of the predicted conditional mean,
+        :math:`\\mathbb E[(\\tanh(h/2) - g)^2] / \\mathbb E[g^2]` (1 for
+        :math:`h \\equiv 0`), so both read "1 = no better than zero".
     steps_to_target_ : int or None
         First evaluated step with test loss below ``target_loss``.
     test_loss_ : float
@@ -138,11 +147,12 @@ class GDRegressor:
     (5,)
     """
 
-    def __init__(self, width=256, activation="relu", optimizer="adam", lr=3e-3, momentum=0.0, batch_size=256,
+    def __init__(self, width=256, activation="relu", loss="square", optimizer="adam", lr=3e-3, momentum=0.0, batch_size=256,
                  max_steps=5000, n_train=None, noise=0.0, distribution="gaussian", n_test=4096, eval_every=50,
                  target_loss=None, num_threads=1, progress=False, rng=None):
         self.width = width
         self.activation = activation
+        self.loss = loss
         self.optimizer = optimizer
         self.lr = lr
         self.momentum = momentum
@@ -159,7 +169,7 @@ class GDRegressor:
         self.rng = rng
 
     def __repr__(self):
-        keys = ["width", "activation", "optimizer", "lr", "batch_size", "max_steps", "noise", "target_loss"]
+        keys = ["width", "activation", "loss", "optimizer", "lr", "batch_size", "max_steps", "noise", "target_loss"]
         return "GDRegressor(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in keys) + ")"
 
     def _validate(self):
@@ -171,6 +181,8 @@ class GDRegressor:
         check_int(self.num_threads, "num_threads", minimum=1)
         if self.n_train is not None:
             check_int(self.n_train, "n_train", minimum=1)
+        if self.loss not in ("square", "logistic"):
+            raise ValueError(f"loss must be 'square' or 'logistic', got {self.loss!r}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         for name in ("lr", "momentum", "noise"):
@@ -212,14 +224,29 @@ class GDRegressor:
         init_gen = torch.Generator().manual_seed(int(init_rng.integers(2 ** 62)))
         noise_gen = torch.Generator().manual_seed(int(noise_rng.integers(2 ** 62)))
 
+        logistic = self.loss == "logistic"
+
         def labelled(N):
             X = sample(self.distribution, N, n, data_rng)
             y = np.asarray(target(X), dtype=float)
             if y.shape != (N,):
                 raise ValueError(f"target returned shape {y.shape} for {N} inputs; expected ({N},)")
+            if logistic:
+                if np.any(np.abs(y) > 1):
+                    raise ValueError("with loss='logistic' the target must return E[y | x] in [-1, 1], got values up "
+                                     f"to {np.max(np.abs(y)):.4g} in absolute value")
+                y = np.where(data_rng.random(N) < (1 + y) / 2, 1.0, -1.0)
             return torch.from_numpy(X).float(), torch.from_numpy(y).float()
 
-        X_test, y_test = labelled(self.n_test)
+        if logistic:  # the test set keeps the conditional mean g(x), not sampled labels
+            X_np = sample(self.distribution, self.n_test, n, data_rng)
+            g_test = np.asarray(target(X_np), dtype=float)
+            X_test, y_test = torch.from_numpy(X_np).float(), torch.from_numpy(g_test).float()
+            g_scale = float(torch.mean(y_test ** 2))
+            if g_scale == 0:
+                raise ValueError("the target's conditional mean is zero on the test set; nothing to learn")
+        else:
+            X_test, y_test = labelled(self.n_test)
         if self.n_train is not None:
             X_train, y_train = labelled(self.n_train)
 
@@ -234,7 +261,10 @@ class GDRegressor:
 
             def evaluate(step, train_loss):
                 with torch.no_grad():
-                    tl = float(torch.mean((model(X_test) - y_test) ** 2))
+                    if logistic:
+                        tl = float(torch.mean((torch.tanh(model(X_test) / 2) - y_test) ** 2)) / g_scale
+                    else:
+                        tl = float(torch.mean((model(X_test) - y_test) ** 2))
                 steps.append(step)
                 train_losses.append(train_loss)
                 test_losses.append(tl)
@@ -252,7 +282,8 @@ class GDRegressor:
                     idx = torch.from_numpy(data_rng.integers(0, self.n_train, self.batch_size))
                     Xb, yb = X_train[idx], y_train[idx]
                 opt.zero_grad()
-                loss = torch.mean((model(Xb) - yb) ** 2)
+                out = model(Xb)
+                loss = torch.mean(torch.nn.functional.softplus(-yb * out)) if logistic else torch.mean((out - yb) ** 2)
                 loss.backward()
                 if self.noise > 0:
                     for p in model.parameters():
