@@ -3,3 +3,6 @@
 from .gd import GDRegressor, TwoLayerNet
 
 __all__ = ["GDRegressor", "TwoLayerNet"]
+from .polyreg import HermiteRegressor, hermite_feature_count, hermite_features, hermite_multi_indices
+
+__all__ += ["HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
