@@ -90,7 +90,7 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
     jobs = [(fn, p, [seed, i]) for i, p in enumerate(points)]
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # text bars: identical output with or without ipywidgets
 
         bar = tqdm(total=len(jobs), desc="sweep", leave=False)
     results = []

@@ -273,7 +273,7 @@ class GDRegressor:
             evaluate(0, float("nan"))
             bar = None
             if self.progress:
-                from tqdm.auto import tqdm
+                from tqdm import tqdm  # text bars: identical output with or without ipywidgets
                 bar = tqdm(total=self.max_steps, desc="GD steps", leave=False)
             for step in range(1, self.max_steps + 1):
                 if self.n_train is None:

@@ -1,0 +1,292 @@
+"""The built book works in a real browser (headless Chromium).
+
+Every page in ``_toc.yml`` is opened over http://127.0.0.1 (a local
+``http.server``; file:// URLs behave differently) and checked for images that
+fail to load or lack alt text, internal links (and ``#anchors``) that point
+nowhere, and local resources that answer 404.  On a chapter with exercises a
+solution dropdown is clicked and must open.
+
+The book is built into a temporary directory first (execution is off, so this
+takes seconds), so the test does not depend on ``_build/`` or on the order of
+the CI steps.  Set ``LBKIT_BOOK_HTML=_build/html`` to check an existing build
+instead.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` and the ``selenium``
+package; skipped without them.  The browser is started offline: every host
+but 127.0.0.1 fails to resolve, so the MathJax CDN script fails fast and
+nothing is fetched from the internet.  External resources are not checked.
+"""
+
+import functools
+import html.parser
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+EXERCISE_CHAPTER = "chapters/03_orthogonal_family.html"
+TIMEOUT = 10  # seconds to wait for images / the dropdown
+
+
+def _skip_without_browser():
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not os.access(path, os.X_OK):
+            pytest.skip(f"browser test needs {path} (Debian package `{package}`)")
+    pytest.importorskip("selenium", reason="browser test needs the `selenium` package")
+
+
+def _toc_pages():
+    """The HTML pages of every file in _toc.yml, root first."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [f"{pathlib.PurePosixPath(f).with_suffix('')}.html" for f in files]
+
+
+# --------------------------------------------------------------------------
+# fixtures: the built book, a local server, a headless browser, one crawl
+
+
+@pytest.fixture(scope="session")
+def book_html(tmp_path_factory):
+    _skip_without_browser()
+    given = os.environ.get("LBKIT_BOOK_HTML")
+    if given:
+        html_dir = pathlib.Path(given).resolve()
+        assert (html_dir / "index.html").is_file(), f"LBKIT_BOOK_HTML={given} has no index.html"
+        return html_dir
+    out = tmp_path_factory.mktemp("book")
+    jb = pathlib.Path(sys.executable).parent / "jupyter-book"
+    proc = subprocess.run(
+        [str(jb), "build", str(ROOT), "--path-output", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    html_dir = out / "_build" / "html"
+    assert proc.returncode == 0 and (html_dir / "index.html").is_file(), (
+        f"jupyter-book build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
+    return html_dir
+
+
+@pytest.fixture(scope="session")
+def server(book_html):
+    """Serve the book on a free port; records every (status, path) it answers."""
+    answered = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_request(self, code="-", size="-"):
+            answered.append((int(getattr(code, "value", code)), self.path))
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(book_html)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.answered = answered
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def driver(server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.TemporaryDirectory(prefix="lbkit-chromium-")
+    for arg in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1280,1000",
+        f"--user-data-dir={profile.name}",
+        # offline: every host but the local server fails to resolve at once
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ):
+        options.add_argument(arg)
+    # an explicit driver path: selenium-manager is never run (it would try to download)
+    browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
+    profile.cleanup()
+
+
+_IMAGES_JS = """
+const imgs = Array.from(document.images);
+imgs.forEach(i => { if (i.loading === 'lazy') i.loading = 'eager'; });
+return imgs.map(i => ({src: i.currentSrc || i.src, alt: i.getAttribute('alt'),
+                       complete: i.complete, width: i.naturalWidth}));
+"""
+
+
+@pytest.fixture(scope="module")
+def crawl(server, driver):
+    """Open every toc page once; return {page: {"images": [...], "links": [...]}} and the 404s."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    pages = {}
+    for page in _toc_pages():
+        driver.get(server.base + page)
+        # wait until every image has either loaded or failed
+        WebDriverWait(driver, TIMEOUT).until(
+            lambda d: all(i["complete"] for i in d.execute_script(_IMAGES_JS))
+        )
+        pages[page] = {
+            "images": driver.execute_script(_IMAGES_JS),
+            "links": driver.execute_script(
+                # <a> links, and <link> (next/prev page, index, search, stylesheets)
+                "return Array.from(document.querySelectorAll('a[href], link[href]')).map(a => a.href)"
+            ),
+        }
+    # the browser asks for /favicon.ico on its own; the book has none
+    missing = sorted({p for code, p in server.answered if code == 404 and p != "/favicon.ico"})
+    return pages, missing
+
+
+class _Ids(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+@functools.lru_cache(maxsize=None)
+def _fetch(url):
+    """(HTTP status, set of ids on the page) for a local URL without fragment."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            status, body, ctype = response.status, response.read(), response.headers.get_content_type()
+    except urllib.error.HTTPError as err:
+        return err.code, frozenset()
+    ids = set()
+    if ctype == "text/html":
+        parser = _Ids()
+        parser.feed(body.decode("utf-8", "replace"))
+        ids = parser.ids
+    return status, frozenset(ids)
+
+
+# --------------------------------------------------------------------------
+# the checks
+
+
+def test_every_toc_page_loads(crawl, server):
+    pages, _ = crawl
+    bad = [p for p in pages if _fetch(server.base + p)[0] != 200]
+    assert not bad, f"toc pages that do not load: {bad}"
+
+
+def test_images_load_and_have_alt_text(crawl):
+    pages, _ = crawl
+    broken, no_alt = [], []
+    for page, info in pages.items():
+        for img in info["images"]:
+            if not img["width"]:
+                broken.append(f"{page}: {img['src']}")
+            if not (img["alt"] or "").strip():
+                no_alt.append(f"{page}: {img['src']}")
+    assert not (broken or no_alt), (
+        "images that did not load:\n" + "\n".join(broken)
+        + "\nimages without alt text:\n" + "\n".join(no_alt)
+    )
+
+
+def test_chapters_with_figures_show_them(crawl):
+    """A chapter whose notebook stores an image output shows at least one loaded image."""
+    import json
+
+    pages, _ = crawl
+    expected = []
+    for page in pages:
+        nb = ROOT / pathlib.PurePosixPath(page).with_suffix(".ipynb")
+        if nb.is_file():
+            cells = json.loads(nb.read_text())["cells"]
+            if any(
+                "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})
+                for cell in cells for out in cell.get("outputs", [])
+            ):
+                expected.append(page)
+    assert "chapters/01_introduction.html" in expected
+    without = [p for p in expected if not any(i["width"] for i in pages[p]["images"])]
+    assert not without, f"chapters with figure outputs but no figure on the page: {without}"
+
+
+def test_internal_links_and_anchors_resolve(crawl, server):
+    pages, _ = crawl
+    broken = []
+    for page, info in pages.items():
+        for href in info["links"]:
+            if not href.startswith(server.base):
+                continue  # external, mailto:, javascript:, ...
+            target, _, fragment = href.partition("#")
+            status, ids = _fetch(target)
+            if status != 200:
+                broken.append(f"{page}: {href} (HTTP {status})")
+            elif fragment and urllib.parse.unquote(fragment) not in ids and ids:
+                broken.append(f"{page}: {href} (no id {urllib.parse.unquote(fragment)!r})")
+    assert not broken, "broken internal links:\n" + "\n".join(sorted(set(broken)))
+
+
+def test_no_local_resource_is_missing(crawl):
+    _, missing = crawl
+    assert not missing, f"the pages asked the local server for files that do not exist: {missing}"
+
+
+def test_solution_dropdown_opens_on_click(server, driver):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(server.base + EXERCISE_CHAPTER)
+    solutions = driver.find_elements(By.CSS_SELECTOR, ".solution.dropdown")
+    assert solutions, f"no solution dropdown on {EXERCISE_CHAPTER}"
+    solution = solutions[0]
+    title = solution.find_element(By.CSS_SELECTOR, ".admonition-title")
+    body = solution.find_element(By.CSS_SELECTOR, "#solution-content, .admonition-title ~ *")
+    # sphinx-togglebutton has collapsed it
+    WebDriverWait(driver, TIMEOUT).until(
+        lambda d: not body.is_displayed(), "sphinx-togglebutton did not collapse the solution"
+    )
+    button = solution.find_element(By.CSS_SELECTOR, "button.toggle-button")
+    assert button.get_attribute("aria-expanded") == "false"
+
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", title)
+    title.click()
+    WebDriverWait(driver, TIMEOUT).until(
+        lambda d: body.is_displayed(), "the solution did not open on click"
+    )
+    assert button.get_attribute("aria-expanded") == "true"
+    assert "toggle-hidden" not in solution.get_attribute("class").split()
