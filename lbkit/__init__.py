@@ -32,7 +32,7 @@ from .lower_bounds import (
     statistical_dimension,
 )
 from .stats import mean_se
-from .sq import ORACLE_MODES, CSQOracle, SQOracle, boolean_split
+from .sq import LINKS, ORACLE_MODES, CSQOracle, SQOracle, boolean_labels, boolean_split
 
 __version__ = "0.1.0"
 
@@ -46,6 +46,8 @@ __all__ = [
     "CSQOracle",
     "ORACLE_MODES",
     "SQOracle",
+    "LINKS",
+    "boolean_labels",
     "boolean_split",
     "DISTRIBUTIONS",
     "OrthogonalNetwork",

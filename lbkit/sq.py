@@ -9,7 +9,9 @@ oracle for expectations and receives them up to a tolerance :math:`\\tau`:
   :math:`\\phi` of the input alone with :math:`\\mathbb E[\\phi(x)^2] \\le 1`.
 
 Here :math:`x` follows one of lbkit's input distributions and
-:math:`y = \\text{target}(x)`.  Each oracle answers in one of three modes
+:math:`y = \\text{target}(x)`, or, with ``link=...``, a random Boolean label
+:math:`y\\in\\{-1,+1\\}` with :math:`\\mathbb E[y\\mid x] = \\psi(\\text{target}(x))`
+(see :func:`boolean_labels`).  Each oracle answers in one of three modes
 (see :data:`ORACLE_MODES`): an honest minibatch (``"sample"``), a large fixed
 sample standing in for the true expectation (``"exact"``), and a worst-case
 oracle that returns the admissible answer closest to zero
@@ -28,13 +30,19 @@ import numpy as np
 from ._checks import check_int
 from .distributions import DISTRIBUTIONS, as_rng, sample
 
-__all__ = ["CSQOracle", "SQOracle", "ORACLE_MODES", "boolean_split"]
+__all__ = ["CSQOracle", "SQOracle", "ORACLE_MODES", "LINKS", "boolean_labels", "boolean_split"]
 
 #: The answering modes of :class:`CSQOracle` and :class:`SQOracle`.
 ORACLE_MODES = {
     "sample": "empirical mean over m fresh samples per query (an honest minibatch of size m)",
     "exact": "mean over one large fixed sample (default 10**6 points), with its standard error in last_se_",
     "adversarial": "the value within tau of the 'exact' answer that is closest to 0",
+}
+
+#: The named links for Boolean labels (``link=`` of the oracles): odd maps into [-1, 1].
+LINKS = {
+    "tanh": np.tanh,
+    "sign": np.sign,
 }
 
 _EXACT_SIZE = 10 ** 6
@@ -89,12 +97,70 @@ def _check_array_output(out, N: int, what: str, X_shape) -> np.ndarray:
     return out
 
 
+def boolean_labels(mean, rng) -> np.ndarray:
+    """Draw random labels in {-1, +1} with given conditional means.
+
+    Parameters
+    ----------
+    mean : array_like of shape (N,)
+        The conditional means :math:`\\mathbb E[y_j] = \\text{mean}_j`, each in
+        :math:`[-1, 1]`.
+    rng : int or numpy.random.Generator
+        Source of the labels' coins (``None`` raises :class:`TypeError`).
+
+    Returns
+    -------
+    y : ndarray of shape (N,)
+        Independent labels, :math:`y_j = +1` with probability
+        :math:`(1 + \\text{mean}_j)/2` and :math:`-1` otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``mean`` is not one-dimensional, is not finite, or leaves
+        :math:`[-1, 1]`.
+
+    Notes
+    -----
+    Label :math:`j` is :math:`+1` exactly when :math:`u_j < (1 + \\text{mean}_j)/2`
+    for :math:`u_j` uniform on :math:`[0, 1)`, one draw per label, so the coins do
+    not depend on the means: the same ``rng`` gives coupled labels for two
+    targets.
+
+    Examples
+    --------
+    >>> y = boolean_labels([1.0, -1.0, 0.0, 0.5], rng=0)
+    >>> y[:2], set(y) <= {-1.0, 1.0}
+    (array([ 1., -1.]), True)
+    """
+    g = np.asarray(mean, dtype=float)
+    if g.ndim != 1:
+        raise ValueError(f"mean must be one-dimensional, of shape (N,), got shape {g.shape}")
+    if not np.all(np.isfinite(g)):
+        raise ValueError(f"mean must be finite; got {int(np.sum(~np.isfinite(g)))} NaN or infinite value(s)")
+    if g.size and (g.min() < -1.0 or g.max() > 1.0):
+        raise ValueError(f"a conditional mean of a label in {{-1, +1}} lies in [-1, 1]; got values in "
+                         f"[{g.min():.6g}, {g.max():.6g}]")
+    u = as_rng(rng).random(g.shape[0])
+    return np.where(u < (1.0 + g) / 2.0, 1.0, -1.0)
+
+
+def _check_link(link):
+    if link is None or callable(link):
+        return link
+    if isinstance(link, str) and link in LINKS:
+        return link
+    raise ValueError(f"unknown link {link!r}; use None (labels y = target(x)), one of "
+                     f"{', '.join(repr(k) for k in LINKS)}, or a callable mapping target values into [-1, 1]")
+
+
 class _Oracle:
     """Shared machinery of :class:`CSQOracle` and :class:`SQOracle`."""
 
     _kind = "oracle"
 
-    def __init__(self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, m=None):
+    def __init__(self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, m=None,
+                 link=None):
         if not callable(target):
             raise TypeError(f"target must be a callable mapping X of shape (N, n) to y of shape (N,), "
                             f"got {type(target).__name__}")
@@ -123,6 +189,7 @@ class _Oracle:
         if m is None:
             m = math.ceil(1.0 / tau ** 2) if mode == "sample" else _EXACT_SIZE
         self.m = check_int(m, "m", minimum=1)
+        self.link = _check_link(link)
         self._rng = as_rng(rng)
         self.n_queries_ = 0
         self.last_se_ = None
@@ -137,8 +204,16 @@ class _Oracle:
         full, rest = divmod(self.m, _CHUNK)
         return [_CHUNK] * full + ([rest] if rest else [])
 
-    def _labels(self, X) -> np.ndarray:
-        return _check_array_output(self.target(X), X.shape[0], "target", X.shape)
+    def _labels(self, X, coins) -> np.ndarray:
+        y = _check_array_output(self.target(X), X.shape[0], "target", X.shape)
+        if self.link is None:
+            return y
+        psi = LINKS[self.link] if isinstance(self.link, str) else self.link
+        g = _check_array_output(psi(y), X.shape[0], "link", X.shape)
+        if g.min() < -1.0 or g.max() > 1.0:
+            raise ValueError(f"the link must map the target's values into [-1, 1] (it gives E[y | x]); "
+                             f"got values in [{g.min():.6g}, {g.max():.6g}]")
+        return boolean_labels(g, coins)
 
     def _fixed_chunks(self):
         """Yield (X, y) chunks of the fixed sample (exact and adversarial modes)."""
@@ -147,7 +222,7 @@ class _Oracle:
             keep_X = self.m * self.n * 8 <= _CACHE_BYTES
             for i, size in enumerate(self._chunk_sizes()):
                 X = sample(self.distribution, size, self.n, rng=np.random.default_rng([self._seed, i]))
-                y = self._labels(X)
+                y = self._labels(X, np.random.default_rng([self._seed, i, 1]))
                 y.setflags(write=False)  # queries see the cached arrays read-only
                 ys.append(y)
                 if keep_X:
@@ -166,7 +241,7 @@ class _Oracle:
         """Yield (X, y) chunks of m fresh points (sample mode)."""
         for size in self._chunk_sizes():
             X = sample(self.distribution, size, self.n, rng=self._rng)
-            yield X, self._labels(X)
+            yield X, self._labels(X, self._rng)
 
     # -- answering ----------------------------------------------------------------
     def _values(self, phi, X, y):  # pragma: no cover - overridden
@@ -196,7 +271,9 @@ class _Oracle:
 
     def __repr__(self):
         return (f"{type(self).__name__}(target={self.target!r}, distribution={self.distribution!r}, n={self.n}, "
-                f"tau={self.tau:g}, mode={self.mode!r}, m={self.m}, n_queries_={self.n_queries_})")
+                f"tau={self.tau:g}, mode={self.mode!r}, m={self.m}"
+                + ("" if self.link is None else f", link={getattr(self.link, '__name__', self.link)!r}")
+                + f", n_queries_={self.n_queries_})")
 
 
 class CSQOracle(_Oracle):
@@ -238,6 +315,14 @@ class CSQOracle(_Oracle):
         Sample size: per query in ``"sample"`` mode (default
         :math:`\\lceil 1/\\tau^2\\rceil`), of the fixed sample otherwise (default
         :math:`10^6`).
+    link : {None, "tanh", "sign"} or callable, default None
+        ``None``: the labels are ``y = target(x)``.  Otherwise the labels are
+        random in :math:`\\{-1,+1\\}` with :math:`\\mathbb E[y\\mid x] =
+        \\psi(\\text{target}(x))` for the link :math:`\\psi` (a name from
+        ``lbkit.LINKS`` or a callable with values in :math:`[-1, 1]`), drawn by
+        :func:`boolean_labels`: fresh with every point in ``"sample"`` mode, once
+        with the fixed sample otherwise (the coins of chunk ``i`` come from
+        ``numpy.random.default_rng([seed, i, 1])``).
 
     Attributes
     ----------
@@ -259,7 +344,7 @@ class CSQOracle(_Oracle):
     Notes
     -----
     ``"exact"`` mode is a Monte Carlo stand-in for the population expectation,
-    accurate to ``last_se_``; exact quadrature is a later addition.  The fixed
+    accurate to ``last_se_`` (not an exact integral, despite the name).  The fixed
     sample is drawn in chunks of :math:`2^{16}` points, chunk ``i`` from
     ``numpy.random.default_rng([seed, i])`` with one ``seed`` drawn from ``rng``
     at construction: two oracles built with the same integer ``rng`` share it.
@@ -308,7 +393,7 @@ class SQOracle(_Oracle):
 
     Parameters
     ----------
-    target, distribution, tau, mode, rng, n, m
+    target, distribution, tau, mode, rng, n, m, link
         As for :class:`CSQOracle`.  A query is called as ``phi(X, y)`` with
         ``X`` of shape (N, n) and ``y`` of shape (N,) and must return shape
         (N,).  In ``"sample"`` mode the error of an answer has standard deviation

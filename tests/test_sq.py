@@ -383,3 +383,77 @@ def test_cached_sample_is_read_only(f):
 def test_boolean_split_rejects_non_callable():
     with pytest.raises(TypeError, match="phi must be a callable"):
         boolean_split(3)
+
+
+# --------------------------------------------------------------------------- Boolean labels (link=...)
+@pytest.mark.parametrize("p", [-0.8, 0.0, 0.3, 0.95])
+def test_boolean_labels_have_the_given_mean(p):
+    y = lbkit.boolean_labels(np.full(200_000, p), rng=1)
+    assert set(np.unique(y)) <= {-1.0, 1.0}
+    mean, se = lbkit.mean_se(y)
+    assert abs(mean - p) < 4 * se
+
+
+def test_boolean_labels_extremes_and_coupling():
+    assert np.array_equal(lbkit.boolean_labels(np.ones(50), rng=0), np.ones(50))
+    assert np.array_equal(lbkit.boolean_labels(-np.ones(50), rng=0), -np.ones(50))
+    low = lbkit.boolean_labels(np.full(10_000, -0.2), rng=5)
+    high = lbkit.boolean_labels(np.full(10_000, 0.4), rng=5)  # same coins: the labels are monotone in the mean
+    assert np.all(high >= low) and np.any(high > low)
+
+
+@pytest.mark.parametrize("bad, match", [
+    (np.zeros((3, 2)), "one-dimensional"),
+    (np.array([0.1, np.nan]), "finite"),
+    (np.array([0.5, 1.2]), r"lies in \[-1, 1\]"),
+])
+def test_boolean_labels_bad_input(bad, match):
+    with pytest.raises(ValueError, match=match):
+        lbkit.boolean_labels(bad, rng=0)
+    with pytest.raises(TypeError):
+        lbkit.boolean_labels(np.zeros(3), rng=None)
+
+
+def test_sign_link_gives_the_parity_of_the_support(f):
+    # f_S = sqrt2 sign(x1 x4) min(|x1|, |x4|) / norm, so sign(f_S) = sign(x1 x4) and
+    # E[x1 x4 y] = E|x1| E|x4| = 2/pi exactly
+    oracle = CSQOracle(f, mode="exact", rng=3, m=N_FIX, link="sign")
+    answer = oracle(x1x4)
+    assert abs(answer - 2 / math.pi) < 4 * oracle.last_se_
+    # and the labels are in {-1, +1}: E[y^2] = 1 on the whole sample
+    sq_oracle = SQOracle(f, mode="exact", rng=3, m=N_FIX, link="sign")
+    assert sq_oracle(lambda X, y: y ** 2) == 1.0
+
+
+def test_tanh_link_against_an_independent_sample(f):
+    oracle = CSQOracle(f, mode="exact", rng=4, m=N_FIX, link="tanh")
+    answer, se = oracle(x1x4), oracle.last_se_
+    X = lbkit.sample("gaussian", N_FIX, 6, rng=99)
+    ref, ref_se = lbkit.mean_se(np.tanh(f(X)) * x1x4(X))  # E[y x1 x4] = E[tanh(f) x1 x4]
+    assert abs(answer - ref) < 4 * math.hypot(se, ref_se)
+    assert ref > 0.3  # not a vacuous comparison
+
+
+def test_odd_link_keeps_orthogonality(f, g):
+    phi = lambda X: np.tanh(g(X)) / 0.8  # noqa: E731  a query built from another member; E[phi^2] < 1
+    oracle = CSQOracle(f, mode="exact", rng=6, m=N_FIX, link=np.tanh)
+    assert abs(oracle(phi)) < 4 * oracle.last_se_
+
+
+def test_link_labels_fixed_in_exact_mode_fresh_in_sample_mode(f):
+    a = SQOracle(f, mode="exact", rng=8, m=5000, link="tanh")
+    b = SQOracle(f, mode="exact", rng=8, m=5000, link="tanh")
+    q = lambda X, y: y * np.sign(X[:, 1] * X[:, 4])  # noqa: E731
+    assert a(q) == a(q) == b(q)
+    s = SQOracle(f, mode="sample", rng=8, m=5000, link="tanh")
+    assert s(q) != s(q)
+
+
+def test_bad_link(f):
+    with pytest.raises(ValueError, match="unknown link 'relu'"):
+        CSQOracle(f, rng=0, link="relu")
+    oracle = CSQOracle(f, mode="exact", rng=0, m=1000, link=lambda t: 2 * t)
+    with pytest.raises(ValueError, match=r"into \[-1, 1\]"):
+        oracle(x1x4)
+    assert "link='tanh'" in repr(CSQOracle(f, rng=0, link="tanh"))
+    assert "link=" not in repr(CSQOracle(f, rng=0))

@@ -1,0 +1,226 @@
+"""Keep the book's public repository URL in one place and everything that needs it in sync.
+
+The URL lives in ``_config.yml`` (``repository.url``), inside a block this tool
+owns.  Two things follow from it:
+
+* the launch buttons (Binder and Colab) and the repository button on every
+  chapter page: on only when the URL is set, because Jupyter Book would
+  otherwise point them at its own default repository (or fail to build);
+* the *setup cell* at the top of every chapter notebook, which installs lbkit
+  when the notebook is opened on its own (Colab, Binder, a bare Jupyter): from
+  the checkout the notebook sits in when there is one, else from the
+  repository URL with pip.  It is quiet and does nothing when lbkit is already
+  importable; the HTML book hides it (tag ``remove-cell``).
+
+Usage (from the repository root)::
+
+    python tools/set_repository_url.py https://github.com/OWNER/REPO [--branch main]
+    python tools/set_repository_url.py --clear    # no public URL: buttons off
+    python tools/set_repository_url.py --stamp    # re-stamp the notebooks from _config.yml
+    python tools/set_repository_url.py --check    # exit 1 if anything is out of sync
+
+Setting or clearing the URL rewrites the block in ``_config.yml`` and the
+setup cell of every ``chapters/*.ipynb`` (its source only: it has no output,
+so nothing needs re-executing).  A chapter without a setup cell gets one
+inserted before its first code cell; re-execute that chapter afterwards
+(``tools/execute_notebooks.py``) so its execution counts run 1..N again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import pathlib
+import re
+import sys
+
+import nbformat
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "_config.yml"
+BEGIN = "# >>> where the book lives online: written by tools/set_repository_url.py; edit with it >>>"
+END = "# <<< where the book lives online <<<"
+SETUP_TAG = "lbkit-setup"
+HOSTS = ("github.com", "gitlab.com", "bitbucket.org")  # the hosts sphinx-book-theme can link to
+URL_RE = re.compile(r"^https://(?P<host>[^/]+)/(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+?)(\.git)?/?$")
+
+SETUP_SOURCE = '''\
+# Setup, for running this notebook on its own (Colab, Binder, a bare Jupyter):
+# install lbkit if it is missing. Quiet, and does nothing when lbkit is installed.
+import importlib, importlib.util, pathlib, subprocess, sys
+if importlib.util.find_spec("lbkit") is None:
+    LBKIT_PIP_SOURCE = {pip_source!r}  # from _config.yml, by tools/set_repository_url.py
+    checkout = pathlib.Path.cwd().parent
+    if (checkout / "lbkit" / "__init__.py").is_file() and (checkout / "pyproject.toml").is_file():
+        LBKIT_PIP_SOURCE = f"{{checkout}}[book]"  # the checkout this notebook sits in
+    if not LBKIT_PIP_SOURCE:
+        raise ModuleNotFoundError(
+            "lbkit is not installed, this notebook is not inside a checkout of the book's "
+            "repository, and no public repository URL is configured: clone the repository "
+            "and run the first command of its README (or `pip install -e .` in the clone)")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", LBKIT_PIP_SOURCE], check=True)
+    importlib.invalidate_caches()'''
+
+
+def block(url: str, branch: str) -> str:
+    """The managed block of ``_config.yml`` for this URL ("" for none)."""
+    lines = [BEGIN]
+    if not url:
+        lines += [
+            "# No public repository URL is set, so no launch buttons are shown; each chapter's",
+            "# setup cell installs lbkit from the checkout the notebook sits in.",
+            "repository:",
+            '  url: ""',
+            f"  branch: {branch}",
+            "html:",
+            "  use_repository_button: false",
+            "  use_issues_button: false",
+            "  home_page_in_navbar: true",
+        ]
+    else:
+        lines += [
+            "repository:",
+            f"  url: {url}",
+            '  path_to_book: ""',
+            f"  branch: {branch}",
+            "launch_buttons:",
+            "  notebook_interface: jupyterlab",
+            "  binderhub_url: https://mybinder.org",
+        ]
+        if url.startswith("https://github.com/"):  # Colab opens notebooks from GitHub only
+            lines.append("  colab_url: https://colab.research.google.com")
+        lines += [
+            "html:",
+            "  use_repository_button: true",
+            "  use_issues_button: false",
+            "  home_page_in_navbar: true",
+        ]
+    lines.append(END)
+    return "\n".join(lines) + "\n"
+
+
+def check_url(url: str) -> str:
+    """Return the URL without a trailing slash or ``.git``; raise ValueError if unusable."""
+    m = URL_RE.match(url)
+    if not m or m.group("host") not in HOSTS:
+        raise ValueError(
+            f"repository URL {url!r} is not of the form https://HOST/OWNER/REPO with HOST one of "
+            f"{', '.join(HOSTS)} (the hosts whose launch buttons Jupyter Book can build)")
+    return f"https://{m.group('host')}/{m.group('owner')}/{m.group('repo')}"
+
+
+def read_config() -> tuple[str, str]:
+    """(url, branch) from ``_config.yml``; url is "" when none is set."""
+    text = CONFIG.read_text()
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"{CONFIG.name} has no block between {BEGIN!r} and {END!r}")
+    repo = (yaml.safe_load(text) or {}).get("repository") or {}
+    return (repo.get("url") or ""), str(repo.get("branch") or "main")
+
+
+def write_config(url: str, branch: str) -> None:
+    text = CONFIG.read_text()
+    start, stop = text.index(BEGIN), text.index(END) + len(END) + 1
+    CONFIG.write_text(text[:start] + block(url, branch) + text[stop:])
+
+
+def pip_source(url: str, branch: str) -> str:
+    """The pip requirement that installs lbkit (with the book's extras) from the repository."""
+    return f"lbkit[book] @ git+{url}@{branch}" if url else ""
+
+
+def setup_cell_source(url: str, branch: str) -> str:
+    return SETUP_SOURCE.format(pip_source=pip_source(url, branch))
+
+
+def chapters() -> list[pathlib.Path]:
+    return [pathlib.Path(p) for p in sorted(glob.glob(str(ROOT / "chapters" / "*.ipynb")))]
+
+
+def _setup_cells(nb) -> list[int]:
+    return [i for i, c in enumerate(nb.cells) if SETUP_TAG in c.get("metadata", {}).get("tags", [])]
+
+
+def problems(url: str, branch: str) -> list[str]:
+    """What is out of sync between ``_config.yml`` and the chapters' setup cells."""
+    found = []
+    expected = setup_cell_source(url, branch)
+    for path in chapters():
+        nb = nbformat.read(path, as_version=4)
+        where = _setup_cells(nb)
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        if len(where) != 1:
+            found.append(f"{path.name}: {len(where)} cells tagged {SETUP_TAG!r}, expected exactly 1")
+            continue
+        cell = nb.cells[where[0]]
+        if where[0] != code[0]:
+            found.append(f"{path.name}: the setup cell is not the first code cell")
+        if cell.source != expected:
+            found.append(f"{path.name}: the setup cell does not match _config.yml (run --stamp)")
+        if "remove-cell" not in cell.metadata.get("tags", []):
+            found.append(f"{path.name}: the setup cell lacks the 'remove-cell' tag")
+        if cell.get("outputs"):
+            found.append(f"{path.name}: the setup cell has stored output (lbkit was missing when it ran)")
+    return found
+
+
+def stamp(url: str, branch: str) -> list[str]:
+    """Write the setup cell into every chapter; return the chapters where one was inserted."""
+    inserted = []
+    source = setup_cell_source(url, branch)
+    for path in chapters():
+        nb = nbformat.read(path, as_version=4)
+        where = _setup_cells(nb)
+        if where:
+            for i in where:
+                nb.cells[i].source = source
+        else:
+            first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+            cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell", SETUP_TAG]})
+            cell.id = SETUP_TAG  # a stable id, so re-stamping changes nothing else
+            nb.cells.insert(first, cell)
+            inserted.append(path.name)
+        nbformat.write(nb, path)
+    return inserted
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("url", nargs="?", help="https://github.com/OWNER/REPO (or gitlab.com, bitbucket.org)")
+    what.add_argument("--clear", action="store_true", help="no public URL: launch buttons off")
+    what.add_argument("--stamp", action="store_true", help="re-stamp the chapters' setup cells from _config.yml")
+    what.add_argument("--check", action="store_true", help="exit 1 if _config.yml and the chapters disagree")
+    parser.add_argument("--branch", default=None, help="the branch launch buttons and pip use (default: keep; main)")
+    args = parser.parse_args(argv)
+
+    url, branch = read_config()
+    if args.check:
+        found = problems(url, branch)
+        for p in found:
+            print(p, file=sys.stderr)
+        print(f"repository URL: {url or '(none)'}; branch {branch}; "
+              f"{len(chapters())} chapters; {'out of sync' if found else 'in sync'}")
+        return 1 if found else 0
+    if args.branch is not None:
+        branch = args.branch
+    if args.clear:
+        url = ""
+    elif args.url is not None:
+        url = check_url(args.url)
+    if not args.stamp:
+        write_config(url, branch)
+    inserted = stamp(url, branch)
+    print(f"repository URL: {url or '(none)'}; branch {branch}; stamped {len(chapters())} chapters")
+    if inserted:
+        print("setup cell inserted (re-execute these with tools/execute_notebooks.py):", ", ".join(inserted))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
