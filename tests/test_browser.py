@@ -11,6 +11,14 @@ takes seconds), so the test does not depend on ``_build/`` or on the order of
 the CI steps.  Set ``LBKIT_BOOK_HTML=_build/html`` to check an existing build
 instead.
 
+The maths is checked on a copy of the book whose MathJax script points at a
+local MathJax 3 (``$LBKIT_MATHJAX``, the ``es5`` folder of the npm package, or
+else ``npm install mathjax@3`` into a temporary folder): every formula on every
+page must typeset without a MathJax error (an unknown macro counts as one), and
+no raw TeX delimiter may be left
+in the visible text (for instance in a navigation title, on a page without
+maths, where MathJax is not loaded).  Skipped if MathJax cannot be had.
+
 Needs Debian's ``chromium`` and ``chromium-driver`` and the ``selenium``
 package; skipped without them.  The browser is started offline: every host
 but 127.0.0.1 fails to resolve, so the MathJax CDN script fails fast and
@@ -21,6 +29,7 @@ import functools
 import html.parser
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +48,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 EXERCISE_CHAPTER = "chapters/03_orthogonal_family.html"
 TIMEOUT = 10  # seconds to wait for images / the dropdown
+MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
 
 
 def _skip_without_browser():
@@ -94,9 +104,8 @@ def book_html(tmp_path_factory):
     return html_dir
 
 
-@pytest.fixture(scope="session")
-def server(book_html):
-    """Serve the book on a free port; records every (status, path) it answers."""
+def _serve(directory):
+    """Serve a folder on a free port of 127.0.0.1; records every (status, path) it answers."""
     answered = []
 
     class Handler(SimpleHTTPRequestHandler):
@@ -106,11 +115,61 @@ def server(book_html):
         def log_message(self, *args):
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(book_html)))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.answered = answered
+    return httpd
+
+
+@pytest.fixture(scope="session")
+def server(book_html):
+    """Serve the book; records every (status, path) it answers."""
+    httpd = _serve(book_html)
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def local_mathjax(tmp_path_factory):
+    """The es5 folder of a local MathJax 3: $LBKIT_MATHJAX, or npm install into a temporary folder."""
+    given = os.environ.get("LBKIT_MATHJAX")
+    if given:
+        es5 = pathlib.Path(given)
+        assert (es5 / "tex-mml-chtml.js").is_file(), f"LBKIT_MATHJAX={given} has no tex-mml-chtml.js"
+        return es5
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("the maths check needs a local MathJax 3: npm (to install it) or LBKIT_MATHJAX")
+    prefix = tmp_path_factory.mktemp("mathjax")
+    proc = subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix), "mathjax@3"],
+                          capture_output=True, text=True, timeout=300)
+    es5 = prefix / "node_modules" / "mathjax" / "es5"
+    if proc.returncode != 0 or not (es5 / "tex-mml-chtml.js").is_file():
+        pytest.skip(f"could not install MathJax 3 with npm: {proc.stderr[-500:]}")
+    return es5
+
+
+@pytest.fixture(scope="module")
+def math_server(book_html, local_mathjax, tmp_path_factory):
+    """A copy of the book whose pages load MathJax from the local copy, served."""
+    site = tmp_path_factory.mktemp("book-mathjax") / "html"
+    shutil.copytree(book_html, site)
+    shutil.copytree(local_mathjax, site / "_mathjax")
+    # MathJax's default `noundefined` package shows an unknown macro as red text; without it,
+    # an unknown macro is an error that the test can see
+    config, strict = 'window.MathJax = {"tex": {', 'window.MathJax = {"tex": {"packages": {"[-]": ["noundefined"]}, '
+    rewritten = 0
+    for page in site.rglob("*.html"):
+        text = page.read_text()
+        if MATHJAX_CDN in text:
+            assert config in text, f"{page.name}: MathJax configuration not found: has the theme changed?"
+            page.write_text(text.replace(MATHJAX_CDN, "/_mathjax/").replace(config, strict))
+            rewritten += 1
+    assert rewritten, f"no page loads MathJax from {MATHJAX_CDN}: has the theme changed?"
+    httpd = _serve(site)
     yield httpd
     httpd.shutdown()
     httpd.server_close()
@@ -290,3 +349,41 @@ def test_solution_dropdown_opens_on_click(server, driver):
     )
     assert button.get_attribute("aria-expanded") == "true"
     assert "toggle-hidden" not in solution.get_attribute("class").split()
+
+
+_RAW_TEX_JS = r"""
+const bad = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+const skip = 'pre, code, script, style, textarea, mjx-container, .output';
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const el = node.parentElement;
+  if (!el || el.closest(skip) || el.offsetParent === null) continue;
+  if (/\\\(|\\\[|\$\$/.test(node.textContent)) bad.push(node.textContent.trim().slice(0, 80));
+}
+return bad;
+"""
+
+
+def test_math_typesets_without_errors(math_server, driver):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.set_script_timeout(120)
+    problems, typeset = [], 0
+    for page in _toc_pages():
+        driver.get(math_server.base + page)
+        if driver.execute_script("return !!document.querySelector('script[src*=\"tex-mml-chtml\"]')"):
+            WebDriverWait(driver, 60).until(
+                lambda d: d.execute_script("return !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"),
+                f"MathJax did not start on {page}")
+            ok = driver.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "MathJax.startup.promise.then(() => done(true), () => done(false));")
+            assert ok, f"MathJax failed on {page}"
+            typeset += driver.execute_script("return document.querySelectorAll('mjx-container').length")
+            errors = driver.execute_script(
+                "return Array.from(document.querySelectorAll('mjx-merror'))"
+                ".map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 100))")
+            problems += [f"{page}: MathJax error {e!r}" for e in errors]
+        problems += [f"{page}: raw TeX in the text: {t!r}" for t in driver.execute_script(_RAW_TEX_JS)]
+    assert not problems, "\n".join(problems)
+    assert typeset > 1000, f"only {typeset} formulas typeset: is MathJax running?"
