@@ -6,6 +6,7 @@ says what was given and what is allowed.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -18,6 +19,30 @@ def check_int(value, name: str, *, minimum: int | None = None) -> int:
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def check_real(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
+               min_open: bool = False, max_open: bool = False) -> float:
+    """Return ``value`` as a finite float, or raise TypeError (not a real number) / ValueError (out of range).
+
+    numpy scalars (``np.float32(0.1)``, ``np.int64(3)``) are real numbers; ``bool`` is not.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    low = minimum is not None and (value < minimum or (min_open and value == minimum))
+    high = maximum is not None and (value > maximum or (max_open and value == maximum))
+    if low or high:
+        if minimum is not None and maximum is not None:
+            allowed = f"lie in {'(' if min_open else '['}{minimum:g}, {maximum:g}{')' if max_open else ']'}"
+        elif minimum is not None:
+            allowed = f"be {'>' if min_open else '>='} {minimum:g}"
+        else:
+            allowed = f"be {'<' if max_open else '<='} {maximum:g}"
+        raise ValueError(f"{name} must {allowed}, got {value:g}")
     return value
 
 

@@ -17,6 +17,7 @@ together with what the book needs to know about it:
 from __future__ import annotations
 
 import math
+import numbers
 from functools import lru_cache
 
 import numpy as np
@@ -181,7 +182,7 @@ class Activation:
         self.parity = parity if parity is not None else self._detect_parity()
         if part_degrees is None:
             part_degrees = self._detect_part_degrees()
-        self.part_degrees = tuple(part_degrees)
+        self.part_degrees = _check_part_degrees(part_degrees)
 
     # -- evaluation ---------------------------------------------------------
     def __call__(self, t):
@@ -235,9 +236,14 @@ class Activation:
             f_neg = np.asarray(self._fn(-t), dtype=float)
         except Exception as exc:
             raise TypeError(f"the activation {self.name!r} could not be evaluated on a numpy array: {exc}") from exc
-        if f_pos.shape != t.shape or not np.all(np.isfinite(f_pos)) or not np.all(np.isfinite(f_neg)):
-            raise ValueError(f"the activation {self.name!r} must map an array of shape {t.shape} to finite values "
-                             f"of the same shape, got shape {f_pos.shape}")
+        if f_pos.shape != t.shape:
+            raise ValueError(f"the activation {self.name!r} must map an array of shape {t.shape} to an array of "
+                             f"the same shape (it must be vectorised), got shape {f_pos.shape}")
+        if not (np.all(np.isfinite(f_pos)) and np.all(np.isfinite(f_neg))):
+            bad = np.concatenate([t[~np.isfinite(f_pos)], -t[~np.isfinite(f_neg)]])
+            raise ValueError(f"the activation {self.name!r} must be finite on the whole real line, but it is NaN or "
+                             f"infinite at {bad.size} of {2 * t.size} test points in "
+                             f"[{-np.abs(t).max():g}, {np.abs(t).max():g}] (for example at t = {bad[0]:g})")
         scale = max(1.0, float(np.max(np.abs(f_pos))), float(np.max(np.abs(f_neg))))
         if np.max(np.abs(f_pos - f_neg)) <= 1e-12 * scale:
             return "even"
@@ -411,8 +417,17 @@ class Activation:
         return self.part_degrees[k % 2] < k
 
     def vanishing_reason(self, k: int) -> str:
-        """A sentence explaining why :math:`f_S\\equiv 0` for this ``k`` and which ``k`` work."""
+        """A sentence explaining why :math:`f_S\\equiv 0` for this ``k`` and which ``k`` work.
+
+        Raises
+        ------
+        ValueError
+            If this ``k`` does not make :math:`f_S` vanish (see :meth:`vanishes`).
+        """
         k = check_int(k, "k", minimum=1)
+        if not self.vanishes(k):
+            raise ValueError(f"k={k} does not make f_S vanish for {self.name}, so there is no reason to give; "
+                             f"{self.working_k_description()}")
         part = "odd" if k % 2 else "even"
         d = self.part_degrees[k % 2]
         if d == -1:
@@ -444,6 +459,21 @@ class Activation:
         if not pieces:
             return "no k >= 1 gives a non-zero network for this activation"
         return "use " + " or ".join(pieces)
+
+
+def _check_part_degrees(part_degrees) -> tuple:
+    """(even, odd) polynomial degrees of the two parts: integers >= -1 (-1: the part is zero) or inf."""
+    try:
+        pair = tuple(part_degrees)
+    except TypeError:
+        pair = None
+    ok = pair is not None and len(pair) == 2 and all(
+        (isinstance(d, numbers.Real) and not isinstance(d, bool))
+        and (d == _INF or (float(d).is_integer() and d >= -1)) for d in pair)
+    if not ok:
+        raise ValueError(f"part_degrees must be a pair (even, odd) of polynomial degrees, each an integer >= -1 "
+                         f"(-1 for a zero part) or math.inf (not a polynomial), got {part_degrees!r}")
+    return tuple(_INF if d == _INF else int(d) for d in pair)
 
 
 # ----------------------------------------------------------------------------

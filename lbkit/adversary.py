@@ -41,7 +41,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_int, check_n_k, check_support
+from ._checks import check_int, check_n_k, check_support, check_real
 from .activations import get_activation
 from .family import norm_squared, sign_patterns, supports
 
@@ -58,7 +58,12 @@ class FamilyQuery:
     """
 
     def __init__(self, T):
-        self.T = tuple(sorted(int(i) for i in T))
+        if isinstance(T, (str, bytes)) or not hasattr(T, "__iter__"):
+            raise TypeError(f"T must be a collection of coordinate indices, got {T!r}")
+        T = [check_int(i, "a coordinate of T", minimum=0) for i in T]
+        if not T or len(set(T)) != len(T):
+            raise ValueError(f"T must be a non-empty set of distinct coordinates, got {T!r}")
+        self.T = tuple(sorted(T))
 
     def __repr__(self):
         return f"FamilyQuery(T={self.T})"
@@ -89,8 +94,9 @@ class HermiteQuery:
             items = alpha.items() if isinstance(alpha, dict) else alpha
             pairs = []
             for pair in items:
-                if len(pair) != 2:
-                    raise ValueError(f"a multi-index is a set of (coordinate, degree) pairs, got {alpha!r}")
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise TypeError(f"a multi-index is a tuple of (coordinate, degree) pairs or a dict "
+                                    f"{{coordinate: degree}}, got {alpha!r} (write one pair as ((0, 1),))")
                 i, d = pair
                 i, d = check_int(i, "coordinate", minimum=0), check_int(d, "degree", minimum=1)
                 pairs.append((i, d))
@@ -108,7 +114,9 @@ class HermiteQuery:
             raise ValueError("the query is the zero polynomial")
 
     def __repr__(self):
-        return f"HermiteQuery({len(self.terms)} terms)"
+        shown = ", ".join(f"{dict(a)}: {c:g}" for a, c in list(self.terms.items())[:3])
+        more = f", ... ({len(self.terms)} terms)" if len(self.terms) > 3 else ""
+        return f"HermiteQuery({{{shown}{more}}})"
 
 
 class NeuronQuery:
@@ -127,7 +135,8 @@ class NeuronQuery:
         self.v = v / np.linalg.norm(v)
 
     def __repr__(self):
-        return f"NeuronQuery(n={self.v.size})"
+        v = np.array2string(self.v, precision=3, threshold=6, separator=", ")
+        return f"NeuronQuery(v={v})"
 
 
 def _relu_kernel_derivative(rho):
@@ -172,9 +181,7 @@ class AdversaryGame:
         self.activation = get_activation(activation)
         if self.activation.vanishes(self.k):
             raise ValueError(self.activation.vanishing_reason(self.k) + "; the game needs a non-zero family")
-        if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not (0 < tau <= 1):
-            raise ValueError(f"tau must lie in (0, 1], got {tau!r}")
-        self.tau = float(tau)
+        self.tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
         self.supports = supports(self.n, self.k)
         self.m = self.supports.count
         self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
@@ -257,11 +264,15 @@ class AdversaryGame:
     def _hermite_correlations(self, query):
         c = self.activation.hermite_coefficients(max(sum(d for _, d in a) for a in query.terms),
                                                  high_precision=True)
+        outside = sorted({i for alpha in query.terms for i, _ in alpha if i >= self.n})
+        if outside:
+            raise ValueError(f"the query uses coordinate(s) {outside}, but the inputs have n={self.n} coordinates "
+                             f"(0 to {self.n - 1})")
         per_support: dict[tuple, float] = {}
         for alpha, coef in query.terms.items():
             S = tuple(i for i, _ in alpha)
-            if len(S) != self.k or any(d % 2 == 0 for _, d in alpha) or max(S) >= self.n:
-                continue  # orthogonal to every f_S (or outside the dimension)
+            if len(S) != self.k or any(d % 2 == 0 for _, d in alpha):
+                continue  # orthogonal to every f_S
             m = sum(d for _, d in alpha)
             log_inner = (self.k * math.log(2) + 0.5 * (math.lgamma(m + 1) - sum(math.lgamma(d + 1) for _, d in alpha))
                          - 0.5 * m * math.log(self.k))

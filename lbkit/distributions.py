@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_real
 
 __all__ = ["sample", "DISTRIBUTIONS", "as_rng"]
 
@@ -32,6 +32,8 @@ def as_rng(rng) -> np.random.Generator:
         return rng
     if isinstance(rng, (bool, float)) or not isinstance(rng, (int, np.integer, np.random.SeedSequence)):
         raise TypeError(f"rng must be an integer seed or a numpy.random.Generator, got {rng!r}")
+    if not isinstance(rng, np.random.SeedSequence) and rng < 0:
+        raise ValueError(f"rng must be a non-negative integer seed (or a numpy.random.Generator), got {rng}")
     return np.random.default_rng(rng)
 
 
@@ -85,17 +87,13 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
         Z = g.standard_normal((N, n))
         return Z * (np.sqrt(n) / np.linalg.norm(Z, axis=1, keepdims=True))
     if distribution == "student_t":
-        df = float(p["df"])
-        if not np.isfinite(df) or df <= 0:
-            raise ValueError(f"student_t needs df > 0, got df={p['df']!r}")
+        df = check_real(p["df"], "df (student_t)", minimum=0, min_open=True)
         Z = g.standard_normal((N, n))
         return Z / np.sqrt(g.chisquare(df, size=(N, 1)) / df)
     if distribution == "rademacher":
         return g.choice(np.array([-1.0, 1.0]), size=(N, n))
     if distribution == "shifted_gaussian":
-        shift = float(p["shift"])
-        if not np.isfinite(shift):
-            raise ValueError(f"shifted_gaussian needs a finite shift, got {p['shift']!r}")
+        shift = check_real(p["shift"], "shift (shifted_gaussian)")
         return g.standard_normal((N, n)) + shift
     # skewed_product
     return g.exponential(1.0, size=(N, n)) - 1.0

@@ -156,6 +156,19 @@ def _degree_cutoff(k: int) -> int:
 
 
 _CUSTOM_DEGREE = 150  # degrees summed explicitly for custom callables (float64 quadrature)
+K_LIMIT = 300  # largest k for the exact norm: 4^k overflows float64 at k = 512, and the series needs O(k^2 log^2 k) memory
+_BAND = 40  # convergence check: the last _BAND degrees of a truncated series ...
+_BAND_RTOL = 1e-10  # ... may carry at most this share of the norm (smooth built-ins, 40-digit coefficients)
+_BAND_RTOL_CUSTOM = 1e-6  # custom callables: float64 quadrature coefficients, accurate to about 1e-6 relative
+
+
+def _check_k_limit(k: int) -> int:
+    k = check_int(k, "k", minimum=1)
+    if k > K_LIMIT:
+        raise ValueError(f"k={k} is too large for the exact norm: k <= {K_LIMIT} is allowed "
+                         f"(4^k overflows float64 from k = 512; the family has C(n, k) members, so k <= {K_LIMIT} "
+                         f"covers k = log2(n) for every n a computer can hold)")
+    return k
 
 
 def _log_sinhc_power(k: int, length: int) -> np.ndarray:
@@ -206,7 +219,7 @@ def hermite_weights(k: int, m_max: int | None = None):
         towards its limit :math:`2^{1-k}` (for :math:`k \\ge 2`); once it is
         within rounding of the limit the computed values wobble by about 1e-12.
     """
-    k = check_int(k, "k", minimum=1)
+    k = _check_k_limit(k)
     m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
     length = (m_max - k) // 2 + 1
     m = k + 2 * np.arange(length)
@@ -237,19 +250,38 @@ def norm_terms(k: int, activation="relu"):
         rounding for smooth ones).
     """
     act = get_activation(activation)
-    k = check_int(k, "k", minimum=1)
+    k = _check_k_limit(k)
     m, W = hermite_weights(k)
+    truncated_at = None  # the degree past which the coefficients are not known (set to 0)
     if act._closed_coefficients is None and not act._high:  # custom callable: quadrature coefficients
         if k > _CUSTOM_DEGREE:
             raise ValueError(f"k={k}: for activations without a closed form the norm is computed from "
                              f"quadrature coefficients up to degree {_CUSTOM_DEGREE}, so k <= {_CUSTOM_DEGREE}")
         keep = m <= _CUSTOM_DEGREE
         m, W = m[keep], W[keep]
+        truncated_at = _CUSTOM_DEGREE
+    elif act._high:  # smooth built-ins: 40-digit coefficients up to degree _high_m, 0 beyond
+        truncated_at = act._high_m
     m_top = int(m[-1])
     c = act.hermite_coefficients(m_top, high_precision=True)
+    if not np.all(np.isfinite(c)):
+        raise ValueError(f"the Hermite coefficients of {act.name!r} are not finite: E[sigma(z)^2] must be finite "
+                         f"for z ~ N(0, 1) (sigma square-integrable under the Gaussian)")
     terms = 4.0 ** k * c[m] ** 2 * W
     # past the cutoff W_k(m) = 2^(1-k) to within 1e-18 relative (see _degree_cutoff)
     tail = 4.0 ** k * 2.0 ** (1 - k) * act.hermite_tail(m_top + 1, k % 2)
+    if truncated_at is not None:
+        # the coefficients stop at `truncated_at`; if the last degrees before it still carry a visible
+        # share of the norm, the neglected ones beyond it may too: refuse rather than return a wrong value
+        total = math.fsum(terms) + tail
+        band = math.fsum(terms[m > truncated_at - _BAND])
+        rtol = _BAND_RTOL if act._high else _BAND_RTOL_CUSTOM
+        if not total > 0 or band > rtol * total:
+            raise ValueError(
+                f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are known up "
+                f"to degree {truncated_at}, and for this k the series has not converged there (the last {_BAND} "
+                f"degrees carry {band / total if total > 0 else 1.0:.1e} of the sum); use a smaller k "
+                f"(k <= 40 is tested against 80-digit arithmetic)")
     return m, terms, tail
 
 
@@ -264,7 +296,10 @@ def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float
     method : {"hermite", "dual_kernel"}, default "hermite"
         ``"hermite"`` sums the non-negative series of :func:`norm_terms` and is
         accurate to about 1e-12 relative for every built-in and every
-        ``k <= 40``.  ``"dual_kernel"`` evaluates the alternating sum
+        ``k <= 40``; for larger ``k`` it raises ValueError where the series of
+        a smooth activation or a custom callable has not converged at the
+        highest known coefficient (from about ``k = 50``), and for every
+        activation when ``k > K_LIMIT`` (300).  ``"dual_kernel"`` evaluates the alternating sum
         :math:`2^k\\sum_d\\binom kd(-1)^d K(1-2d/k)` in float64; it is here to
         show how that formula loses its digits as ``k`` grows.
 
@@ -272,6 +307,14 @@ def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float
     -------
     float
         ``0.0`` exactly when the parity rule makes :math:`f_S \\equiv 0`.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is out of range (see ``method``), if the activation is not
+        square-integrable under the Gaussian, or if ``method`` is unknown.
+    TypeError
+        If ``k`` is not an integer.
 
     Notes
     -----
@@ -290,7 +333,7 @@ def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float
     0.0
     """
     act = get_activation(activation)
-    k = check_int(k, "k", minimum=1)
+    k = _check_k_limit(k)
     if method not in ("hermite", "dual_kernel"):
         raise ValueError(f"method must be 'hermite' or 'dual_kernel', got {method!r}")
     if act.vanishes(k):

@@ -16,6 +16,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+
+from ._checks import check_int
 from scipy.special import roots_hermitenorm
 
 __all__ = ["hermite_functions", "gauss_hermite", "gaussian_expectation"]
@@ -43,9 +45,12 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     >>> np.round(H[2], 6)        # (t^2 - 1) / sqrt(2)
     array([-0.707107,  0.      ])
     """
-    if not isinstance(m_max, (int, np.integer)) or m_max < 0:
-        raise ValueError(f"m_max must be a non-negative integer, got {m_max!r}")
-    t = np.asarray(t, dtype=float).ravel()
+    m_max = check_int(m_max, "m_max", minimum=0)
+    t = np.asarray(t, dtype=float)
+    if t.ndim > 1:
+        raise ValueError(f"t must be a scalar or one-dimensional, of shape (P,), got shape {t.shape}; "
+                         f"pass t.ravel() and reshape the result")
+    t = t.ravel()
     H = np.empty((m_max + 1, t.size))
     H[0] = 1.0
     if m_max >= 1:
@@ -86,8 +91,7 @@ def gauss_hermite(n_nodes: int):
     Uses :func:`scipy.special.roots_hermitenorm`, which is stable for large
     ``N`` (numpy's ``hermegauss`` overflows from about 400 nodes).
     """
-    if not isinstance(n_nodes, (int, np.integer)) or n_nodes < 1:
-        raise ValueError(f"n_nodes must be a positive integer, got {n_nodes!r}")
+    n_nodes = check_int(n_nodes, "n_nodes", minimum=1)
     return _gauss_hermite_cached(int(n_nodes))
 
 
@@ -104,6 +108,28 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If ``g`` does not return one finite value per node (shape ``(n_nodes,)``):
+        for example a function that is not integrable against the Gaussian, or
+        not defined on the whole real line.
+
+    Examples
+    --------
+    >>> round(gaussian_expectation(lambda z: z ** 4), 10)   # E[z^4] = 3
+    3.0
     """
     x, w = gauss_hermite(n_nodes)
-    return float(w @ np.asarray(g(x), dtype=float))
+    with np.errstate(all="ignore"):
+        gx = np.asarray(g(x), dtype=float)
+    if gx.shape != x.shape:
+        raise ValueError(f"g must be vectorised: it must map the {x.size} quadrature nodes (shape {x.shape}) to "
+                         f"an array of the same shape, got shape {gx.shape}")
+    with np.errstate(all="ignore"):
+        value = w @ gx
+    if not np.all(np.isfinite(gx)) or not np.isfinite(value):
+        raise ValueError("g is not finite at every quadrature node (or its Gaussian expectation overflows): "
+                         "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)")
+    return float(value)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from ._checks import check_int, check_n_k
+from ._checks import check_int, check_n_k, check_real
 
 __all__ = [
     "log10_binom",
@@ -31,8 +31,7 @@ _LN10 = math.log(10.0)
 
 
 def _check_unit(value, name, *, open_left=True, closed_right=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name} must be a finite number, got {value!r}")
+    value = check_real(value, name)
     ok = (value > 0 if open_left else value >= 0) and (value <= 1 if closed_right else value < 1)
     if not ok:
         raise ValueError(f"{name} must lie in {'(0' if open_left else '[0'}, 1{']' if closed_right else ')'}, "
@@ -134,6 +133,5 @@ def gd_query_count(p: int, T: int) -> float:
 def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
     """Typical error :math:`\\sigma/\\sqrt b` of a batch-``b`` average of a quantity with standard deviation ``sigma``."""
     b = check_int(batch_size, "batch_size", minimum=1)
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not (math.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"sigma must be a positive finite number, got {sigma!r}")
-    return float(sigma) / math.sqrt(b)
+    sigma = check_real(sigma, "sigma", minimum=0, min_open=True)
+    return sigma / math.sqrt(b)

@@ -28,6 +28,11 @@ def mean_se(values, axis=None):
     (2.5, 0.6454972243679028)
     """
     v = np.asarray(values, dtype=float)
+    if axis is not None:
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"axis must be an integer or None, got {axis!r}")
+        if not -v.ndim <= axis < v.ndim:
+            raise ValueError(f"axis={axis} is out of range for values of shape {v.shape} ({v.ndim} dimension(s))")
     N = v.size if axis is None else v.shape[axis]
     if N < 2:
         raise ValueError(f"a standard error needs at least 2 draws, got {N}")

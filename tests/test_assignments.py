@@ -26,7 +26,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_there_are_three_sets():
-    assert SETS == ["ps1_orthogonal_family", "ps2_sq_lower_bound", "ps3_gd_in_practice"]
+    assert SETS == ["ps1_orthogonal_family", "ps2_sq_lower_bound", "ps3_gd_in_practice",
+                    "ps4_classification_sq"]
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,14 @@
 """Errors are ValueError/TypeError with messages that say what was given and what is allowed."""
 
+import math
 import re
 
 import numpy as np
 import pytest
 
-from lbkit import (BUILTIN_ACTIVATIONS, Activation, gauss_hermite, get_activation, hermite_functions,
-                   hermite_weights, norm_squared, orthogonal_family, orthogonal_network, sample,
-                   sign_patterns, supports)
+from lbkit import (BUILTIN_ACTIVATIONS, Activation, as_rng, gauss_hermite, gaussian_expectation, get_activation,
+                   hermite_functions, hermite_weights, mean_se, norm_squared, orthogonal_family, orthogonal_network,
+                   sample, sign_patterns, supports)
 
 
 # ---------------------------------------------------------------------------- n, k, S
@@ -79,7 +80,7 @@ def test_unknown_distribution():
 def test_unknown_distribution_parameter_and_bad_df():
     with pytest.raises(TypeError, match=r"'gaussian' takes parameters none, got \['df'\]"):
         sample("gaussian", 3, 2, rng=0, df=3)
-    with pytest.raises(ValueError, match=r"student_t needs df > 0, got df=-1"):
+    with pytest.raises(ValueError, match=r"df \(student_t\) must be > 0, got -1"):
         sample("student_t", 3, 2, rng=0, df=-1)
 
 
@@ -193,7 +194,7 @@ def test_non_callable_activation():
 
 
 def test_non_vectorised_callable():
-    with pytest.raises(ValueError, match=r"must map an array of shape \(120,\) to finite values of the same shape"):
+    with pytest.raises(ValueError, match=r"must map an array of shape \(120,\) to an array of the same shape \(it must be vectorised\)"):
         get_activation(lambda t: float(np.sum(t)))
 
 
@@ -204,9 +205,9 @@ def test_bad_parity_declaration():
 
 # ---------------------------------------------------------------------------- other arguments
 def test_other_argument_checks():
-    with pytest.raises(ValueError, match=r"m_max must be a non-negative integer, got -1"):
+    with pytest.raises(ValueError, match=r"m_max must be >= 0, got -1"):
         hermite_functions(-1, [0.0])
-    with pytest.raises(ValueError, match=r"n_nodes must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"n_nodes must be >= 1, got 0"):
         gauss_hermite(0)
     with pytest.raises(ValueError, match=r"m_max must be >= 0, got -1"):
         get_activation("relu").hermite_coefficients(-1)
@@ -218,3 +219,104 @@ def test_other_argument_checks():
         supports(5, 2)[1:3]
     with pytest.raises(IndexError, match=r"index out of range for the 10 supports"):
         supports(5, 2)[10]
+
+
+# ---------------------------------------------------------------------------- found in an audit of the API
+def test_norm_refuses_k_beyond_the_known_coefficients():
+    # the 40-digit coefficients of sigmoid stop at degree 220: past the point where the series has
+    # converged there, the norm is refused instead of being returned too small (or 0.0)
+    with pytest.raises(ValueError, match=r"k=221 is too large for an accurate norm of 'sigmoid'"):
+        norm_squared(221, "sigmoid")
+    with pytest.raises(ValueError, match=r"too large for an accurate norm of 'tanh'.*k <= 40 is tested"):
+        norm_squared(151, "tanh")
+    with pytest.raises(ValueError, match=r"k=512 is too large for the exact norm: k <= 300"):
+        norm_squared(512)
+    assert norm_squared(39, "sigmoid") > 0  # the tested range still works
+    assert math.isfinite(norm_squared(300, "relu"))
+
+
+def test_activation_must_be_square_integrable_and_finite():
+    with pytest.raises(ValueError, match="not finite: E\\[sigma\\(z\\)\\^2\\] must be finite"):
+        with np.errstate(all="ignore"):
+            norm_squared(2, lambda t: np.exp(t ** 2))
+    with pytest.raises(ValueError, match=r"must be finite on the whole real line.*for example at t = -"):
+        with np.errstate(all="ignore"):
+            get_activation(np.sqrt)
+    with pytest.raises(ValueError, match="not finite at every quadrature node"):
+        with np.errstate(all="ignore"):
+            gaussian_expectation(np.log)
+    with pytest.raises(ValueError, match="g must be vectorised"):
+        gaussian_expectation(lambda z: 1.0)
+
+
+def test_activation_part_degrees_and_vanishing_reason_are_checked():
+    with pytest.raises(ValueError, match=r"part_degrees must be a pair \(even, odd\)"):
+        Activation(np.tanh, part_degrees=(1,))
+    with pytest.raises(ValueError, match=r"part_degrees must be a pair"):
+        Activation(np.tanh, part_degrees=("x", "y"))
+    with pytest.raises(ValueError, match="k=4 does not make f_S vanish for relu"):
+        get_activation("relu").vanishing_reason(4)
+
+
+def test_number_arguments_accept_numpy_scalars_and_reject_other_types():
+    from lbkit import AdversaryGame, csq_lower_bound, minibatch_tolerance
+
+    assert csq_lower_bound(64, 4, np.float32(0.25), 0.5) == pytest.approx(csq_lower_bound(64, 4, 0.25, 0.5))
+    assert AdversaryGame(8, 2, tau=np.float64(0.1)).tau == 0.1
+    assert minibatch_tolerance(4, np.float32(2)) == 1.0
+    with pytest.raises(TypeError, match="tau must be a real number, got 'x'"):
+        AdversaryGame(8, 2, tau="x")
+    with pytest.raises(ValueError, match=r"tau must lie in \(0, 1\], got 1.5"):
+        AdversaryGame(8, 2, tau=1.5)
+    with pytest.raises(TypeError, match=r"df \(student_t\) must be a real number"):
+        sample("student_t", 2, 3, rng=0, df="a")
+    with pytest.raises(ValueError, match="rng must be a non-negative integer seed"):
+        as_rng(-1)
+    with pytest.raises(ValueError, match=r"axis=1 is out of range for values of shape \(3,\)"):
+        mean_se([1.0, 2.0, 3.0], axis=1)
+    with pytest.raises(TypeError, match="m_max must be an integer, got 2.0"):
+        hermite_functions(2.0, [1.0])
+    with pytest.raises(ValueError, match=r"t must be a scalar or one-dimensional"):
+        hermite_functions(2, np.zeros((2, 2)))
+
+
+def test_adversary_queries_are_validated():
+    from lbkit import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
+
+    with pytest.raises(TypeError, match="a coordinate of T must be an integer, got 0.7"):
+        FamilyQuery([0.7, 1.2])
+    with pytest.raises(TypeError, match="T must be a collection of coordinate indices"):
+        FamilyQuery("ab")
+    with pytest.raises(ValueError, match="distinct coordinates"):
+        FamilyQuery([1, 1])
+    game = AdversaryGame(8, 2, tau=0.01)
+    with pytest.raises(ValueError, match=r"uses coordinate\(s\) \[20\], but the inputs have n=8"):
+        game.ask(HermiteQuery({((0, 1), (20, 1)): 1.0}))
+    assert game.n_queries == 0  # a refused query is not counted
+    with pytest.raises(TypeError, match=r"write one pair as \(\(0, 1\),\)"):
+        HermiteQuery({(0, 1): 1.0})
+    assert repr(HermiteQuery({((0, 1), (3, 1)): 1.0})) == "HermiteQuery({{0: 1, 3: 1}: 1})"
+    assert repr(NeuronQuery([3.0, 4.0])) == "NeuronQuery(v=[0.6, 0.8])"
+
+
+def test_learners_check_targets_generators_and_sample_counts():
+    torch = pytest.importorskip("torch")
+    from lbkit.learners import GDRegressor, HermiteRegressor, TwoLayerNet, hermite_features
+
+    with pytest.raises(ValueError, match="NaN or infinite value"):
+        GDRegressor(max_steps=2, rng=0).fit(lambda X: np.full(len(X), np.nan), n=4)
+    zero = orthogonal_network(6, [1, 2, 4], "relu")  # odd k for the ReLU: zero up to rounding
+    for loss in ("square", "logistic"):
+        with pytest.raises(ValueError, match="the target is zero up to rounding.*k=3 gives f_S = 0 for relu"):
+            GDRegressor(max_steps=2, loss=loss, rng=0).fit(zero)
+    with pytest.raises(TypeError, match="generator must be a torch.Generator"):
+        TwoLayerNet(4, 3, generator=None)
+    with pytest.raises(ValueError, match="width must be >= 1, got 0"):
+        TwoLayerNet(4, 0, generator=torch.Generator())
+    with pytest.raises(TypeError, match="distribution must be a string"):
+        GDRegressor(distribution=["gaussian"], rng=0).fit(orthogonal_network(6, [1, 2], "relu"))
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    with pytest.raises(ValueError, match="at least as many samples as features"):
+        HermiteRegressor(2, solver="normal").fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="with at least one row"):
+        hermite_features(X, np.zeros((0, 3), dtype=int))

@@ -63,11 +63,11 @@ def test_two_layer_net_shapes_and_init_is_seeded():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"optimizer": "lbfgs"}, "optimizer must be 'adam' or 'sgd'"),
-    ({"lr": -1.0}, "lr must be a finite number"),
+    ({"lr": -1.0}, "lr must be > 0, got -1"),
     ({"width": 0}, "width must be >= 1"),
     ({"batch_size": 2.5}, "batch_size must be an integer"),
     ({"distribution": "cauchy"}, "unknown distribution 'cauchy'"),
-    ({"target_loss": -0.1}, "target_loss must be a positive number"),
+    ({"target_loss": -0.1}, "target_loss must be > 0, got -0.1"),
 ])
 def test_bad_hyperparameters_raise(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -85,7 +85,10 @@ def test_bad_targets_and_unfitted_predict_raise():
         GDRegressor(rng=0).predict(np.zeros((2, 3)))
     with pytest.raises(TypeError, match="rng is required"):
         GDRegressor().fit(linear_target, n=3)
-    assert "GDRegressor(width=256" in repr(GDRegressor())
+    # the repr shows every parameter that differs from its default, and always the rng
+    assert repr(GDRegressor()) == "GDRegressor(rng=None)"
+    assert repr(GDRegressor(max_steps=5, n_train=10, rng=0)) == "GDRegressor(max_steps=5, n_train=10, rng=0)"
+    assert repr(GDRegressor(max_steps=5, rng=1)) != repr(GDRegressor(max_steps=5, rng=0))
 
 
 def test_logistic_loss_learns_a_boolean_concept_and_validates_labels():

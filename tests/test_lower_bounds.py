@@ -46,10 +46,11 @@ def test_gd_queries_and_tolerance():
     (lambda: csq_lower_bound(4, 5, 0.1, 0.1), ValueError, "k=5 is larger than n=4"),
     (lambda: csq_lower_bound(10, 2, 0.0, 0.1), ValueError, r"tau must lie in \(0, 1\]"),
     (lambda: csq_lower_bound(10, 2, 0.1, 1.5), ValueError, r"eps must lie in \(0, 1\]"),
-    (lambda: csq_lower_bound(10, 2, float("nan"), 0.1), TypeError, "tau must be a finite number"),
+    (lambda: csq_lower_bound(10, 2, float("nan"), 0.1), ValueError, "tau must be finite, got nan"),
+    (lambda: csq_lower_bound(10, 2, "0.1", 0.1), TypeError, "tau must be a real number"),
     (lambda: sq_lower_bound(10, 2, 0.1, 0.1, label_norm=0), ValueError, "label_norm must lie"),
     (lambda: gd_query_count(0, 10), ValueError, "p must be >= 1"),
-    (lambda: minibatch_tolerance(16, sigma=-1), ValueError, "sigma must be a positive"),
+    (lambda: minibatch_tolerance(16, sigma=-1), ValueError, "sigma must be > 0, got -1"),
 ])
 def test_bad_inputs(call, exc, match):
     with pytest.raises(exc, match=match):

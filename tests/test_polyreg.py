@@ -192,8 +192,10 @@ def test_refuses_too_many_features_and_too_large_design():
     X = np.zeros((1000, 10))
     with pytest.raises(ValueError, match="max_entries"):
         HermiteRegressor(3, max_entries=10_000).fit(X, np.zeros(1000))  # 286 features x 1000 samples
-    with pytest.raises(ValueError, match="singular"):
-        HermiteRegressor(2, solver="normal").fit(np.zeros((5, 2)), np.zeros(5))
+    with pytest.raises(ValueError, match="at least as many samples as features"):
+        HermiteRegressor(2, solver="normal").fit(np.zeros((5, 2)), np.zeros(5))  # 6 features
+    with pytest.raises(ValueError, match="nearly\\) singular: condition number"):
+        HermiteRegressor(2, solver="normal").fit(np.zeros((50, 2)), np.zeros(50))  # constant features
 
 
 def test_polyreg_does_not_import_torch():

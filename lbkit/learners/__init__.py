@@ -1,8 +1,19 @@
-"""Learners: gradient descent on two-layer networks (torch)."""
+"""Learners: gradient descent on two-layer networks (torch) and Hermite polynomial regression (numpy).
 
-from .gd import GDRegressor, TwoLayerNet
+``GDRegressor`` and ``TwoLayerNet`` need torch, which is imported only when one
+of them is first used, so that ``from lbkit.learners import HermiteRegressor``
+works without importing torch.
+"""
 
-__all__ = ["GDRegressor", "TwoLayerNet"]
 from .polyreg import HermiteRegressor, hermite_feature_count, hermite_features, hermite_multi_indices
 
-__all__ += ["HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
+__all__ = ["GDRegressor", "TwoLayerNet",
+           "HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
+
+
+def __getattr__(name):
+    if name in ("GDRegressor", "TwoLayerNet"):
+        from . import gd
+
+        return getattr(gd, name)
+    raise AttributeError(f"module 'lbkit.learners' has no attribute {name!r}")

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from .._checks import check_int
+from .._checks import check_int, check_real
 from ..distributions import DISTRIBUTIONS, as_rng, sample
+from ..sq import boolean_labels
 
 __all__ = ["TwoLayerNet", "GDRegressor"]
 
@@ -36,13 +37,32 @@ class TwoLayerNet(torch.nn.Module):
     activation : {"relu", "tanh", "sigmoid"}
     generator : torch.Generator
         Source of the initialisation (PyTorch's default uniform
-        :math:`\\pm 1/\\sqrt{\\text{fan-in}}` scheme).
+        :math:`\\pm 1/\\sqrt{\\text{fan-in}}` scheme).  Required: there is no
+        fallback to torch's global random state.
     dtype : torch.dtype, default torch.float32
+
+    Raises
+    ------
+    TypeError
+        If ``generator`` is not a ``torch.Generator`` or ``n``, ``width`` are not integers.
+    ValueError
+        If ``n`` or ``width`` is below 1, or the activation is unknown.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = TwoLayerNet(3, 4, generator=torch.Generator().manual_seed(0))
+    >>> net(torch.zeros(2, 3)).shape
+    torch.Size([2])
     """
 
     def __init__(self, n: int, width: int, activation: str = "relu", *, generator: torch.Generator,
                  dtype=torch.float32):
         super().__init__()
+        n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator (the source of the initialisation), got "
+                            f"{type(generator).__name__}; e.g. torch.Generator().manual_seed(0)")
         if activation not in _ACTS:
             raise ValueError(f"student activation must be one of {sorted(_ACTS)}, got {activation!r}")
         self.n, self.width, self.activation = n, width, activation
@@ -63,6 +83,30 @@ class TwoLayerNet(torch.nn.Module):
 
     def extra_repr(self):
         return f"n={self.n}, width={self.width}, activation={self.activation!r}"
+
+
+def _target_values(target, X) -> np.ndarray:
+    """The target on X of shape (N, n), checked: shape (N,), finite."""
+    N = X.shape[0]
+    y = np.asarray(target(X), dtype=float)
+    if y.shape != (N,):
+        raise ValueError(f"target returned shape {y.shape} for {N} inputs; expected ({N},)")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"target returned {int(np.sum(~np.isfinite(y)))} NaN or infinite value(s) on {N} inputs; "
+                         f"labels must be finite")
+    return y
+
+
+def _check_not_zero(target, second_moment: float) -> None:
+    """Refuse a target that is zero up to rounding: there is nothing to learn, and normalised losses blow up."""
+    if second_moment > 1e-20:
+        return
+    why = ""
+    act, k = getattr(target, "activation", None), getattr(target, "k", None)
+    if act is not None and k is not None and hasattr(act, "vanishes") and act.vanishes(k):
+        why = " (" + act.vanishing_reason(k) + ")"
+    raise ValueError(f"the target is zero up to rounding: its mean square on the test set is {second_moment:.2g}"
+                     f"{why}; there is nothing to learn")
 
 
 @contextmanager
@@ -169,8 +213,12 @@ class GDRegressor:
         self.rng = rng
 
     def __repr__(self):
-        keys = ["width", "activation", "loss", "optimizer", "lr", "batch_size", "max_steps", "noise", "target_loss"]
-        return "GDRegressor(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in keys) + ")"
+        # every parameter that differs from its default, and always the rng (as scikit-learn does)
+        import inspect
+
+        defaults = {k: v.default for k, v in inspect.signature(type(self).__init__).parameters.items() if k != "self"}
+        shown = [k for k, d in defaults.items() if k == "rng" or getattr(self, k) != d]
+        return "GDRegressor(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in shown) + ")"
 
     def _validate(self):
         check_int(self.width, "width", minimum=1)
@@ -185,16 +233,16 @@ class GDRegressor:
             raise ValueError(f"loss must be 'square' or 'logistic', got {self.loss!r}")
         if self.optimizer not in ("adam", "sgd"):
             raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
-        for name in ("lr", "momentum", "noise"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
-        if self.lr == 0:
-            raise ValueError("lr must be > 0")
+        check_real(self.lr, "lr", minimum=0, min_open=True)
+        check_real(self.momentum, "momentum", minimum=0)
+        check_real(self.noise, "noise", minimum=0)
+        if not isinstance(self.distribution, str):
+            raise TypeError(f"distribution must be a string, one of {', '.join(DISTRIBUTIONS)}; "
+                            f"got {self.distribution!r}")
         if self.distribution not in DISTRIBUTIONS:
             raise ValueError(f"unknown distribution {self.distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
-        if self.target_loss is not None and not (isinstance(self.target_loss, (int, float)) and self.target_loss > 0):
-            raise ValueError(f"target_loss must be a positive number or None, got {self.target_loss!r}")
+        if self.target_loss is not None:
+            check_real(self.target_loss, "target_loss", minimum=0, min_open=True)
 
     def fit(self, target, n: int | None = None):
         """Train on labels ``y = target(x)``.
@@ -228,25 +276,23 @@ class GDRegressor:
 
         def labelled(N):
             X = sample(self.distribution, N, n, data_rng)
-            y = np.asarray(target(X), dtype=float)
-            if y.shape != (N,):
-                raise ValueError(f"target returned shape {y.shape} for {N} inputs; expected ({N},)")
+            y = _target_values(target, X)
             if logistic:
                 if np.any(np.abs(y) > 1):
                     raise ValueError("with loss='logistic' the target must return E[y | x] in [-1, 1], got values up "
                                      f"to {np.max(np.abs(y)):.4g} in absolute value")
-                y = np.where(data_rng.random(N) < (1 + y) / 2, 1.0, -1.0)
+                y = boolean_labels(y, data_rng)
             return torch.from_numpy(X).float(), torch.from_numpy(y).float()
 
         if logistic:  # the test set keeps the conditional mean g(x), not sampled labels
             X_np = sample(self.distribution, self.n_test, n, data_rng)
-            g_test = np.asarray(target(X_np), dtype=float)
+            g_test = _target_values(target, X_np)
             X_test, y_test = torch.from_numpy(X_np).float(), torch.from_numpy(g_test).float()
-            g_scale = float(torch.mean(y_test ** 2))
-            if g_scale == 0:
-                raise ValueError("the target's conditional mean is zero on the test set; nothing to learn")
+            g_scale = float(np.mean(g_test ** 2))
+            _check_not_zero(target, g_scale)
         else:
             X_test, y_test = labelled(self.n_test)
+            _check_not_zero(target, float(torch.mean(y_test.double() ** 2)))
         if self.n_train is not None:
             X_train, y_train = labelled(self.n_train)
 

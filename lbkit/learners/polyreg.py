@@ -186,9 +186,9 @@ def hermite_features(X, multi_indices) -> np.ndarray:
         probabilists' Hermite polynomials (:func:`lbkit.hermite_functions`).
     """
     A = np.asarray(multi_indices)
-    if A.ndim != 2 or not np.issubdtype(A.dtype, np.integer) or np.any(A < 0):
-        raise ValueError(f"multi_indices must be a 2-d array of non-negative integers, got shape {A.shape}, "
-                         f"dtype {A.dtype}")
+    if A.ndim != 2 or not np.issubdtype(A.dtype, np.integer) or np.any(A < 0) or A.shape[0] == 0:
+        raise ValueError(f"multi_indices must be a 2-d array of non-negative integers with at least one row, "
+                         f"got shape {A.shape}, dtype {A.dtype}")
     n = A.shape[1]
     X = np.asarray(check_X(X, n), dtype=float)
     N, P = X.shape[0], A.shape[0]
@@ -322,6 +322,10 @@ class HermiteRegressor:
                 y = np.concatenate([y, np.zeros(P)])
             coef, *_ = np.linalg.lstsq(Phi, y, rcond=None)
         else:
+            if self.ridge == 0 and N < P:
+                raise ValueError(f"solver='normal' needs at least as many samples as features without a ridge: "
+                                 f"got N={N} samples for P={P} features; use more samples, ridge > 0 or "
+                                 f"solver='lstsq' (the minimum-norm solution)")
             G = np.zeros((P, P))
             b = np.zeros(P)
             chunk = max(1, min(N, self.max_entries // (4 * P)))
@@ -332,11 +336,11 @@ class HermiteRegressor:
             G /= N
             b /= N
             G[np.diag_indices(P)] += self.ridge
-            try:
-                coef = np.linalg.solve(G, b)
-            except np.linalg.LinAlgError:
-                raise ValueError(f"the normal equations are singular ({P} features, {N} samples); "
-                                 "use more samples, ridge > 0 or solver='lstsq'") from None
+            cond = np.linalg.cond(G)
+            if not cond < 1e12:
+                raise ValueError(f"the normal equations are (nearly) singular: condition number {cond:.1e} with "
+                                 f"{P} features and {N} samples; use more samples, ridge > 0 or solver='lstsq'")
+            coef = np.linalg.solve(G, b)
         self.multi_indices_ = A
         self.coef_ = coef
         self.n_features_ = n
