@@ -134,8 +134,8 @@ class Activation:
     ----------
     fn : callable
         Vectorised function of one real variable (ndarray in, same-shape
-        ndarray out).
-    name : str
+        ndarray out), finite on the whole real line.
+    name : str, default "custom"
         Display name.
     parity : {"odd", "even", "none"}, optional
         Declared parity.  Detected numerically when omitted.
@@ -152,6 +152,17 @@ class Activation:
     parity : str
     part_degrees : tuple of (int or float)
 
+    Raises
+    ------
+    TypeError
+        If ``fn`` is not callable, or cannot be evaluated on a numpy array
+        (when the parity is detected).
+    ValueError
+        If ``parity`` is not one of the three names, if ``part_degrees`` is
+        not a pair of integers ``>= -1`` or ``math.inf``, or (when the parity
+        is detected) if ``fn`` is not vectorised or is NaN or infinite at a
+        test point in [-6, 6].
+
     Examples
     --------
     >>> relu = get_activation("relu")
@@ -159,6 +170,8 @@ class Activation:
     Activation('relu', parity='none', even part degree inf, odd part degree 1)
     >>> round(float(relu.dual_kernel(0.0)), 6)   # 1 / (2 pi)
     0.159155
+    >>> Activation(lambda t: t ** 3, "cube")     # parity and degrees detected
+    Activation('cube', parity='odd', even part degree -1, odd part degree 3)
     """
 
     def __init__(self, fn, name: str = "custom", *, parity: str | None = None,
@@ -292,13 +305,24 @@ class Activation:
             For the smooth built-ins (sigmoid, tanh, softplus, gelu) use
             coefficients computed once in 40-digit arithmetic (about 1-2 s, then
             cached), so that tiny high-degree coefficients are right in relative
-            terms.  Past degree ``_high_m`` (220-360) they are returned as 0:
-            the true values are below 3e-13 there and decay.
+            terms; they are also used whenever ``m_max > 150``.  These 40-digit
+            coefficients are known only up to a degree that depends on the
+            activation (160 for gelu, 220 for sigmoid and softplus, 360 for
+            tanh); past it they are returned as 0, the true values being below
+            3e-13 there and decaying.  No effect for the other activations.
 
         Returns
         -------
         c : ndarray of shape (m_max + 1,)
             ``c[m] = E[sigma(z) h_m(z)]`` with :math:`h_m = \\mathrm{He}_m/\\sqrt{m!}`.
+
+        Raises
+        ------
+        TypeError
+            If ``m_max`` is not an integer.
+        ValueError
+            If ``m_max < 0``, or if ``m_max > 200`` for an activation without
+            a closed form or 40-digit coefficients (a custom callable).
 
         Notes
         -----
@@ -306,6 +330,11 @@ class Activation:
         quadrature gives an absolute error of about 1e-15 for smooth
         activations (and less accuracy for kinked custom callables); custom
         callables are limited to ``m_max <= 200``.
+
+        Examples
+        --------
+        >>> np.round(get_activation("relu").hermite_coefficients(4), 6)
+        array([ 0.398942,  0.5     ,  0.282095,  0.      , -0.081434])
         """
         m_max = check_int(m_max, "m_max", minimum=0)
         if self._closed_coefficients is not None:
@@ -334,6 +363,13 @@ class Activation:
         Returns
         -------
         float
+
+        Raises
+        ------
+        TypeError
+            If ``m_min`` is not an integer.
+        ValueError
+            If ``m_min < 0`` or ``parity`` is not 0 or 1.
 
         Notes
         -----
@@ -381,6 +417,12 @@ class Activation:
         -------
         K : ndarray of the shape of ``rho``
 
+        Raises
+        ------
+        ValueError
+            If ``rho`` contains NaN or infinite values or values outside
+            [-1, 1].
+
         Notes
         -----
         Closed forms: ReLU (the arc-cosine kernel of Cho and Saul),
@@ -412,6 +454,19 @@ class Activation:
         of :math:`k`, and of it only Hermite degrees :math:`m \\ge k`; so
         :math:`f_S \\equiv 0` exactly when that part is a polynomial of degree
         below :math:`k` (zero, a constant, a linear function, ...).
+
+        Raises
+        ------
+        TypeError
+            If ``k`` is not an integer.
+        ValueError
+            If ``k < 1``.
+
+        Examples
+        --------
+        >>> relu = get_activation("relu")
+        >>> relu.vanishes(3), relu.vanishes(4)   # relu's odd part is linear
+        (True, False)
         """
         k = check_int(k, "k", minimum=1)
         return self.part_degrees[k % 2] < k
@@ -421,8 +476,11 @@ class Activation:
 
         Raises
         ------
+        TypeError
+            If ``k`` is not an integer.
         ValueError
-            If this ``k`` does not make :math:`f_S` vanish (see :meth:`vanishes`).
+            If ``k < 1``, or if this ``k`` does not make :math:`f_S` vanish
+            (see :meth:`vanishes`).
         """
         k = check_int(k, "k", minimum=1)
         if not self.vanishes(k):
@@ -590,9 +648,11 @@ def get_activation(name_or_callable) -> Activation:
     Raises
     ------
     ValueError
-        For an unknown name.
+        For an unknown name, or a callable that is not vectorised or not
+        finite on the real line (see :class:`Activation`).
     TypeError
-        For anything that is neither a string nor callable.
+        For anything that is neither a string nor callable, or a callable
+        that cannot be evaluated on a numpy array.
 
     Examples
     --------

@@ -54,7 +54,25 @@ class FamilyQuery:
     Parameters
     ----------
     T : iterable of int
-        The support of the query network.
+        The support of the query network: distinct non-negative coordinates,
+        any order (stored sorted in ``.T``).  A support of another size than
+        the game's ``k`` meets no candidate.
+
+    Raises
+    ------
+    TypeError
+        If ``T`` is not a collection, or holds a non-integer.
+    ValueError
+        If ``T`` is empty, repeats a coordinate or has a negative one.  (A
+        coordinate ``>= n`` is refused by the game, when the query is asked.)
+
+    Examples
+    --------
+    >>> FamilyQuery([3, 1])
+    FamilyQuery(T=(1, 3))
+    >>> game = AdversaryGame(8, 2, "relu", tau=0.1)
+    >>> game.correlations(FamilyQuery([3, 1]))   # ranks and correlations: only f_T itself is hit
+    (array([8], dtype=object), array([1.]))
     """
 
     def __init__(self, T):
@@ -78,6 +96,17 @@ class HermiteQuery:
         Maps a multi-index, written as a dict ``{coordinate: degree}`` or a
         tuple of ``(coordinate, degree)`` pairs, to its coefficient
         :math:`a_\\alpha`.  Degrees are positive integers.
+
+    Raises
+    ------
+    TypeError
+        If ``terms`` is not a non-empty dict, a multi-index is not made of
+        ``(coordinate, degree)`` pairs, or a coordinate or degree is not an
+        integer.
+    ValueError
+        If a coordinate is negative, a degree is below 1, a multi-index
+        repeats a coordinate, a coefficient is not finite (or not a number),
+        or the coefficients cancel to the zero polynomial.
 
     Examples
     --------
@@ -126,6 +155,21 @@ class NeuronQuery:
     ----------
     v : array_like of shape (n,)
         Weight vector (non-zero; it is normalised).
+
+    Raises
+    ------
+    ValueError
+        If ``v`` is not one-dimensional, not finite, or zero.  (A length
+        other than the game's ``n`` is refused by the game, when the query is
+        asked.)
+
+    Examples
+    --------
+    >>> NeuronQuery([3.0, 0.0, 4.0])
+    NeuronQuery(v=[0.6, 0. , 0.8])
+    >>> game = AdversaryGame(8, 2, "relu", tau=0.1)
+    >>> game.ask(NeuronQuery([1, 1, 0, 0, 0, 0, 0, 0])), game.n_consistent   # only S = (0, 1) correlates > tau
+    (0.0, 27)
     """
 
     def __init__(self, v):
@@ -166,6 +210,17 @@ class AdversaryGame:
         Queries asked so far (a gradient counts as :math:`p(n+1)` queries).
     history : list of (int, int)
         ``(n_queries, n_consistent)`` after each call.
+
+    Raises
+    ------
+    TypeError
+        If ``n``, ``k`` or ``max_enumerated`` is not an integer, ``tau`` is
+        not a real number, or ``activation`` is neither a name nor callable.
+    ValueError
+        If ``n < 1``, ``k < 1`` or ``k > n``; if ``tau`` is not a finite
+        number in (0, 1]; if ``max_enumerated < 1``; for an unknown
+        activation name; or if the parity rule makes :math:`f_S \\equiv 0`
+        (the message says which ``k`` work).
 
     Examples
     --------
@@ -239,6 +294,11 @@ class AdversaryGame:
     def correlations(self, query):
         """Exact :math:`\\langle \\phi, \\hat f_S\\rangle` for the consistent candidates that the query meets.
 
+        Parameters
+        ----------
+        query : FamilyQuery, HermiteQuery or NeuronQuery
+            The (norm-1) correlational query.
+
         Returns
         -------
         ranks : ndarray of shape (r,)
@@ -246,6 +306,15 @@ class AdversaryGame:
         corr : ndarray of shape (r,)
             Their inner products with the (norm-1) query; every other
             consistent candidate has inner product exactly 0.
+
+        Raises
+        ------
+        TypeError
+            If ``query`` is not one of the three query types.
+        ValueError
+            If the query uses a coordinate ``>= n``; if a neuron's weight
+            vector does not have length ``n``; or if a neuron query meets
+            more than ``max_enumerated`` candidates.
         """
         if isinstance(query, FamilyQuery):
             T = check_support(query.T, self.n)
@@ -323,6 +392,14 @@ class AdversaryGame:
             ``corr[s, j, :n]`` for the coordinates :math:`w_{j\\cdot}`,
             ``corr[s, j, n]`` for :math:`a_j`.
 
+        Raises
+        ------
+        ValueError
+            If the game's activation is not ReLU; if ``W`` does not have
+            shape (p, n) or ``a`` shape (p,); if an entry is not finite, a row
+            of ``W`` is zero or an entry of ``a`` is zero; or if there are more
+            than ``max_enumerated`` candidates.
+
         Notes
         -----
         With :math:`F(w) = \\mathbb E[\\mathrm{relu}(w\\cdot x) f_S(x)]
@@ -367,10 +444,27 @@ class AdversaryGame:
     def ask(self, query) -> float:
         """Ask one query; the adversary answers 0 and the candidates it could not hide are removed.
 
+        A candidate is removed when its true answer is farther than ``tau``
+        from 0; the query counts once in ``n_queries`` and ``history``.
+
+        Parameters
+        ----------
+        query : FamilyQuery, HermiteQuery or NeuronQuery
+            The (norm-1) correlational query.
+
         Returns
         -------
         float
             The answer, always ``0.0``.
+
+        Raises
+        ------
+        TypeError
+            If ``query`` is not one of the three query types.
+        ValueError
+            As for :meth:`correlations`: a coordinate ``>= n``, a neuron of the
+            wrong length, or too many candidates to enumerate (a refused query
+            is not counted).
         """
         ranks, corr = self.correlations(query)
         self._eliminate(ranks[np.abs(corr) > self.tau])
@@ -380,10 +474,30 @@ class AdversaryGame:
     def ask_gradient(self, W, a) -> np.ndarray:
         """Ask for the label-dependent part of a gradient: :math:`p(n+1)` queries, all answered 0.
 
+        Parameters
+        ----------
+        W : ndarray of shape (p, n)
+            Hidden weights of the ReLU student (non-zero rows).
+        a : ndarray of shape (p,)
+            Its output weights (non-zero).
+
         Returns
         -------
         ndarray of shape (p, n + 1)
             The answers (zeros).
+
+        Raises
+        ------
+        ValueError
+            As for :meth:`gradient_correlations` (a refused gradient is not
+            counted).
+
+        Examples
+        --------
+        >>> game = AdversaryGame(6, 2, "relu", tau=0.1)
+        >>> W = np.random.default_rng(0).standard_normal((3, 6))
+        >>> game.ask_gradient(W, np.ones(3)).shape, game.n_queries, game.n_consistent
+        ((3, 7), 21, 0)
         """
         ranks, corr = self.gradient_correlations(W, a)
         hit = np.max(np.abs(corr).reshape(len(ranks), -1), axis=1) > self.tau if len(ranks) else np.zeros(0, bool)

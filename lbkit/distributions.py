@@ -25,7 +25,35 @@ _PARAMS = {"student_t": {"df": 5.0}, "shifted_gaussian": {"shift": 0.5}}
 
 
 def as_rng(rng) -> np.random.Generator:
-    """``np.random.default_rng(rng)`` with a clear error for anything else."""
+    """``np.random.default_rng(rng)`` with a clear error for anything else.
+
+    Parameters
+    ----------
+    rng : int, numpy.random.Generator or numpy.random.SeedSequence
+        A non-negative integer seed, a generator (returned as is, so its state
+        is shared with the caller) or a seed sequence.  Required: ``None`` is
+        refused rather than seeded from the operating system, so that every
+        result of lbkit is reproducible.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is ``None``, a bool, a float or any other type.
+    ValueError
+        If ``rng`` is a negative integer.
+
+    Examples
+    --------
+    >>> round(float(as_rng(0).random()), 6)
+    0.636962
+    >>> g = np.random.default_rng(1)
+    >>> as_rng(g) is g
+    True
+    """
     if rng is None:
         raise TypeError("rng is required (a seed or a numpy.random.Generator): lbkit keeps randomness explicit")
     if isinstance(rng, np.random.Generator):
@@ -58,6 +86,16 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
     Returns
     -------
     X : ndarray of shape (N, n)
+
+    Raises
+    ------
+    ValueError
+        For an unknown distribution, ``N < 1``, ``n < 1``, a negative
+        integer ``rng``, ``df <= 0`` or a non-finite parameter.
+    TypeError
+        If ``N`` or ``n`` is not an integer, a parameter is not a real number
+        or is not one the distribution takes, or ``rng`` is ``None`` or not a
+        seed or generator (see :func:`as_rng`).
 
     Notes
     -----

@@ -26,6 +26,23 @@ __all__ = ["grid", "sweep", "gd_cell"]
 def grid(**axes):
     """The Cartesian product of the given axes as a list of dicts (last axis varying fastest).
 
+    Parameters
+    ----------
+    **axes : iterable
+        One keyword per parameter, each with the list of its values.
+
+    Returns
+    -------
+    list of dict
+        One dict of keyword arguments per combination.
+
+    Raises
+    ------
+    ValueError
+        If no axis is given.
+    TypeError
+        If an axis is a string or not iterable.
+
     Examples
     --------
     >>> grid(n=[8, 16], k=[2])
@@ -66,7 +83,7 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
     ----------
     fn : callable
         Module-level function taking keyword arguments and ``rng``, returning
-        a dict of results.
+        a dict of results.  An exception it raises propagates.
     points : list of dict
         The grid (see :func:`grid`).
     seed : int
@@ -81,6 +98,14 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
     list of dict
         One row per point, in the order of ``points``: the point's parameters
         followed by ``fn``'s results.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` or ``n_workers`` is not an integer, ``points`` is not a
+        list of dicts, or ``fn`` does not return a dict.
+    ValueError
+        If ``seed < 0`` or ``n_workers < 1``.
     """
     seed = check_int(seed, "seed", minimum=0)
     n_workers = check_int(n_workers, "n_workers", minimum=1)
@@ -117,12 +142,48 @@ def gd_cell(n, k, activation="relu", *, rng, max_steps=20_000, target_loss=0.5, 
             batch_size=256, optimizer="adam", noise=0.0, eval_every=100, **gd_kwargs):
     """Train a two-layer student on the normalised :math:`f_S`, :math:`S = \\{0,\\dots,k-1\\}`, until the test loss drops below ``target_loss``.
 
+    Parameters
+    ----------
+    n, k : int
+        Dimension and support size of the target, ``1 <= k <= n``.
+    activation : str, default "relu"
+        Activation of the target network (see :func:`lbkit.orthogonal_network`).
+    rng : int or numpy.random.Generator
+        Required (keyword-only); :func:`sweep` passes one per grid point.
+    max_steps : int, default 20000
+        Step cap (``GDRegressor``'s own default is 5000).
+    target_loss : float, default 0.5
+        Stop once the test loss falls below it.
+    width : int, default 256
+        Hidden units of the student.
+    lr : float, default 3e-3
+        Learning rate.
+    batch_size : int, default 256
+        Minibatch size (fresh samples at every step).
+    optimizer : {"adam", "sgd"}, default "adam"
+    noise : float, default 0.0
+        Standard deviation of the Gaussian noise added to every gradient
+        coordinate.
+    eval_every : int, default 100
+        Steps between evaluations of the test loss.
+    **gd_kwargs
+        Any other keyword argument of ``lbkit.learners.GDRegressor``.
+
     Returns
     -------
     dict
         ``steps`` (first evaluated step below the target, or ``None``),
         ``samples`` (``steps * batch_size`` or ``None``), ``final_loss``,
         ``min_loss``.
+
+    Raises
+    ------
+    ValueError
+        If the parity rule makes :math:`f_S \\equiv 0` for this ``k`` (the
+        normalised target does not exist), or for any argument
+        ``GDRegressor`` or ``orthogonal_network`` refuses.
+    TypeError
+        For an argument of the wrong type (see ``GDRegressor.fit``).
     """
     from .family import orthogonal_network
     from .learners import GDRegressor

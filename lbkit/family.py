@@ -55,6 +55,18 @@ class Supports:
     n, k : int
         Dimension and support size, ``1 <= k <= n``.
 
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``k`` is not an integer (also: indexing with a slice or a
+        non-integer).
+    ValueError
+        If ``n < 1``, ``k < 1`` or ``k > n``.
+    IndexError
+        (when indexed) for an index outside ``-count <= i < count``.
+    OverflowError
+        (from ``len``) when ``count`` exceeds ``sys.maxsize``.
+
     Examples
     --------
     >>> s = supports(5, 2)
@@ -101,7 +113,25 @@ class Supports:
         return tuple(out)
 
     def index(self, S) -> int:
-        """Lexicographic rank of the support ``S``."""
+        """Lexicographic rank of the support ``S``, so that ``self[self.index(S)] == tuple(sorted(S))``.
+
+        Parameters
+        ----------
+        S : iterable of int
+            ``k`` distinct coordinates in ``range(n)``, in any order.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        TypeError
+            If ``S`` is not a collection of integers.
+        ValueError
+            If ``S`` is empty, repeats an index, has an index outside
+            ``range(n)``, or does not have exactly ``k`` coordinates.
+        """
         S = check_support(S, self.n)
         if len(S) != self.k:
             raise ValueError(f"S={S} has {len(S)} coordinates, but these supports have size k={self.k}")
@@ -123,16 +153,69 @@ class Supports:
 
 
 def supports(n: int, k: int) -> Supports:
-    """All :math:`\\binom{n}{k}` supports of size ``k`` in ``range(n)``, lazily; see :class:`Supports`."""
+    """All :math:`\\binom{n}{k}` supports of size ``k`` in ``range(n)``, lazily; see :class:`Supports`.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, ``n >= 1``.
+    k : int
+        Support size, ``1 <= k <= n``.
+
+    Returns
+    -------
+    Supports
+        A lazy sequence of sorted tuples in lexicographic order, with the
+        exact number in ``.count``; nothing is materialised.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``k`` is not an integer.
+    ValueError
+        If ``n < 1``, ``k < 1`` or ``k > n``.
+
+    Examples
+    --------
+    >>> s = supports(5, 2)
+    >>> s
+    Supports(n=5, k=2, count=10)
+    >>> list(s)[:3], (1, 3) in s
+    ([(0, 1), (0, 2), (0, 3)], True)
+    >>> supports(10**6, 40).count > 10**190       # cheap: nothing is enumerated
+    True
+    """
     return Supports(n, k)
 
 
 def sign_patterns(k: int) -> np.ndarray:
     """All :math:`w\\in\\{-1,+1\\}^k` as rows, in binary order (``+1`` for bit 0).
 
+    Parameters
+    ----------
+    k : int
+        Number of signs, ``1 <= k <= 26``.
+
     Returns
     -------
-    ndarray of shape (2**k, k)
+    P : ndarray of shape (2**k, k)
+        Row ``j`` is the binary expansion of ``j`` (most significant bit
+        first) with bit 0 written ``+1.0`` and bit 1 written ``-1.0``.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer.
+    ValueError
+        If ``k < 1`` or ``k > 26`` (too many patterns to store).
+
+    Examples
+    --------
+    >>> sign_patterns(2)
+    array([[ 1.,  1.],
+           [ 1., -1.],
+           [-1.,  1.],
+           [-1., -1.]])
     """
     k = check_int(k, "k", minimum=1)
     if k > 26:
@@ -218,6 +301,19 @@ def hermite_weights(k: int, m_max: int | None = None):
         about 1e-12).  It increases from :math:`k!/k^k` at :math:`m=k`
         towards its limit :math:`2^{1-k}` (for :math:`k \\ge 2`); once it is
         within rounding of the limit the computed values wobble by about 1e-12.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` or ``m_max`` is not an integer.
+    ValueError
+        If ``k < 1``, ``k > 300`` (``K_LIMIT``), or ``m_max < k``.
+
+    Examples
+    --------
+    >>> m, W = hermite_weights(4, 10)
+    >>> m, np.round(W, 6)      # from 4!/4^4 = 0.09375 towards 2^(1-4) = 0.125
+    (array([ 4,  6,  8, 10]), array([0.09375 , 0.117188, 0.123047, 0.124512]))
     """
     k = _check_k_limit(k)
     m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
@@ -236,7 +332,7 @@ def norm_terms(k: int, activation="relu"):
     ----------
     k : int
         Support size.
-    activation : str, callable or Activation
+    activation : str, callable or Activation, default "relu"
 
     Returns
     -------
@@ -248,6 +344,26 @@ def norm_terms(k: int, activation="relu"):
         :math:`4^k\\,2^{1-k}\\sum_{m>\\text{cutoff},\\ m\\equiv k} c_m^2`, from
         :meth:`Activation.hermite_tail` (exact for kinked activations, below
         rounding for smooth ones).
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer, or ``activation`` is neither a name nor
+        callable.
+    ValueError
+        If ``k < 1`` or ``k > 300`` (``K_LIMIT``); if ``k > 150`` for a custom
+        callable; if the activation's Hermite coefficients are not finite (it
+        is not square-integrable under the Gaussian); if the series has not
+        converged at the highest known coefficient (smooth built-ins and
+        custom callables at large ``k``); or for an unknown activation name.
+
+    Examples
+    --------
+    >>> m, terms, tail = norm_terms(2, "relu")
+    >>> m[:3], np.round(terms[:3], 6)
+    (array([2, 4, 6]), array([0.63662 , 0.053052, 0.015915]))
+    >>> round(float(terms.sum() + tail), 4)        # = norm_squared(2, "relu")
+    0.7268
     """
     act = get_activation(activation)
     k = _check_k_limit(k)
@@ -348,7 +464,38 @@ def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float
 
 
 def norm_lower_bound(k: int, activation="relu") -> float:
-    """The degree-:math:`k` term alone: :math:`\\|f_S\\|^2 \\ge 4^k c_k^2\\, k!/k^k`."""
+    """The degree-:math:`k` term alone: :math:`\\|f_S\\|^2 \\ge 4^k c_k^2\\, k!/k^k`.
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``k >= 1``.
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    float
+        :math:`4^k c_k^2\\, k!/k^k`, the first term of :func:`norm_terms`
+        (computed in log space); ``0.0`` when :math:`c_k = 0`, which includes
+        every ``k`` past the degree where a smooth built-in's 40-digit
+        coefficients stop (160 to 360, see
+        :meth:`Activation.hermite_coefficients`).
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer, or ``activation`` is neither a name nor
+        callable.
+    ValueError
+        If ``k < 1``, if ``k > 200`` for a custom callable (its Hermite
+        coefficients come from quadrature up to degree 200), or for an
+        unknown activation name.
+
+    Examples
+    --------
+    >>> round(norm_lower_bound(4, "relu"), 4), round(norm_squared(4, "relu"), 4)
+    (0.1592, 0.303)
+    """
     act = get_activation(activation)
     k = check_int(k, "k", minimum=1)
     c = act.hermite_coefficients(k, high_precision=True)
@@ -363,6 +510,19 @@ class OrthogonalNetwork:
     """The network :math:`f_S` (or :math:`f_S/\\|f_S\\|`) with explicit weights.
 
     Build it with :func:`orthogonal_network`.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    S : iterable of int
+        The support: distinct coordinates in ``range(n)``, any order;
+        ``k = len(S) <= 26``.
+    activation : str, callable or Activation
+        The activation :math:`\\sigma` (see :func:`get_activation`).
+    normalized : bool, default False
+        Divide the output weights by :math:`\\|f_S\\|`, so that
+        :math:`\\mathbb E[f_S^2] = 1` under :math:`N(0, I_n)`.
 
     Attributes
     ----------
@@ -382,6 +542,29 @@ class OrthogonalNetwork:
     a : ndarray of shape (2**k,)
         Output weights :math:`\\chi(w)` (divided by :math:`\\|f_S\\|` when
         normalised).
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer, ``S`` is not a collection of integers, or
+        ``activation`` is neither a name nor callable.
+    ValueError
+        If ``n < 1``; if ``S`` is empty, repeats an index or has an index
+        outside ``range(n)``; if ``k > 26``; for an unknown activation name;
+        or if ``normalized=True`` while the parity rule makes
+        :math:`f_S \\equiv 0` (the message says why and which ``k`` work).
+
+    Examples
+    --------
+    >>> f = OrthogonalNetwork(4, [2, 0], "relu")
+    >>> f
+    OrthogonalNetwork(n=4, S=(0, 2), activation='relu', hidden=4, normalized=False, norm=0.852502)
+    >>> f.W.shape, f.a
+    ((4, 4), array([ 1., -1., -1.,  1.]))
+    >>> X = np.random.default_rng(0).standard_normal((20000, 4))
+    >>> g = OrthogonalNetwork(4, [0, 2], "relu", normalized=True)
+    >>> round(float(np.mean(g(X) ** 2)), 2)          # E[f_S^2] = 1, Monte Carlo
+    1.01
     """
 
     def __init__(self, n, S, activation, normalized=False):
@@ -436,6 +619,16 @@ class OrthogonalNetwork:
         Returns
         -------
         ndarray of shape (N,)
+            :math:`f_S(x)` for each row, of the working ``dtype``.
+
+        Raises
+        ------
+        TypeError
+            If ``X`` is not numeric, ``dtype`` is neither float64 nor
+            float32, or ``chunk_size`` is not an integer.
+        ValueError
+            If ``X`` does not have shape (N, n), has NaN or infinite entries,
+            or ``chunk_size < 1``.
 
         Notes
         -----
@@ -492,9 +685,13 @@ def orthogonal_network(n, S, activation="relu", normalized=False) -> OrthogonalN
     Raises
     ------
     ValueError
-        Repeated or out-of-range indices; ``normalized=True`` when the parity
-        rule makes :math:`f_S \\equiv 0` (the message says why and which
-        ``k`` work).
+        Repeated or out-of-range indices, an empty ``S``, ``n < 1``,
+        ``k > 26``, an unknown activation name; ``normalized=True`` when the
+        parity rule makes :math:`f_S \\equiv 0` (the message says why and
+        which ``k`` work).
+    TypeError
+        If ``n`` is not an integer, ``S`` is not a collection of integers, or
+        ``activation`` is neither a name nor callable.
 
     Examples
     --------
@@ -534,9 +731,36 @@ class _Family:
 def orthogonal_family(n, k, activation="relu"):
     """All normalised networks :math:`f_S/\\|f_S\\|`, :math:`|S| = k`, as a lazy sequence.
 
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    k : int
+        Support size, ``1 <= k <= n``.
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    sequence of OrthogonalNetwork
+        Supports ``len``, indexing and iteration in the lexicographic order of
+        :func:`supports`; item ``i`` is the normalised network
+        (``normalized=True``) for the ``i``-th support, built on access.
+
     Raises
     ------
     ValueError
-        If ``k > n`` or the parity rule makes :math:`f_S \\equiv 0`.
+        If ``n < 1``, ``k < 1``, ``k > n``, the activation name is unknown,
+        or the parity rule makes :math:`f_S \\equiv 0`.
+    TypeError
+        If ``n`` or ``k`` is not an integer, or ``activation`` is neither a
+        name nor callable.
+
+    Examples
+    --------
+    >>> fam = orthogonal_family(5, 2, "relu")
+    >>> fam
+    OrthogonalFamily(n=5, k=2, activation='relu', size=10)
+    >>> len(fam), fam[-1].S, fam[0].normalized
+    (10, (3, 4), True)
     """
     return _Family(n, k, activation)

@@ -38,6 +38,13 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     H : ndarray of shape (m_max + 1, P)
         ``H[m, p] = h_m(t[p])``, orthonormal probabilists' Hermite polynomials.
 
+    Raises
+    ------
+    TypeError
+        If ``m_max`` is not an integer.
+    ValueError
+        If ``m_max < 0`` or ``t`` has more than one dimension.
+
     Examples
     --------
     >>> import numpy as np
@@ -86,10 +93,25 @@ def gauss_hermite(n_nodes: int):
         Weights, normalised to sum to one, so ``w @ g(x)`` approximates
         :math:`\\mathbb E[g(z)]`.
 
+    Raises
+    ------
+    TypeError
+        If ``n_nodes`` is not an integer.
+    ValueError
+        If ``n_nodes < 1``.
+
     Notes
     -----
     Uses :func:`scipy.special.roots_hermitenorm`, which is stable for large
     ``N`` (numpy's ``hermegauss`` overflows from about 400 nodes).
+
+    Examples
+    --------
+    >>> x, w = gauss_hermite(3)
+    >>> np.round(x, 6), np.round(w, 6)
+    (array([-1.732051,  0.      ,  1.732051]), array([0.166667, 0.666667, 0.166667]))
+    >>> round(float(w @ x ** 2), 12)          # E[z^2] = 1, exact for degree <= 5
+    1.0
     """
     n_nodes = check_int(n_nodes, "n_nodes", minimum=1)
     return _gauss_hermite_cached(int(n_nodes))
@@ -101,7 +123,11 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
     Parameters
     ----------
     g : callable
-        Vectorised function of one real variable.
+        A vectorised function of one real variable: it is called once, on the
+        ndarray of all ``n_nodes`` nodes (shape ``(n_nodes,)``), and must
+        return an array of the same shape, elementwise.  A function written
+        for scalars only (``math.exp``, an ``if`` on its argument) does not
+        qualify; use numpy ufuncs or ``numpy.vectorize``.
     n_nodes : int, default 400
         Number of quadrature nodes.
 
@@ -113,8 +139,12 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
     ------
     ValueError
         If ``g`` does not return one finite value per node (shape ``(n_nodes,)``):
-        for example a function that is not integrable against the Gaussian, or
-        not defined on the whole real line.
+        for example a function that returns a single number (not vectorised),
+        is not integrable against the Gaussian, or is not defined on the whole
+        real line; or if ``n_nodes < 1``.  An exception raised by ``g`` itself
+        propagates unchanged.
+    TypeError
+        If ``n_nodes`` is not an integer.
 
     Examples
     --------

@@ -9,7 +9,7 @@ for full SQ learners with Boolean labels, with :math:`\\tau` replaced by
 :math:`\\tau/\\|g\\|` where :math:`g = \\mathbb E[y\\mid x]`.
 
 Everything is returned as :math:`\\log_{10}` so that ``n = 10**6, k = 40``
-(:math:`m \\approx 10^{182}`) poses no overflow.
+(:math:`m \\approx 10^{192}`) poses no overflow.
 """
 
 from __future__ import annotations
@@ -40,7 +40,34 @@ def _check_unit(value, name, *, open_left=True, closed_right=True):
 
 
 def log10_binom(n: int, k: int) -> float:
-    """:math:`\\log_{10}\\binom nk` to about 1e-15 relative (a sum of logs; lgamma differences lose digits)."""
+    """:math:`\\log_{10}\\binom nk` to about 1e-15 relative (a sum of logs; lgamma differences lose digits).
+
+    Parameters
+    ----------
+    n : int
+        Dimension, ``n >= 1``.
+    k : int
+        Support size, ``1 <= k <= n``.
+
+    Returns
+    -------
+    float
+        :math:`\\log_{10}\\binom nk`, finite for every size (no overflow).
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``k`` is not an integer.
+    ValueError
+        If ``n < 1``, ``k < 1`` or ``k > n``.
+
+    Examples
+    --------
+    >>> round(10 ** log10_binom(10, 3))
+    120
+    >>> round(log10_binom(10**6, 40), 3)           # C(10^6, 40) is about 1.2e192
+    192.088
+    """
     n, k = check_n_k(n, k)
     k = min(k, n - k)
     if k <= 100_000:
@@ -54,6 +81,25 @@ def statistical_dimension(n: int, k: int) -> float:
     The normalised networks :math:`\\hat f_S`, :math:`|S| = k`, are orthonormal
     under every spherically symmetric law (chapter 3), so the family has
     correlational statistical dimension :math:`\\binom nk` at correlation 0.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, ``n >= 1``.
+    k : int
+        Support size, ``1 <= k <= n``.
+
+    Returns
+    -------
+    float
+        :math:`\\log_{10}\\binom nk` (the same value as :func:`log10_binom`).
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``k`` is not an integer.
+    ValueError
+        If ``n < 1``, ``k < 1`` or ``k > n``.
 
     Examples
     --------
@@ -91,6 +137,15 @@ def csq_lower_bound(n: int, k: int, tau: float, eps: float) -> float:
         ``log10`` of the bound; ``-inf`` when the bound is vacuous
         (:math:`\\binom nk \\le 1/\\varepsilon`).
 
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``k`` is not an integer, or ``tau`` or ``eps`` is not a
+        real number.
+    ValueError
+        If ``n < 1``, ``k < 1`` or ``k > n``, or ``tau`` or ``eps`` is not a
+        finite number in (0, 1].
+
     Examples
     --------
     >>> round(10 ** csq_lower_bound(64, 4, 1 / 16, 0.5), 1)   # (635376 - 2) / 256
@@ -113,6 +168,29 @@ def sq_lower_bound(n: int, k: int, tau: float, eps: float, label_norm: float = 1
         :math:`\\|g\\|` for the conditional mean :math:`g = \\mathbb E[y\\mid x]`
         (at most 1 for labels in :math:`\\{-1, +1\\}`); a smaller norm makes
         every target harder to see and the bound larger.
+
+    Returns
+    -------
+    float
+        ``log10`` of the bound, that is :func:`csq_lower_bound` minus
+        ``2 * log10(label_norm)``; ``-inf`` when the bound is vacuous
+        (:math:`\\binom nk \\le 1/\\varepsilon`).
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``k`` is not an integer, or ``tau``, ``eps`` or
+        ``label_norm`` is not a real number.
+    ValueError
+        If ``n < 1``, ``k < 1`` or ``k > n``, or ``tau``, ``eps`` or
+        ``label_norm`` is not a finite number in (0, 1].
+
+    Examples
+    --------
+    >>> round(10 ** sq_lower_bound(64, 4, 1 / 16, 0.5), 1)   # label_norm = 1: the CSQ bound
+    2481.9
+    >>> round(10 ** sq_lower_bound(64, 4, 1 / 16, 0.5, label_norm=0.5), 1)   # four times larger
+    9927.7
     """
     label_norm = _check_unit(label_norm, "label_norm")
     return csq_lower_bound(n, k, tau, eps) - 2 * math.log10(label_norm)
@@ -124,6 +202,30 @@ def gd_query_count(p: int, T: int) -> float:
     Each step needs the label-dependent part :math:`\\mathbb E[y\\,\\partial_j h]`
     of every coordinate :math:`j`: one correlational query per parameter
     (chapter 2).
+
+    Parameters
+    ----------
+    p : int
+        Number of trained parameters, ``p >= 1``.
+    T : int
+        Number of gradient steps, ``T >= 1``.
+
+    Returns
+    -------
+    float
+        :math:`\\log_{10}(pT)`, to compare with :func:`csq_lower_bound`.
+
+    Raises
+    ------
+    TypeError
+        If ``p`` or ``T`` is not an integer.
+    ValueError
+        If ``p < 1`` or ``T < 1``.
+
+    Examples
+    --------
+    >>> gd_query_count(1000, 100)       # 10^5 queries
+    5.0
     """
     p = check_int(p, "p", minimum=1)
     T = check_int(T, "T", minimum=1)
@@ -131,7 +233,35 @@ def gd_query_count(p: int, T: int) -> float:
 
 
 def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
-    """Typical error :math:`\\sigma/\\sqrt b` of a batch-``b`` average of a quantity with standard deviation ``sigma``."""
+    """Typical error :math:`\\sigma/\\sqrt b` of a batch-``b`` average of a quantity with standard deviation ``sigma``.
+
+    Parameters
+    ----------
+    batch_size : int
+        Batch size :math:`b \\ge 1`.
+    sigma : float, default 1.0
+        Standard deviation of one sample of the averaged quantity, ``> 0``.
+
+    Returns
+    -------
+    float
+        :math:`\\sigma/\\sqrt b`, the tolerance a minibatch of that size
+        effectively provides (not in log space).
+
+    Raises
+    ------
+    TypeError
+        If ``batch_size`` is not an integer or ``sigma`` is not a real number.
+    ValueError
+        If ``batch_size < 1``, or ``sigma`` is not finite or not positive.
+
+    Examples
+    --------
+    >>> minibatch_tolerance(256)
+    0.0625
+    >>> minibatch_tolerance(100, sigma=2.0)
+    0.2
+    """
     b = check_int(batch_size, "batch_size", minimum=1)
     sigma = check_real(sigma, "sigma", minimum=0, min_open=True)
     return sigma / math.sqrt(b)

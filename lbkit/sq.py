@@ -118,7 +118,10 @@ def boolean_labels(mean, rng) -> np.ndarray:
     ------
     ValueError
         If ``mean`` is not one-dimensional, is not finite, or leaves
-        :math:`[-1, 1]`.
+        :math:`[-1, 1]`; or if ``rng`` is a negative integer.
+    TypeError
+        If ``rng`` is ``None`` or not a seed or generator (see
+        :func:`as_rng`).
 
     Notes
     -----
@@ -251,6 +254,39 @@ class _Oracle:
         raise NotImplementedError
 
     def __call__(self, phi) -> float:
+        """Answer one query.
+
+        Parameters
+        ----------
+        phi : callable
+            For a ``CSQOracle``, ``phi(X)`` with ``X`` of shape (N, n),
+            returning shape (N,), with :math:`\\mathbb E[\\phi(x)^2] \\le 1`.
+            For an ``SQOracle``, ``phi(X, y)`` with ``X`` of shape (N, n) and
+            ``y`` of shape (N,), returning shape (N,) with values in
+            :math:`[-1, 1]`.
+
+        Returns
+        -------
+        float
+            The answer in the oracle's ``mode``: the sample mean of
+            :math:`\\phi(x)\\,y` (CSQ) or :math:`\\phi(x, y)` (SQ) over ``m``
+            fresh points (``"sample"``) or over the fixed sample
+            (``"exact"``), or that fixed-sample value moved by up to ``tau``
+            towards 0 (``"adversarial"``).  Each answered query adds one to
+            ``n_queries_`` and sets ``last_se_``.
+
+        Raises
+        ------
+        TypeError
+            If ``phi`` is not callable, or ``phi`` (or the target, or the
+            link) returns something that is not an array of real numbers.
+        ValueError
+            If ``phi`` (or the target, or the link) returns the wrong shape or
+            NaN or infinite values; if the link leaves :math:`[-1, 1]`; if a
+            CSQ query's estimated :math:`\\mathbb E[\\phi^2]` exceeds 1 by more
+            than ``1e-9`` plus three standard errors, or an SQ query reaches
+            :math:`|\\phi| > 1` on the sample.  A refused query is not counted.
+        """
         if not callable(phi):
             raise TypeError(f"a query must be a callable, got {type(phi).__name__}")
         chunks = self._fresh_chunks() if self.mode == "sample" else self._fixed_chunks()
@@ -307,8 +343,9 @@ class CSQOracle(_Oracle):
         zero, i.e. ``0`` if :math:`|v|\\le\\tau` and :math:`v-\\tau\\,\\mathrm{sign}(v)`
         otherwise.
     rng : int or numpy.random.Generator
-        Required (``None`` raises :class:`TypeError`): the source of the fresh
-        samples, or of the seed of the fixed sample.
+        Required, although the signature shows ``rng=None``: the default
+        ``None`` raises ``TypeError`` (lbkit keeps randomness explicit).  The
+        source of the fresh samples, or of the seed of the fixed sample.
     n : int, optional
         Input dimension; needed when ``target`` has no attribute ``n``.
     m : int, optional
@@ -335,11 +372,19 @@ class CSQOracle(_Oracle):
 
     Raises
     ------
+    TypeError
+        If ``target`` is not callable, ``tau`` is not a real number, ``n`` or
+        ``m`` is not an integer, or ``rng`` is ``None`` (the default) or not a
+        seed or generator; (when called) if :math:`\\phi` is not callable.
     ValueError
-        (when called) if :math:`\\phi` returns the wrong shape or non-finite
-        values, or if its estimated :math:`\\mathbb E[\\phi^2]` exceeds 1 by more
-        than ``1e-9`` plus three standard errors of the estimate (computed on the
-        sample that answers the query).
+        If the input dimension is unknown (no ``n`` and no ``target.n``) or
+        ``n`` disagrees with ``target.n``; if ``n < 1`` or ``m < 1``; if
+        ``tau`` is not in (0, 1]; for an unknown ``distribution``, ``mode``
+        or ``link``; or if ``rng`` is a negative integer.  (When called) if
+        :math:`\\phi` returns the wrong shape or non-finite values, or if its
+        estimated :math:`\\mathbb E[\\phi^2]` exceeds 1 by more than ``1e-9``
+        plus three standard errors of the estimate (computed on the sample
+        that answers the query).
 
     Notes
     -----
@@ -389,16 +434,20 @@ class SQOracle(_Oracle):
 
     A query is a function :math:`\\phi(x, y)` with values in :math:`[-1, 1]`;
     the oracle answers :math:`\\mathbb E[\\phi(x, y)]` up to the tolerance
-    ``tau`` (how, depends on ``mode``).
+    ``tau`` (how, depends on ``mode``).  A query is called as ``phi(X, y)``
+    with ``X`` of shape (N, n) and ``y`` of shape (N,) and must return shape
+    (N,).  In ``"sample"`` mode the error of an answer has standard deviation
+    :math:`\\sqrt{\\operatorname{Var}\\phi/m}\\le 1/\\sqrt m`, so at most
+    ``tau`` for the default ``m``.
 
     Parameters
     ----------
-    target, distribution, tau, mode, rng, n, m, link
-        As for :class:`CSQOracle`.  A query is called as ``phi(X, y)`` with
-        ``X`` of shape (N, n) and ``y`` of shape (N,) and must return shape
-        (N,).  In ``"sample"`` mode the error of an answer has standard deviation
-        :math:`\\sqrt{\\operatorname{Var}\\phi/m}\\le 1/\\sqrt m`, so at most
-        ``tau`` for the default ``m``.
+    target, distribution, tau, mode, n, m, link
+        As for :class:`CSQOracle`.
+    rng : int or numpy.random.Generator
+        Required, although the signature shows ``rng=None``: the default
+        ``None`` raises ``TypeError`` (lbkit keeps randomness explicit).  The
+        source of the fresh samples, or of the seed of the fixed sample.
 
     Attributes
     ----------
@@ -408,10 +457,12 @@ class SQOracle(_Oracle):
 
     Raises
     ------
+    TypeError
+        As for :class:`CSQOracle` (in particular when ``rng`` is ``None``).
     ValueError
-        (when called) if :math:`\\phi` returns the wrong shape or non-finite
-        values, or if :math:`|\\phi| > 1` anywhere on the sample that answers
-        the query.
+        As for :class:`CSQOracle` at construction; (when called) if
+        :math:`\\phi` returns the wrong shape or non-finite values, or if
+        :math:`|\\phi| > 1` anywhere on the sample that answers the query.
 
     Examples
     --------
@@ -463,6 +514,11 @@ def boolean_split(phi):
     phi0, phi1 : callable
         Functions of ``X`` alone, shape (N, n) -> (N,).  If :math:`|\\phi|\\le 1`
         then :math:`|\\phi_0|, |\\phi_1| \\le 1`, so :math:`\\phi_1` is a valid CSQ.
+
+    Raises
+    ------
+    TypeError
+        If ``phi`` is not callable.
 
     Examples
     --------

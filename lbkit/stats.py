@@ -22,6 +22,14 @@ def mean_se(values, axis=None):
     mean, se : float or ndarray
         Of the shape of ``values`` with ``axis`` removed.
 
+    Raises
+    ------
+    TypeError
+        If ``axis`` is neither an integer nor ``None``.
+    ValueError
+        If ``axis`` is out of range, there are fewer than 2 draws, or
+        ``values`` contains NaN or infinite entries.
+
     Examples
     --------
     >>> mean_se([1.0, 2.0, 3.0, 4.0])

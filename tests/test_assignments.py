@@ -25,7 +25,7 @@ SETS = build_assignments.find_sets()
 pytestmark = pytest.mark.slow
 
 
-def test_there_are_three_sets():
+def test_there_are_four_sets():
     assert SETS == ["ps1_orthogonal_family", "ps2_sq_lower_bound", "ps3_gd_in_practice",
                     "ps4_classification_sq"]
 

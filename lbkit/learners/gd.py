@@ -34,7 +34,7 @@ class TwoLayerNet(torch.nn.Module):
         Input dimension.
     width : int
         Number of hidden units.
-    activation : {"relu", "tanh", "sigmoid"}
+    activation : {"relu", "tanh", "sigmoid"}, default "relu"
     generator : torch.Generator
         Source of the initialisation (PyTorch's default uniform
         :math:`\\pm 1/\\sqrt{\\text{fan-in}}` scheme).  Required: there is no
@@ -163,6 +163,8 @@ class GDRegressor:
     progress : bool, default False
         Show a tqdm progress bar.
     rng : int or numpy.random.Generator
+        Required, although the signature shows ``rng=None``: ``fit`` raises
+        ``TypeError`` when it is ``None`` (lbkit keeps randomness explicit).
         Seed for everything: three independent streams are spawned from it
         for the data, the initialisation and the gradient noise.
 
@@ -258,6 +260,27 @@ class GDRegressor:
         Returns
         -------
         self
+
+        Raises
+        ------
+        TypeError
+            If ``rng`` is ``None`` (the default) or not a seed or generator;
+            if ``target`` is not callable; if ``n`` or an integer parameter
+            (``width``, ``batch_size``, ``max_steps``, ``n_train``,
+            ``n_test``, ``eval_every``, ``num_threads``) is not an integer,
+            a real parameter (``lr``, ``momentum``, ``noise``,
+            ``target_loss``) is not a real number, or ``distribution`` is not
+            a string.
+        ValueError
+            If a parameter is out of range (an integer parameter below 1,
+            ``lr`` or ``target_loss`` not positive, ``momentum`` or ``noise``
+            negative, a non-finite real, an unknown ``loss``, ``optimizer``,
+            ``activation`` or ``distribution``, a negative integer ``rng``);
+            if ``n`` is omitted and ``target`` has no attribute ``n``; if the
+            target returns the wrong shape or NaN or infinite values, or is
+            zero up to rounding on the test set (for a vanishing
+            :math:`f_S` the message says why); or, with
+            ``loss="logistic"``, if the target leaves :math:`[-1, 1]`.
         """
         self._validate()
         if not callable(target):
@@ -351,7 +374,16 @@ class GDRegressor:
         return self
 
     def predict(self, X) -> np.ndarray:
-        """Student outputs for inputs ``X`` of shape (N, n); returns shape (N,)."""
+        """Student outputs for inputs ``X`` of shape (N, n); returns shape (N,).
+
+        Raises
+        ------
+        ValueError
+            If the regressor is not fitted, or ``X`` does not have shape
+            (N, n) or has NaN or infinite entries.
+        TypeError
+            If ``X`` does not have a real numeric dtype.
+        """
         if not hasattr(self, "model_"):
             raise ValueError("this GDRegressor is not fitted yet; call fit(target) first")
         from .._checks import check_X

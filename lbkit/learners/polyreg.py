@@ -63,6 +63,14 @@ def hermite_feature_count(n: int, degree: int, features: str = "all") -> int:
         :math:`(1 + t/(1-t^2))^n` up to :math:`t^d`, summed (exact integer
         arithmetic).
 
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``degree`` is not an integer.
+    ValueError
+        If ``n < 1``, ``degree < 0``, or ``features`` is not one of the three
+        names.
+
     Examples
     --------
     >>> hermite_feature_count(8, 2), hermite_feature_count(8, 2, "multilinear")
@@ -107,6 +115,15 @@ def hermite_multi_indices(n: int, degree: int, features: str = "all", *, max_fea
         Row ``p`` is :math:`\\alpha^{(p)}`.  Rows are sorted by total degree;
         within one degree, in decreasing lexicographic order of :math:`\\alpha`.
         Row 0 is the constant :math:`\\alpha = 0`.
+
+    Raises
+    ------
+    TypeError
+        If ``n``, ``degree`` or ``max_features`` is not an integer.
+    ValueError
+        If ``n < 1``, ``degree < 0``, ``max_features < 1``, ``features`` is
+        not one of the three names, or the feature set has more than
+        ``max_features`` members.
 
     Examples
     --------
@@ -184,6 +201,22 @@ def hermite_features(X, multi_indices) -> np.ndarray:
         ``Phi[j, p] = prod_i h_{alpha_i}(X[j, i])`` with ``alpha = multi_indices[p]``
         and :math:`h_m = \\mathrm{He}_m/\\sqrt{m!}` the orthonormal
         probabilists' Hermite polynomials (:func:`lbkit.hermite_functions`).
+
+    Raises
+    ------
+    ValueError
+        If ``multi_indices`` is not a 2-d integer array with at least one row
+        and no negative entry, or ``X`` does not have shape (N, n) with
+        ``n = multi_indices.shape[1]`` or has NaN or infinite entries.
+    TypeError
+        If ``X`` is a string or does not have a real numeric dtype.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0], [3.0, -0.5]])
+    >>> np.round(hermite_features(X, [[0, 0], [1, 1], [0, 2]]), 6)   # 1, x0 x1, (x1^2 - 1)/sqrt 2
+    array([[ 1.     ,  2.     ,  2.12132],
+           [ 1.     , -1.5    , -0.53033]])
     """
     A = np.asarray(multi_indices)
     if A.ndim != 2 or not np.issubdtype(A.dtype, np.integer) or np.any(A < 0) or A.shape[0] == 0:
@@ -292,6 +325,23 @@ class HermiteRegressor:
         Returns
         -------
         self
+
+        Raises
+        ------
+        TypeError
+            If ``degree``, ``max_features`` or ``max_entries`` is not an
+            integer, ``X`` does not have a real numeric dtype, or ``y`` is not
+            real numbers.
+        ValueError
+            For an invalid parameter (``degree < 0``, an unknown ``features``
+            or ``solver``, a ``ridge`` that is not a finite number >= 0,
+            ``max_features < 1`` or ``max_entries < 1``); if ``X`` is not a
+            non-empty 2-d array of finite values or ``y`` does not have shape
+            (N,) with finite values; if the feature set has more than
+            ``max_features`` members; with ``solver="lstsq"``, if the design
+            matrix would have more than ``max_entries`` entries; with
+            ``solver="normal"``, if ``ridge == 0`` and ``N < P``, or if the
+            normal equations have a condition number of ``1e12`` or more.
         """
         self._validate()
         X = np.asarray(X)
@@ -348,12 +398,32 @@ class HermiteRegressor:
         return self
 
     def transform(self, X) -> np.ndarray:
-        """Feature matrix of shape (N, P) for inputs ``X`` of shape (N, n)."""
+        """Feature matrix of shape (N, P) for inputs ``X`` of shape (N, n).
+
+        Raises
+        ------
+        ValueError
+            If the regressor is not fitted, or ``X`` does not have shape
+            (N, n) with the ``n`` seen in ``fit`` or has NaN or infinite
+            entries.
+        TypeError
+            If ``X`` does not have a real numeric dtype.
+        """
         self._check_fitted()
         return hermite_features(X, self.multi_indices_)
 
     def predict(self, X) -> np.ndarray:
-        """Predictions of shape (N,) for inputs ``X`` of shape (N, n) (computed in chunks)."""
+        """Predictions of shape (N,) for inputs ``X`` of shape (N, n) (computed in chunks).
+
+        Raises
+        ------
+        ValueError
+            If the regressor is not fitted, or ``X`` does not have shape
+            (N, n) with the ``n`` seen in ``fit`` or has NaN or infinite
+            entries.
+        TypeError
+            If ``X`` does not have a real numeric dtype.
+        """
         self._check_fitted()
         X = np.asarray(check_X(X, self.n_features_), dtype=float)
         P = self.coef_.size
