@@ -167,11 +167,11 @@ class Activation:
     --------
     >>> relu = get_activation("relu")
     >>> relu
-    Activation('relu', parity='none', even part degree inf, odd part degree 1)
+    Activation('relu', parity='none', even part not a polynomial, odd part of degree 1)
     >>> round(float(relu.dual_kernel(0.0)), 6)   # 1 / (2 pi)
     0.159155
     >>> Activation(lambda t: t ** 3, "cube")     # parity and degrees detected
-    Activation('cube', parity='odd', even part degree -1, odd part degree 3)
+    Activation('cube', parity='odd', even part zero, odd part of degree 3)
     """
 
     def __init__(self, fn, name: str = "custom", *, parity: str | None = None,
@@ -236,10 +236,12 @@ class Activation:
         return res
 
     def __repr__(self):
-        def deg(d):
-            return "inf" if d == _INF else str(int(d))
+        def part(which, d):
+            if d == -1:
+                return f"{which} part zero"
+            return f"{which} part " + ("not a polynomial" if d == _INF else f"of degree {int(d)}")
         return (f"Activation({self.name!r}, parity={self.parity!r}, "
-                f"even part degree {deg(self.part_degrees[0])}, odd part degree {deg(self.part_degrees[1])})")
+                f"{part('even', self.part_degrees[0])}, {part('odd', self.part_degrees[1])})")
 
     # -- detection ----------------------------------------------------------
     def _detect_parity(self) -> str:
