@@ -30,13 +30,9 @@ __all__ = [
 _LN10 = math.log(10.0)
 
 
-def _check_unit(value, name, *, open_left=True, closed_right=True):
-    value = check_real(value, name)
-    ok = (value > 0 if open_left else value >= 0) and (value <= 1 if closed_right else value < 1)
-    if not ok:
-        raise ValueError(f"{name} must lie in {'(0' if open_left else '[0'}, 1{']' if closed_right else ')'}, "
-                         f"got {value}")
-    return float(value)
+def _check_unit(value, name):
+    """A number in (0, 1]: a tolerance, an advantage or a label norm."""
+    return check_real(value, name, minimum=0, min_open=True, maximum=1)
 
 
 def log10_binom(n: int, k: int) -> float:
