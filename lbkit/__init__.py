@@ -8,36 +8,22 @@ learners.
 """
 
 from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
-from .activations import BUILTIN_ACTIVATIONS, Activation, get_activation
+from .activations import BUILTIN_ACTIVATIONS, Activation, CoefficientSource, ab_relu, get_activation
 from .distributions import DISTRIBUTIONS, as_rng, sample
-from .family import (
-    OrthogonalNetwork,
-    Supports,
-    hermite_weights,
-    norm_lower_bound,
-    norm_squared,
-    norm_terms,
-    orthogonal_family,
-    orthogonal_network,
-    sign_patterns,
-    supports,
-)
+from .family import OrthogonalFamily, OrthogonalNetwork, orthogonal_family, orthogonal_network, sign_patterns
+from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
+from .supports import Supports, supports
 from .hermite import gauss_hermite, gaussian_expectation, hermite_functions
-from .lower_bounds import (
-    csq_lower_bound,
-    gd_query_count,
-    log10_binom,
-    minibatch_tolerance,
-    sq_lower_bound,
-    statistical_dimension,
-)
-from .stats import mean_se
+from .lower_bounds import csq_lower_bound, gd_query_count, log10_binom, sq_lower_bound, statistical_dimension
+from .stats import mean_se, minibatch_tolerance
 from .sq import LINKS, ORACLE_MODES, CSQOracle, SQOracle, boolean_labels, boolean_split
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Activation",
+    "CoefficientSource",
+    "ab_relu",
     "AdversaryGame",
     "FamilyQuery",
     "HermiteQuery",
@@ -51,6 +37,7 @@ __all__ = [
     "boolean_split",
     "DISTRIBUTIONS",
     "OrthogonalNetwork",
+    "OrthogonalFamily",
     "Supports",
     "as_rng",
     "gauss_hermite",

@@ -1,7 +1,10 @@
-"""Input validation shared by lbkit's public functions.
+"""Input validation shared by lbkit's public functions: the one validation layer.
 
-Every check raises :class:`ValueError` or :class:`TypeError` with a message that
-says what was given and what is allowed.
+Every check raises :class:`ValueError` (a value out of range) or
+:class:`TypeError` (a value of the wrong kind) with one wording per kind of
+error: ``"<name> must <what is allowed>, got <what was given>"``.  Limits of
+what the machine can do are :class:`ValueError` too, and name the limit and
+the way around it (:func:`check_budget`).
 """
 
 from __future__ import annotations
@@ -11,26 +14,47 @@ import numbers
 
 import numpy as np
 
+#: Largest array (in bytes) lbkit allocates in one piece before it refuses (2 GiB).
+MEMORY_BUDGET = 2 ** 31
+#: Largest number of decimal digits of an exact integer count that lbkit computes.
+MAX_COUNT_DIGITS = 20_000
 
-def check_int(value, name: str, *, minimum: int | None = None) -> int:
-    """Return ``value`` as an int, or raise if it is not a (large enough) integer."""
+
+def _got(value) -> str:
+    return f"{value!r} of type {type(value).__name__}"
+
+
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer (bool is not) or out of range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+        raise TypeError(f"{name} must be an integer, got {_got(value)}")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return value
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is a bool (``numpy.bool_`` too); a string such as ``'False'`` is refused."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {_got(value)}")
 
 
 def check_real(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
                min_open: bool = False, max_open: bool = False) -> float:
     """Return ``value`` as a finite float, or raise TypeError (not a real number) / ValueError (out of range).
 
-    numpy scalars (``np.float32(0.1)``, ``np.int64(3)``) are real numbers; ``bool`` is not.
+    numpy scalars (``np.float32(0.1)``, ``np.int64(3)``) are real numbers; ``bool`` and complex are not.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
-    value = float(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {_got(value)}")
+    try:
+        value = float(value)
+    except OverflowError:  # a Python int beyond float64
+        raise ValueError(f"{name} must be finite, got an integer of {len(str(abs(value)))} digits") from None
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     low = minimum is not None and (value < minimum or (min_open and value == minimum))
@@ -44,6 +68,40 @@ def check_real(value, name: str, *, minimum: float | None = None, maximum: float
             allowed = f"be {'<' if max_open else '<='} {maximum:g}"
         raise ValueError(f"{name} must {allowed}, got {value:g}")
     return value
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of the allowed names ``choices`` (a dict's keys or a sequence)."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
+def check_callable(value, name: str, what: str = "a callable") -> None:
+    """Raise TypeError unless ``value`` is callable."""
+    if not callable(value):
+        raise TypeError(f"{name} must be {what}, got {_got(value)}")
+
+
+def check_budget(n_bytes: int, what: str, way_around: str, budget: int = MEMORY_BUDGET) -> None:
+    """Refuse, before any work, an allocation of ``n_bytes`` above ``budget``, naming the way around it."""
+    if n_bytes > budget:
+        raise ValueError(f"{what} needs {_bytes(n_bytes)}, more than lbkit's limit of {_bytes(budget)} "
+                         f"for one array; {way_around}")
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} bytes"
+
+
+def check_fitted(estimator, attribute: str) -> None:
+    """Raise ValueError if ``estimator`` has no fitted attribute ``attribute`` yet."""
+    if not hasattr(estimator, attribute):
+        raise ValueError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")
 
 
 def check_n_k(n, k) -> tuple[int, int]:
@@ -73,19 +131,43 @@ def check_support(S, n: int) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         dup = sorted({i for i in out if out.count(i) > 1})
         raise ValueError(f"S={S} repeats the indices {dup}: a support is a set of distinct coordinates")
-    if len(out) > n:
-        raise ValueError(f"S has {len(out)} coordinates but n={n}")
     return tuple(sorted(out))
 
 
+def check_real_array(values, name: str, *, allow_bool: bool = True) -> np.ndarray:
+    """Return ``values`` as a float64 array, refusing strings, complex numbers and objects with TypeError.
+
+    Finiteness is checked by the caller (what is allowed depends on it).
+    """
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got a string {values!r:.40}")
+    try:
+        arr = np.asarray(values)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
+    kinds = "fiu" + ("b" if allow_bool else "")
+    if arr.dtype.kind not in kinds:
+        raise TypeError(f"{name} must be an array of real numbers, got an array of dtype {arr.dtype}"
+                        + (" (complex numbers are not allowed)" if arr.dtype.kind == "c" else ""))
+    return arr.astype(np.float64, copy=False)
+
+
+def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
+    """Raise ValueError if ``arr`` has NaN or infinite entries."""
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite, got {bad} NaN or infinite entries")
+    return arr
+
+
 def check_X(X, n: int, name: str = "X") -> np.ndarray:
-    """Validate a design matrix of shape (N, n) with finite entries."""
+    """Validate a design matrix of shape (N, n) with finite real entries."""
     if isinstance(X, (str, bytes)):
         raise TypeError(f"{name} must be a numeric array of shape (N, {n}), got a string")
     try:
         X = np.asarray(X)
-    except Exception as exc:  # pragma: no cover - numpy's own errors are clear
-        raise TypeError(f"{name} must be array-like, got {type(X).__name__}") from exc
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be a numeric array of shape (N, {n}): {exc}") from None
     if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
         raise TypeError(f"{name} must have a real numeric dtype, got dtype {X.dtype}")
     if X.ndim != 2 or X.shape[1] != n:
@@ -96,9 +178,28 @@ def check_X(X, n: int, name: str = "X") -> np.ndarray:
     return X
 
 
+def check_output(out, N: int, what: str, X_shape) -> np.ndarray:
+    """Validate what a user's callable returned for N points: shape (N,), real, finite; as float64."""
+    try:
+        out = np.asarray(out)
+    except ValueError as exc:
+        raise ValueError(f"{what} must return an array of shape ({N},): {exc}") from None
+    if not (np.issubdtype(out.dtype, np.floating) or np.issubdtype(out.dtype, np.integer)
+            or out.dtype == np.bool_):
+        raise TypeError(f"{what} must return real numbers, got an array of dtype {out.dtype}")
+    if out.shape != (N,):
+        raise ValueError(f"{what} must return an array of shape (N,) = ({N},) for inputs of shape {X_shape}, "
+                         f"got shape {out.shape}")
+    out = out.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(out)):
+        bad = int(N - np.count_nonzero(np.isfinite(out)))
+        raise ValueError(f"{what} returned {bad} NaN or infinite values out of {N}; it must be finite everywhere")
+    return out
+
+
 def check_rho(rho) -> np.ndarray:
-    """Validate correlations: finite values in [-1, 1]."""
-    rho = np.asarray(rho, dtype=float)
+    """Validate correlations: finite real values in [-1, 1]."""
+    rho = check_real_array(rho, "rho", allow_bool=False)
     if not np.all(np.isfinite(rho)):
         raise ValueError("rho contains NaN or infinite values; a correlation must lie in [-1, 1]")
     if np.any(np.abs(rho) > 1 + 1e-12):

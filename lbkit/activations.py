@@ -18,15 +18,48 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 from scipy.special import erf as _erf, expit, gammaln, ndtr
 
-from ._checks import check_int, check_rho
+from ._checks import check_callable, check_int, check_real, check_real_array, check_rho
 from .hermite import gauss_hermite, hermite_functions
 
-__all__ = ["Activation", "get_activation", "BUILTIN_ACTIVATIONS"]
+__all__ = ["Activation", "CoefficientSource", "get_activation", "ab_relu", "BUILTIN_ACTIVATIONS"]
+
+#: Highest degree of closed-form Hermite coefficients lbkit returns (an array of 8 MB).
+M_MAX_CLOSED = 10 ** 6
+
+
+@dataclass(frozen=True)
+class CoefficientSource:
+    """Where an activation's Hermite coefficients come from and how accurate they are.
+
+    Attributes
+    ----------
+    kind : {"closed_form", "high_precision", "quadrature", "supplied"}
+        ``"closed_form"``: an exact formula (relu, abs, leaky_relu, erf,
+        :func:`ab_relu`); ``"high_precision"``: computed once in 40-digit
+        arithmetic (sigmoid, tanh, softplus, gelu); ``"quadrature"``:
+        float64 Gauss--Hermite quadrature of a custom callable;
+        ``"supplied"``: given by the user (``Activation(fn, coefficients=...)``).
+    max_degree : int or None
+        Highest degree whose coefficient is known (``None``: every degree, up
+        to the memory limit ``M_MAX_CLOSED``).
+    accuracy : float
+        Absolute error of each coefficient, about (``0.0`` when unknown,
+        for supplied coefficients: lbkit takes them as exact).
+    note : str
+        One sentence for a reader.
+    """
+
+    kind: Literal["closed_form", "high_precision", "quadrature", "supplied"]
+    max_degree: int | None
+    accuracy: float
+    note: str
 
 _SQRT2PI = math.sqrt(2 * math.pi)
 _CUSTOM_M_MAX = 200  # highest degree computed by float64 quadrature for custom callables
@@ -68,6 +101,24 @@ def _erf_coefficients(m_max: int) -> np.ndarray:
 
 def _relu_kernel(rho):
     return (np.sqrt(np.maximum(1 - rho ** 2, 0.0)) + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
+
+
+def _relu_kernel_derivative(rho):
+    """K'(rho) = E[1{u > 0} 1{v > 0}] = (pi - arccos rho) / (2 pi)."""
+    return (np.pi - np.arccos(rho)) / (2 * np.pi)
+
+
+def _truncated(c: np.ndarray):
+    """Closed-form-like access to supplied coefficients c_0..c_M: refuse degrees past M."""
+    c = c.copy()
+    c.setflags(write=False)
+
+    def coefficients(m_max):
+        if m_max >= c.size:
+            raise ValueError(f"m_max={m_max} is past the supplied coefficients, known up to degree {c.size - 1}")
+        return c[: m_max + 1].copy()
+
+    return coefficients
 
 
 # ----------------------------------------------------------------------------
@@ -117,7 +168,7 @@ def _mp_coefficients(name: str, m_max: int) -> np.ndarray:
 # ----------------------------------------------------------------------------
 def _quadrature_coefficients(fn, m_max: int, n_nodes: int = 400) -> np.ndarray:
     x, w = gauss_hermite(n_nodes)
-    fx = np.asarray(fn(x), dtype=float)
+    fx = check_real_array(fn(x), "the activation's values")
     if fx.shape != x.shape:
         raise ValueError(f"the activation returned shape {fx.shape} for an input of shape {x.shape}; "
                          "it must be vectorised (elementwise)")
@@ -145,12 +196,21 @@ class Activation:
         polynomial).  Detected numerically when omitted.
     derivative : callable, optional
         The derivative; a central difference is used when omitted.
+    coefficients : array_like or callable, optional
+        Known orthonormal Hermite coefficients: an array ``c_0, ..., c_M``
+        (then nothing past degree ``M`` is used), or a callable
+        ``m_max -> ndarray of shape (m_max + 1,)`` giving every degree (a
+        closed form).  Quadrature of ``fn`` is used when omitted.
+    kernel : callable, optional
+        Known dual kernel ``rho -> K(rho)`` (vectorised); when omitted it
+        comes from the coefficients (Mehler's formula) or from quadrature.
 
     Attributes
     ----------
     name : str
     parity : str
     part_degrees : tuple of (int or float)
+    coefficient_source : CoefficientSource
 
     Raises
     ------
@@ -175,20 +235,51 @@ class Activation:
     """
 
     def __init__(self, fn, name: str = "custom", *, parity: str | None = None,
-                 part_degrees: tuple | None = None, derivative=None,
-                 _coefficients=None, _kernel=None, _part_moments=None, _high=False, _pair=None):
-        if not callable(fn):
-            raise TypeError(f"an activation must be callable, got {fn!r}")
+                 part_degrees: tuple | None = None, derivative=None, coefficients=None, kernel=None,
+                 _closed_form=False, _kernel_derivative=None, _part_moments=None, _high=False, _pair=None):
+        check_callable(fn, "an activation", "a vectorised callable")
+        if derivative is not None:
+            check_callable(derivative, "derivative")
+        if kernel is not None:
+            check_callable(kernel, "kernel", "a vectorised callable rho -> K(rho)")
         self._fn = fn
         self.name = str(name)
         self._derivative = derivative
-        self._closed_coefficients = _coefficients
-        self._closed_kernel = _kernel
+        self._supplied_top = None
+        if coefficients is not None and not callable(coefficients):
+            c = check_real_array(coefficients, "coefficients", allow_bool=False)
+            if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
+                raise ValueError(f"coefficients must be a non-empty one-dimensional array of finite numbers "
+                                 f"c_0, ..., c_M, got shape {c.shape}")
+            self._supplied_top = c.size - 1
+            coefficients = _truncated(c)
+        self._closed_coefficients = coefficients
+        self._closed_kernel = kernel
+        self._kernel_derivative = _kernel_derivative
         self._part_moments_closed = _part_moments
         self._high = _high
         self._high_m = _HIGH_M.get(self.name) if _high else None
         # coefficients that decay slowly: tails from the exact second moment (see hermite_tail)
-        self._tail_by_moment = not _high and (_coefficients is None or name in ("relu", "abs", "leaky_relu"))
+        self._tail_by_moment = not _high and (coefficients is None or not _closed_form
+                                              or name in ("relu", "abs", "leaky_relu") or name.startswith("ab_relu"))
+        if _high:
+            self.coefficient_source = CoefficientSource(
+                "high_precision", self._high_m, 1e-40,
+                f"computed once in 40-digit arithmetic up to degree {self._high_m}; returned as 0 beyond it, where "
+                f"the true values are below 3e-13 and decaying")
+        elif coefficients is None:
+            self.coefficient_source = CoefficientSource(
+                "quadrature", _CUSTOM_M_MAX, 1e-15,
+                f"float64 Gauss-Hermite quadrature up to degree {_CUSTOM_M_MAX}: about 1e-15 absolute for smooth "
+                f"functions, much less accurate for kinks and jumps")
+        elif _closed_form:
+            self.coefficient_source = CoefficientSource(
+                "closed_form", None, 1e-16, "an exact formula, accurate to rounding at every degree")
+        else:
+            self.coefficient_source = CoefficientSource(
+                "supplied", self._supplied_top, 0.0,
+                "supplied by the user" + ("" if self._supplied_top is None else
+                                          f" up to degree {self._supplied_top}"))
         self._pair = _pair
         if parity is not None and parity not in ("odd", "even", "none"):
             raise ValueError(f"parity must be 'odd', 'even' or 'none', got {parity!r}")
@@ -247,10 +338,11 @@ class Activation:
     def _detect_parity(self) -> str:
         t = np.linspace(0.05, 6.0, 120)
         try:
-            f_pos = np.asarray(self._fn(t), dtype=float)
-            f_neg = np.asarray(self._fn(-t), dtype=float)
+            f_pos, f_neg = self._fn(t), self._fn(-t)
         except Exception as exc:
             raise TypeError(f"the activation {self.name!r} could not be evaluated on a numpy array: {exc}") from exc
+        f_pos = check_real_array(f_pos, f"the values of the activation {self.name!r}")
+        f_neg = check_real_array(f_neg, f"the values of the activation {self.name!r}")
         if f_pos.shape != t.shape:
             raise ValueError(f"the activation {self.name!r} must map an array of shape {t.shape} to an array of "
                              f"the same shape (it must be vectorised), got shape {f_pos.shape}")
@@ -323,8 +415,10 @@ class Activation:
         TypeError
             If ``m_max`` is not an integer.
         ValueError
-            If ``m_max < 0``, or if ``m_max > 200`` for an activation without
-            a closed form or 40-digit coefficients (a custom callable).
+            If ``m_max < 0`` or ``m_max > 10**6`` (``M_MAX_CLOSED``); if
+            ``m_max > 200`` for an activation without a closed form or
+            40-digit coefficients (a custom callable); or if ``m_max`` is past
+            the supplied coefficients.  See :attr:`coefficient_source`.
 
         Notes
         -----
@@ -339,6 +433,9 @@ class Activation:
         array([ 0.398942,  0.5     ,  0.282095,  0.      , -0.081434])
         """
         m_max = check_int(m_max, "m_max", minimum=0)
+        if m_max > M_MAX_CLOSED:
+            raise ValueError(f"m_max must be <= {M_MAX_CLOSED} (an array of {M_MAX_CLOSED + 1} coefficients), got "
+                             f"{m_max}; for a tail of the expansion use hermite_tail")
         if self._closed_coefficients is not None:
             return self._closed_coefficients(m_max)
         if self._high and (high_precision or m_max > 150):
@@ -446,6 +543,54 @@ class Activation:
         for idx, r in np.ndenumerate(rho):
             v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
             out[idx] = w @ (fu * self._fn(v)) @ w
+        return out
+
+    def dual_kernel_derivative(self, rho):
+        """:math:`K'(\\rho) = \\mathbb E[\\sigma'(u)\\sigma'(v)] = \\sum_m m\\,c_m^2\\rho^{m-1}`.
+
+        It gives the correlation of a gradient query with a target (the
+        adversary of chapter 5 uses it).
+
+        Parameters
+        ----------
+        rho : array_like
+            Correlations in [-1, 1].
+
+        Returns
+        -------
+        ndarray of the shape of ``rho``
+
+        Raises
+        ------
+        ValueError
+            If ``rho`` contains NaN or infinite values or values outside
+            [-1, 1].
+
+        Notes
+        -----
+        Closed forms for the ReLU family (:math:`(\\pi-\\arccos\\rho)/(2\\pi)`
+        for ReLU) and erf; Mehler's series for the smooth built-ins; otherwise
+        a 2-D Gauss--Hermite rule on :meth:`derivative` (inaccurate near
+        :math:`|\\rho| = 1` for a kinked custom callable).
+
+        Examples
+        --------
+        >>> round(float(get_activation("relu").dual_kernel_derivative(0.0)), 6)   # P(u > 0) = 1/4 at rho = 0
+        0.25
+        """
+        rho = check_rho(rho)
+        if self._kernel_derivative is not None:
+            return np.asarray(self._kernel_derivative(rho), dtype=float)
+        if self._high:
+            c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
+            return np.polynomial.polynomial.polyval(rho, np.polynomial.polynomial.polyder(c2))
+        x, w = gauss_hermite(120)
+        u = x[:, None]
+        du = self.derivative(u)
+        out = np.empty(rho.shape)
+        for idx, r in np.ndenumerate(rho):
+            v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
+            out[idx] = w @ (du * self.derivative(v)) @ w
         return out
 
     # -- the parity rule ------------------------------------------------------
@@ -601,19 +746,23 @@ def _make_builtins():
 
     specs = {
         "relu": dict(fn=lambda t: np.maximum(t, 0.0), derivative=lambda t: (t > 0).astype(float),
-                     part_degrees=(_INF, 1), parity="none", _coefficients=relu_c, _kernel=_relu_kernel,
+                     part_degrees=(_INF, 1), parity="none", coefficients=relu_c, kernel=_relu_kernel, _closed_form=True,
+                     _kernel_derivative=_relu_kernel_derivative,
                      _part_moments=(0.25, 0.25), _pair=_pair_from(_scaled(np.abs, 1.0, 1.0), _linear(1.0))),
-        "abs": dict(fn=np.abs, derivative=np.sign, part_degrees=(_INF, -1), parity="even", _coefficients=abs_c,
-                    _kernel=lambda r: 4 * _relu_kernel(r) - r, _part_moments=(1.0, 0.0),
+        "abs": dict(fn=np.abs, derivative=np.sign, part_degrees=(_INF, -1), parity="even", coefficients=abs_c,
+                    kernel=lambda r: 4 * _relu_kernel(r) - r, _closed_form=True,
+                    _kernel_derivative=lambda r: 4 * _relu_kernel_derivative(r) - 1, _part_moments=(1.0, 0.0),
                     _pair=_pair_from(_scaled(np.abs, 1.0, 2.0), _zero)),
         "leaky_relu": dict(fn=lambda t: np.where(t > 0, t, a * t), derivative=lambda t: np.where(t > 0, 1.0, a),
-                           part_degrees=(_INF, 1), parity="none", _coefficients=leaky_c,
-                           _kernel=lambda r: (1 - a) ** 2 * _relu_kernel(r) + a * (1 - a) * r + a * a * r,
+                           part_degrees=(_INF, 1), parity="none", coefficients=leaky_c, _closed_form=True,
+                           kernel=lambda r: (1 - a) ** 2 * _relu_kernel(r) + a * (1 - a) * r + a * a * r,
+                           _kernel_derivative=lambda r: (1 - a) ** 2 * _relu_kernel_derivative(r) + a,
                            _part_moments=((1 - a) ** 2 / 4, (1 + a) ** 2 / 4),
                            _pair=_pair_from(_scaled(np.abs, 1.0, 1 - a), _linear(1 + a))),
         "erf": dict(fn=_erf, derivative=lambda t: 2 / math.sqrt(math.pi) * np.exp(-t * t), part_degrees=(-1, _INF),
-                    parity="odd", _coefficients=_erf_coefficients,
-                    _kernel=lambda r: (2 / np.pi) * np.arcsin(2 * r / 3), _part_moments=(0.0, erf_moment),
+                    parity="odd", coefficients=_erf_coefficients, _closed_form=True,
+                    kernel=lambda r: (2 / np.pi) * np.arcsin(2 * r / 3),
+                    _kernel_derivative=lambda r: (4 / (3 * np.pi)) / np.sqrt(1 - 4 * r * r / 9), _part_moments=(0.0, erf_moment),
                     _pair=_pair_from(_zero, _scaled(_erf, 1.0, 2.0))),
         "sigmoid": dict(fn=expit, derivative=lambda t: expit(t) * expit(-t), part_degrees=(0, _INF),
                         parity="none", _high=True, _pair=_pair_from(_const(1.0), _scaled(np.tanh, 0.5, 1.0))),
@@ -629,6 +778,76 @@ def _make_builtins():
 _SPECS = _make_builtins()
 BUILTIN_ACTIVATIONS = tuple(_SPECS)
 _CACHE: dict = {}
+
+
+def ab_relu(a: float, b: float = 1.0) -> Activation:
+    """The ReLU-type activation :math:`\\sigma(t) = a\\min(t, 0) + b\\max(t, 0)`, with closed forms.
+
+    One family holds ReLU (``a=0, b=1``), :math:`|t|` (``a=-1, b=1``) and leaky
+    ReLU (``a=0.01, b=1``); those three return the built-ins themselves.
+
+    Parameters
+    ----------
+    a : float
+        Slope for :math:`t < 0`.
+    b : float, default 1.0
+        Slope for :math:`t > 0`.
+
+    Returns
+    -------
+    Activation
+        With closed-form Hermite coefficients
+        :math:`c_m = (b - (-1)^m a)\\,c_m^{\\mathrm{relu}}`, dual kernel
+        :math:`(a^2+b^2)K_{\\mathrm{relu}}(\\rho) - 2ab\\,K_{\\mathrm{relu}}(-\\rho)`
+        and its derivative.
+
+    Raises
+    ------
+    TypeError
+        If ``a`` or ``b`` is not a real number.
+    ValueError
+        If ``a`` or ``b`` is not finite, or both are 0.
+
+    Examples
+    --------
+    >>> ab_relu(0, 1) is get_activation("relu")
+    True
+    >>> act = ab_relu(-0.5)
+    >>> act
+    Activation('ab_relu(a=-0.5, b=1)', parity='none', even part not a polynomial, odd part of degree 1)
+    >>> round(float(act.dual_kernel(1.0)), 6) == round(act.second_moment(), 6)
+    True
+    """
+    a = check_real(a, "a")
+    b = check_real(b, "b")
+    if a == 0 and b == 0:
+        raise ValueError("a and b must not both be 0 (the zero function is not an activation)")
+    for name, pair in (("relu", (0.0, 1.0)), ("abs", (-1.0, 1.0)), ("leaky_relu", (_LEAKY, 1.0))):
+        if (a, b) == pair:
+            return get_activation(name)
+
+    def coefficients(m_max):
+        c = _relu_coefficients(m_max)
+        return c * (b - a * np.where(np.arange(m_max + 1) % 2 == 0, 1.0, -1.0))
+
+    even, odd = (b - a) / 2, (b + a) / 2  # sigma(t) = even |t| + odd t
+    return Activation(
+        lambda t: np.where(t > 0, b * t, a * t), f"ab_relu(a={a:g}, b={b:g})",
+        derivative=lambda t: np.where(t > 0, b, a),
+        parity="odd" if even == 0 else ("even" if odd == 0 else "none"),
+        part_degrees=(_INF if even else -1, 1 if odd else -1),
+        coefficients=coefficients, _closed_form=True,
+        kernel=lambda r: (a * a + b * b) * _relu_kernel(r) - 2 * a * b * _relu_kernel(-r),
+        _kernel_derivative=lambda r: (a * a + b * b) * _relu_kernel_derivative(r)
+        + 2 * a * b * _relu_kernel_derivative(-r),
+        _part_moments=(even * even, odd * odd),
+        _pair=lambda z, sign, out: _ab_pair(z, sign, out, 2 * even if sign > 0 else 2 * odd, sign > 0))
+
+
+def _ab_pair(z, sign, out, scale, even):
+    r = np.abs(z, out=out) if even else (np.copyto(out, z) or out if out is not None else z.copy())
+    r *= scale
+    return r
 
 
 def get_activation(name_or_callable) -> Activation:
@@ -668,8 +887,8 @@ def get_activation(name_or_callable) -> Activation:
     if isinstance(name_or_callable, str):
         key = name_or_callable.lower()
         if key not in _SPECS:
-            raise ValueError(f"unknown activation {name_or_callable!r}; the built-ins are "
-                             f"{', '.join(BUILTIN_ACTIVATIONS)} (or pass a vectorised callable)")
+            raise ValueError(f"activation must be one of {', '.join(BUILTIN_ACTIVATIONS)} (or a vectorised callable), "
+                             f"got {name_or_callable!r}")
         if key not in _CACHE:
             spec = dict(_SPECS[key])
             _CACHE[key] = Activation(spec.pop("fn"), key, **spec)

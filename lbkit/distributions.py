@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int, check_real
+from ._checks import check_budget, check_choice, check_int, check_real
 
 __all__ = ["sample", "DISTRIBUTIONS", "as_rng"]
 
@@ -22,6 +22,9 @@ DISTRIBUTIONS = {
 }
 
 _PARAMS = {"student_t": {"df": 5.0}, "shifted_gaussian": {"shift": 0.5}}
+#: Smallest df of "student_t": below it a draw exceeds float64 (about 1e308) with visible probability
+#: (the scale factor is (chi2_df / df)^(-1/2), whose tail reaches 1e308 with probability about 1e308^(-df)).
+DF_MIN = 0.1
 
 
 def as_rng(rng) -> np.random.Generator:
@@ -58,8 +61,9 @@ def as_rng(rng) -> np.random.Generator:
         raise TypeError("rng is required (a seed or a numpy.random.Generator): lbkit keeps randomness explicit")
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, (bool, float)) or not isinstance(rng, (int, np.integer, np.random.SeedSequence)):
-        raise TypeError(f"rng must be an integer seed or a numpy.random.Generator, got {rng!r}")
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer, np.random.SeedSequence)):
+        raise TypeError(f"rng must be an integer seed or a numpy.random.Generator, got {rng!r} of type "
+                        f"{type(rng).__name__}")
     if not isinstance(rng, np.random.SeedSequence) and rng < 0:
         raise ValueError(f"rng must be a non-negative integer seed (or a numpy.random.Generator), got {rng}")
     return np.random.default_rng(rng)
@@ -72,7 +76,8 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
     ----------
     distribution : str
         One of ``"gaussian"``, ``"sphere"``, ``"student_t"`` (parameter
-        ``df > 0``), ``"rademacher"``, ``"shifted_gaussian"`` (parameter
+        ``df >= 0.1``, ``DF_MIN``: heavier tails overflow float64),
+        ``"rademacher"``, ``"shifted_gaussian"`` (parameter
         ``shift``), ``"skewed_product"``.
     N : int
         Number of points.
@@ -91,7 +96,8 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
     ------
     ValueError
         For an unknown distribution, ``N < 1``, ``n < 1``, a negative
-        integer ``rng``, ``df <= 0`` or a non-finite parameter.
+        integer ``rng``, ``df < 0.1`` or a non-finite parameter; if the array
+        would exceed lbkit's memory limit (2 GiB).
     TypeError
         If ``N`` or ``n`` is not an integer, a parameter is not a real number
         or is not one the distribution takes, or ``rng`` is ``None`` or not a
@@ -109,10 +115,11 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
     >>> sample("sphere", 3, 4, rng=0).shape
     (3, 4)
     """
-    if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
-        raise ValueError(f"unknown distribution {distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
+    check_choice(distribution, "distribution", DISTRIBUTIONS)
     N = check_int(N, "N", minimum=1)
     n = check_int(n, "n", minimum=1)
+    check_budget(N * n * 8 * 2, f"sample({distribution!r}, N={N}, n={n}) (an array of shape ({N}, {n}))",
+                 "draw fewer points at a time (in chunks, with one generator)")
     allowed = _PARAMS.get(distribution, {})
     unknown = set(params) - set(allowed)
     if unknown:
@@ -125,9 +132,12 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
         Z = g.standard_normal((N, n))
         return Z * (np.sqrt(n) / np.linalg.norm(Z, axis=1, keepdims=True))
     if distribution == "student_t":
-        df = check_real(p["df"], "df (student_t)", minimum=0, min_open=True)
+        df = check_real(p["df"], "df (student_t)", minimum=DF_MIN)
         Z = g.standard_normal((N, n))
-        return Z / np.sqrt(g.chisquare(df, size=(N, 1)) / df)
+        X = Z / np.sqrt(g.chisquare(df, size=(N, 1)) / df)
+        if not np.all(np.isfinite(X)):  # probability below 1e-30 per point for df >= DF_MIN
+            raise ValueError(f"student_t with df={df:g} drew a point beyond float64; use a larger df")
+        return X
     if distribution == "rademacher":
         return g.choice(np.array([-1.0, 1.0]), size=(N, n))
     if distribution == "shifted_gaussian":

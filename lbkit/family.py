@@ -8,184 +8,47 @@ For a support :math:`S\\subseteq[n]` with :math:`|S|=k` and an activation
           \\qquad \\chi(w) = \\prod_{i=1}^k w_i ,
 
 a network with :math:`2^k` hidden units (Goel et al., 2020).  This module
-builds its weights, evaluates it fast, and computes
-:math:`\\|f_S\\|^2 = \\mathbb E_{x\\sim N(0,I_n)}[f_S(x)^2]` exactly.
+builds its weights and evaluates it fast; :mod:`lbkit.norms` computes
+:math:`\\|f_S\\|^2 = \\mathbb E_{x\\sim N(0,I_n)}[f_S(x)^2]` exactly and
+:mod:`lbkit.supports` enumerates the supports.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import sys
 
 import numpy as np
-from scipy.special import gammaln, logsumexp
 
-from ._checks import check_int, check_n_k, check_support, check_X
+from ._checks import check_bool, check_budget, check_int, check_n_k, check_support, check_X
 from .activations import get_activation
+from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
+from .supports import Supports, supports
 
 __all__ = [
     "OrthogonalNetwork",
+    "OrthogonalFamily",
     "orthogonal_network",
     "orthogonal_family",
+    "sign_patterns",
+    # re-exported from lbkit.norms and lbkit.supports (their home modules)
     "norm_squared",
     "norm_terms",
     "norm_lower_bound",
     "hermite_weights",
     "supports",
     "Supports",
-    "sign_patterns",
 ]
 
-
-# ----------------------------------------------------------------------------
-# supports
-# ----------------------------------------------------------------------------
-class Supports:
-    """The :math:`\\binom{n}{k}` supports of size ``k`` in ``range(n)``, lazily.
-
-    Supports are sorted tuples in lexicographic order.  The exact number is
-    ``.count`` (a Python int of any size); ``len`` works while the count fits
-    in ``sys.maxsize`` and raises OverflowError (pointing to ``.count``)
-    beyond.  Iteration, indexing (also negative), ``index`` and ``in`` work
-    without materialising the collection, so ``supports(10**6, 40)`` is cheap.
-
-    Parameters
-    ----------
-    n, k : int
-        Dimension and support size, ``1 <= k <= n``.
-
-    Raises
-    ------
-    TypeError
-        If ``n`` or ``k`` is not an integer (also: indexing with a slice or a
-        non-integer).
-    ValueError
-        If ``n < 1``, ``k < 1`` or ``k > n``.
-    IndexError
-        (when indexed) for an index outside ``-count <= i < count``.
-    OverflowError
-        (from ``len``) when ``count`` exceeds ``sys.maxsize``.
-
-    Examples
-    --------
-    >>> s = supports(5, 2)
-    >>> len(s), s[0], s[-1], s.index((1, 3))
-    (10, (0, 1), (3, 4), 5)
-    """
-
-    def __init__(self, n: int, k: int):
-        self.n, self.k = check_n_k(n, k)
-        self.count = math.comb(self.n, self.k)
-
-    def __len__(self):
-        if self.count > sys.maxsize:
-            raise OverflowError(f"there are {self.count} supports (about 10^{len(str(self.count)) - 1}), more than "
-                                "len() can return; use the exact integer .count instead")
-        return self.count
-
-    def __iter__(self):
-        return itertools.combinations(range(self.n), self.k)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            raise TypeError("supports(n, k) does not support slicing; use itertools.islice(iter(...), ...)")
-        i = check_int(i, "index")
-        if i < 0:
-            i += self.count
-        if not 0 <= i < self.count:
-            raise IndexError(f"index out of range for the {self.count} supports of size {self.k} in range({self.n})")
-        out, start, k = [], 0, self.k
-        for _ in range(self.k):  # unrank in lexicographic order
-            # supports whose next element is < c: C(n - start, k) - C(n - c, k) (hockey stick);
-            # the next element is the largest c with that count <= i (binary search)
-            total = math.comb(self.n - start, k)
-            lo, hi = start, self.n - k
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if total - math.comb(self.n - mid, k) <= i:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            i -= total - math.comb(self.n - lo, k)
-            out.append(lo)
-            start, k = lo + 1, k - 1
-        return tuple(out)
-
-    def index(self, S) -> int:
-        """Lexicographic rank of the support ``S``, so that ``self[self.index(S)] == tuple(sorted(S))``.
-
-        Parameters
-        ----------
-        S : iterable of int
-            ``k`` distinct coordinates in ``range(n)``, in any order.
-
-        Returns
-        -------
-        int
-
-        Raises
-        ------
-        TypeError
-            If ``S`` is not a collection of integers.
-        ValueError
-            If ``S`` is empty, repeats an index, has an index outside
-            ``range(n)``, or does not have exactly ``k`` coordinates.
-        """
-        S = check_support(S, self.n)
-        if len(S) != self.k:
-            raise ValueError(f"S={S} has {len(S)} coordinates, but these supports have size k={self.k}")
-        r, prev, k = 0, -1, self.k
-        for c in S:  # supports that agree so far and continue below c (hockey stick)
-            r += math.comb(self.n - prev - 1, k) - math.comb(self.n - c, k)
-            prev, k = c, k - 1
-        return r
-
-    def __contains__(self, S):
-        try:
-            S = check_support(S, self.n)
-        except (TypeError, ValueError):
-            return False
-        return len(S) == self.k
-
-    def __repr__(self):
-        return f"Supports(n={self.n}, k={self.k}, count={self.count})"
+K_MAX_NETWORK = 26  # largest support size of a network (2^26 hidden units)
+_BLOCK = 2 ** 16  # sign patterns per block when a network evaluates in blocks
+_CACHE_PATTERN_BYTES = 2 ** 27  # a network keeps its (half) sign-pattern matrix when it takes at most 128 MiB
 
 
-def supports(n: int, k: int) -> Supports:
-    """All :math:`\\binom{n}{k}` supports of size ``k`` in ``range(n)``, lazily; see :class:`Supports`.
-
-    Parameters
-    ----------
-    n : int
-        Dimension, ``n >= 1``.
-    k : int
-        Support size, ``1 <= k <= n``.
-
-    Returns
-    -------
-    Supports
-        A lazy sequence of sorted tuples in lexicographic order, with the
-        exact number in ``.count``; nothing is materialised.
-
-    Raises
-    ------
-    TypeError
-        If ``n`` or ``k`` is not an integer.
-    ValueError
-        If ``n < 1``, ``k < 1`` or ``k > n``.
-
-    Examples
-    --------
-    >>> s = supports(5, 2)
-    >>> s
-    Supports(n=5, k=2, count=10)
-    >>> list(s)[:3], (1, 3) in s
-    ([(0, 1), (0, 2), (0, 3)], True)
-    >>> supports(10**6, 40).count > 10**190       # cheap: nothing is enumerated
-    True
-    """
-    return Supports(n, k)
+def _pattern_block(k: int, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of :func:`sign_patterns` (k), built directly (no full matrix)."""
+    j = np.arange(start, stop, dtype=np.int64)[:, None]
+    bits = (j >> np.arange(k - 1, -1, -1, dtype=np.int64)[None, :]) & 1
+    return 1.0 - 2.0 * bits
 
 
 def sign_patterns(k: int) -> np.ndarray:
@@ -194,7 +57,8 @@ def sign_patterns(k: int) -> np.ndarray:
     Parameters
     ----------
     k : int
-        Number of signs, ``1 <= k <= 26``.
+        Number of signs, ``k >= 1``; the matrix (``2**k * k * 8`` bytes)
+        must fit in lbkit's memory limit of 2 GiB, so ``k <= 23``.
 
     Returns
     -------
@@ -207,7 +71,9 @@ def sign_patterns(k: int) -> np.ndarray:
     TypeError
         If ``k`` is not an integer.
     ValueError
-        If ``k < 1`` or ``k > 26`` (too many patterns to store).
+        If ``k < 1``, or if the matrix would exceed the memory limit (the
+        message says how much it needs; a network evaluates in blocks and
+        never needs the whole matrix).
 
     Examples
     --------
@@ -218,294 +84,14 @@ def sign_patterns(k: int) -> np.ndarray:
            [-1., -1.]])
     """
     k = check_int(k, "k", minimum=1)
-    if k > 26:
-        raise ValueError(f"k={k} gives 2^k = {2**k} sign patterns, too many to store; k <= 26 is allowed")
-    bits = (np.arange(2 ** k)[:, None] >> np.arange(k - 1, -1, -1)[None, :]) & 1
-    return 1.0 - 2.0 * bits
+    if k > 62:
+        raise ValueError(f"k must be <= 62 (2^k sign patterns must be countable in int64), got {k}")
+    check_budget(2 ** k * k * 8 * 2, f"sign_patterns({k}) (2^{k} rows of {k} signs, with its work array)",
+                 "evaluate the network instead (it works in blocks of patterns) or use a smaller k")
+    return _pattern_block(k, 0, 2 ** k)
 
 
-# ----------------------------------------------------------------------------
-# exact norms
-# ----------------------------------------------------------------------------
-def _degree_cutoff(k: int) -> int:
-    """Largest Hermite degree M summed explicitly for support size k.
 
-    Past M the weight W(m) equals 2^(1-k) up to a relative error
-    k (1 - 2/k)^M < 1e-18, so the rest of the series is a plain tail sum.
-    """
-    if k <= 2:
-        return k + 200
-    return int(max(k + 200, math.ceil((k / 2) * (math.log(k) + 42))))
-
-
-_CUSTOM_DEGREE = 150  # degrees summed explicitly for custom callables (float64 quadrature)
-K_LIMIT = 300  # largest k for the exact norm: 4^k overflows float64 at k = 512, and the series needs O(k^2 log^2 k) memory
-_BAND = 40  # convergence check: the last _BAND degrees of a truncated series ...
-_BAND_RTOL = 1e-10  # ... may carry at most this share of the norm (smooth built-ins, 40-digit coefficients)
-_BAND_RTOL_CUSTOM = 1e-6  # custom callables: float64 quadrature coefficients, accurate to about 1e-6 relative
-
-
-def _check_k_limit(k: int) -> int:
-    k = check_int(k, "k", minimum=1)
-    if k > K_LIMIT:
-        raise ValueError(f"k={k} is too large for the exact norm: k <= {K_LIMIT} is allowed "
-                         f"(4^k overflows float64 from k = 512; the family has C(n, k) members, so k <= {K_LIMIT} "
-                         f"covers k = log2(n) for every n a computer can hold)")
-    return k
-
-
-def _log_sinhc_power(k: int, length: int) -> np.ndarray:
-    """log of the coefficients of (sinh(t)/t)^k in powers of t^2, first ``length`` of them.
-
-    All coefficients are positive, so the power is taken by repeated log-space
-    convolution: no cancellation, no overflow.
-    """
-    i = np.arange(length)
-    base = -gammaln(2 * i + 2)  # sinh(t)/t = sum t^(2i) / (2i+1)!
-
-    def logconv(a, b):
-        # c_n = logsumexp_j (a_j + b_{n-j}), 0 <= j <= n < length
-        j = np.arange(length)
-        idx = j[None, :] - j[:, None]  # idx[j, n] = n - j
-        M = np.where(idx >= 0, a[:, None] + b[np.clip(idx, 0, None)], -np.inf)
-        return logsumexp(M, axis=0)
-
-    result = None
-    power = base
-    e = k
-    while e:
-        if e & 1:
-            result = power if result is None else logconv(result, power)
-        e >>= 1
-        if e:
-            power = logconv(power, power)
-    return result
-
-
-def hermite_weights(k: int, m_max: int | None = None):
-    """The weights :math:`W_k(m) = m!\\,k^{-m}\\,[t^m]\\sinh(t)^k` of the norm formula.
-
-    Parameters
-    ----------
-    k : int
-        Support size.
-    m_max : int, optional
-        Highest degree; defaults to the cutoff used by :func:`norm_squared`.
-
-    Returns
-    -------
-    m : ndarray of shape (L,)
-        Degrees ``k, k+2, ..., <= m_max``.
-    W : ndarray of shape (L,)
-        :math:`W_k(m)`, computed from positive terms only (relative error
-        about 1e-12).  It increases from :math:`k!/k^k` at :math:`m=k`
-        towards its limit :math:`2^{1-k}` (for :math:`k \\ge 2`); once it is
-        within rounding of the limit the computed values wobble by about 1e-12.
-
-    Raises
-    ------
-    TypeError
-        If ``k`` or ``m_max`` is not an integer.
-    ValueError
-        If ``k < 1``, ``k > 300`` (``K_LIMIT``), or ``m_max < k``.
-
-    Examples
-    --------
-    >>> m, W = hermite_weights(4, 10)
-    >>> m, np.round(W, 6)      # from 4!/4^4 = 0.09375 towards 2^(1-4) = 0.125
-    (array([ 4,  6,  8, 10]), array([0.09375 , 0.117188, 0.123047, 0.124512]))
-    """
-    k = _check_k_limit(k)
-    m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
-    length = (m_max - k) // 2 + 1
-    m = k + 2 * np.arange(length)
-    logW = gammaln(m + 1) - m * math.log(k) + _log_sinhc_power(k, length)
-    return m, np.exp(logW)
-
-
-def norm_terms(k: int, activation="relu"):
-    """The non-negative terms of the exact norm formula.
-
-    .. math:: \\|f_S\\|^2 = 4^k \\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\, W_k(m)
-
-    Parameters
-    ----------
-    k : int
-        Support size.
-    activation : str, callable or Activation, default "relu"
-
-    Returns
-    -------
-    m : ndarray of shape (L,)
-        Degrees ``k, k+2, ...`` up to the cutoff.
-    terms : ndarray of shape (L,)
-        :math:`4^k c_m^2 W_k(m)`.
-    tail : float
-        :math:`4^k\\,2^{1-k}\\sum_{m>\\text{cutoff},\\ m\\equiv k} c_m^2`, from
-        :meth:`Activation.hermite_tail` (exact for kinked activations, below
-        rounding for smooth ones).
-
-    Raises
-    ------
-    TypeError
-        If ``k`` is not an integer, or ``activation`` is neither a name nor
-        callable.
-    ValueError
-        If ``k < 1`` or ``k > 300`` (``K_LIMIT``); if ``k > 150`` for a custom
-        callable; if the activation's Hermite coefficients are not finite (it
-        is not square-integrable under the Gaussian); if the series has not
-        converged at the highest known coefficient (smooth built-ins and
-        custom callables at large ``k``); or for an unknown activation name.
-
-    Examples
-    --------
-    >>> m, terms, tail = norm_terms(2, "relu")
-    >>> m[:3], np.round(terms[:3], 6)
-    (array([2, 4, 6]), array([0.63662 , 0.053052, 0.015915]))
-    >>> round(float(terms.sum() + tail), 4)        # = norm_squared(2, "relu")
-    0.7268
-    """
-    act = get_activation(activation)
-    k = _check_k_limit(k)
-    m, W = hermite_weights(k)
-    truncated_at = None  # the degree past which the coefficients are not known (set to 0)
-    if act._closed_coefficients is None and not act._high:  # custom callable: quadrature coefficients
-        if k > _CUSTOM_DEGREE:
-            raise ValueError(f"k={k}: for activations without a closed form the norm is computed from "
-                             f"quadrature coefficients up to degree {_CUSTOM_DEGREE}, so k <= {_CUSTOM_DEGREE}")
-        keep = m <= _CUSTOM_DEGREE
-        m, W = m[keep], W[keep]
-        truncated_at = _CUSTOM_DEGREE
-    elif act._high:  # smooth built-ins: 40-digit coefficients up to degree _high_m, 0 beyond
-        truncated_at = act._high_m
-    m_top = int(m[-1])
-    c = act.hermite_coefficients(m_top, high_precision=True)
-    if not np.all(np.isfinite(c)):
-        raise ValueError(f"the Hermite coefficients of {act.name!r} are not finite: E[sigma(z)^2] must be finite "
-                         f"for z ~ N(0, 1) (sigma square-integrable under the Gaussian)")
-    terms = 4.0 ** k * c[m] ** 2 * W
-    # past the cutoff W_k(m) = 2^(1-k) to within 1e-18 relative (see _degree_cutoff)
-    tail = 4.0 ** k * 2.0 ** (1 - k) * act.hermite_tail(m_top + 1, k % 2)
-    if truncated_at is not None:
-        # the coefficients stop at `truncated_at`; if the last degrees before it still carry a visible
-        # share of the norm, the neglected ones beyond it may too: refuse rather than return a wrong value
-        total = math.fsum(terms) + tail
-        band = math.fsum(terms[m > truncated_at - _BAND])
-        rtol = _BAND_RTOL if act._high else _BAND_RTOL_CUSTOM
-        if not total > 0 or band > rtol * total:
-            raise ValueError(
-                f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are known up "
-                f"to degree {truncated_at}, and for this k the series has not converged there (the last {_BAND} "
-                f"degrees carry {band / total if total > 0 else 1.0:.1e} of the sum); use a smaller k "
-                f"(k <= 40 is tested against 80-digit arithmetic)")
-    return m, terms, tail
-
-
-def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float:
-    """Exact :math:`\\|f_S\\|^2 = \\mathbb E[f_S(x)^2]` under :math:`N(0, I_n)`, for any :math:`|S| = k`.
-
-    Parameters
-    ----------
-    k : int
-        Support size (the value does not depend on ``n`` or on which ``S``).
-    activation : str, callable or Activation, default "relu"
-    method : {"hermite", "dual_kernel"}, default "hermite"
-        ``"hermite"`` sums the non-negative series of :func:`norm_terms` and is
-        accurate to about 1e-12 relative for every built-in and every
-        ``k <= 40``; for larger ``k`` it raises ValueError where the series of
-        a smooth activation or a custom callable has not converged at the
-        highest known coefficient (from about ``k = 50``), and for every
-        activation when ``k > K_LIMIT`` (300).  ``"dual_kernel"`` evaluates the alternating sum
-        :math:`2^k\\sum_d\\binom kd(-1)^d K(1-2d/k)` in float64; it is here to
-        show how that formula loses its digits as ``k`` grows.
-
-    Returns
-    -------
-    float
-        ``0.0`` exactly when the parity rule makes :math:`f_S \\equiv 0`.
-
-    Raises
-    ------
-    ValueError
-        If ``k`` is out of range (see ``method``), if the activation is not
-        square-integrable under the Gaussian, or if ``method`` is unknown.
-    TypeError
-        If ``k`` is not an integer.
-
-    Notes
-    -----
-    Write :math:`\\sigma=\\sum_m c_m h_m`.  Summing over :math:`w` keeps exactly
-    the multivariate Hermite components :math:`h_\\alpha(x_S)` with every
-    :math:`\\alpha_i` odd, which gives
-
-    .. math:: \\|f_S\\|^2 = 4^k\\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\,
-              m!\\,k^{-m}\\,[t^m]\\sinh(t)^k .
-
-    Examples
-    --------
-    >>> round(norm_squared(2, "relu"), 4)
-    0.7268
-    >>> norm_squared(3, "relu")
-    0.0
-    """
-    act = get_activation(activation)
-    k = _check_k_limit(k)
-    if method not in ("hermite", "dual_kernel"):
-        raise ValueError(f"method must be 'hermite' or 'dual_kernel', got {method!r}")
-    if act.vanishes(k):
-        return 0.0
-    if method == "dual_kernel":
-        d = np.arange(k + 1)
-        signs = np.where(d % 2 == 0, 1.0, -1.0)
-        binom = np.array([math.comb(k, int(j)) for j in d], dtype=float)
-        return float(2.0 ** k * np.sum(signs * binom * act.dual_kernel(1 - 2 * d / k)))
-    _, terms, tail = norm_terms(k, act)
-    return float(math.fsum(terms) + tail)
-
-
-def norm_lower_bound(k: int, activation="relu") -> float:
-    """The degree-:math:`k` term alone: :math:`\\|f_S\\|^2 \\ge 4^k c_k^2\\, k!/k^k`.
-
-    Parameters
-    ----------
-    k : int
-        Support size, ``k >= 1``.
-    activation : str, callable or Activation, default "relu"
-
-    Returns
-    -------
-    float
-        :math:`4^k c_k^2\\, k!/k^k`, the first term of :func:`norm_terms`
-        (computed in log space); ``0.0`` when :math:`c_k = 0`, which includes
-        every ``k`` past the degree where a smooth built-in's 40-digit
-        coefficients stop (160 to 360, see
-        :meth:`Activation.hermite_coefficients`).
-
-    Raises
-    ------
-    TypeError
-        If ``k`` is not an integer, or ``activation`` is neither a name nor
-        callable.
-    ValueError
-        If ``k < 1``, if ``k > 200`` for a custom callable (its Hermite
-        coefficients come from quadrature up to degree 200), or for an
-        unknown activation name.
-
-    Examples
-    --------
-    >>> round(norm_lower_bound(4, "relu"), 4), round(norm_squared(4, "relu"), 4)
-    (0.1592, 0.303)
-    """
-    act = get_activation(activation)
-    k = check_int(k, "k", minimum=1)
-    c = act.hermite_coefficients(k, high_precision=True)
-    return float(math.exp(k * math.log(4) + 2 * math.log(abs(c[k])) + gammaln(k + 1) - k * math.log(k))) \
-        if c[k] != 0 else 0.0
-
-
-# ----------------------------------------------------------------------------
-# the network
-# ----------------------------------------------------------------------------
 class OrthogonalNetwork:
     """The network :math:`f_S` (or :math:`f_S/\\|f_S\\|`) with explicit weights.
 
@@ -572,14 +158,16 @@ class OrthogonalNetwork:
         self.S = check_support(S, self.n)
         self.k = len(self.S)
         self.activation = get_activation(activation)
-        self.normalized = bool(normalized)
-        if self.k > 26:
-            raise ValueError(f"k={self.k} gives 2^k = {2 ** self.k} hidden units; networks with k <= 26 are supported")
+        self.normalized = check_bool(normalized, "normalized")
+        if self.k > K_MAX_NETWORK:
+            raise ValueError(f"k={self.k} gives 2^k = {2 ** self.k} hidden units; networks with k <= {K_MAX_NETWORK} "
+                             f"are supported")
         self.vanishes = self.activation.vanishes(self.k)
         if self.normalized and self.vanishes:
             raise ValueError(self.activation.vanishing_reason(self.k) + "; a zero network cannot be normalised")
         self._norm = None
         self._scale = 1.0 / self.norm if self.normalized else 1.0
+        self._half = {}  # dtype -> (U, chi) of the units with first sign +1, when small enough to keep
 
     @property
     def norm(self) -> float:
@@ -595,6 +183,8 @@ class OrthogonalNetwork:
 
     @property
     def W(self) -> np.ndarray:
+        check_budget(2 ** self.k * (self.n + 2 * self.k) * 8, f"the hidden weights W of shape (2^{self.k}, {self.n})",
+                     "evaluate the network directly (it works in blocks) instead of forming W")
         P = sign_patterns(self.k)
         W = np.zeros((2 ** self.k, self.n))
         W[:, self.S] = P / math.sqrt(self.k)
@@ -602,7 +192,43 @@ class OrthogonalNetwork:
 
     @property
     def a(self) -> np.ndarray:
-        return np.prod(sign_patterns(self.k), axis=1) * self._scale
+        # chi(w) = (-1)^(number of -1 signs) = (-1)^popcount(row index)
+        parity = np.bitwise_count(np.arange(2 ** self.k, dtype=np.int64)) & 1
+        return (1.0 - 2.0 * parity) * self._scale
+
+    def _half_patterns(self, dtype):
+        """(U, chi) of the 2^(k-1) units whose first sign is +1: ``U`` rows are sign patterns / sqrt(k)."""
+        if dtype not in self._half:
+            k = self.k
+            j = np.arange(2 ** (k - 1), dtype=np.int64)
+            U = (_pattern_block(k, 0, 2 ** (k - 1)) / math.sqrt(k)).astype(dtype)
+            chi = ((1.0 - 2.0 * (np.bitwise_count(j) & 1)) * self._scale).astype(dtype)
+            self._half[dtype] = (U, chi)
+        return self._half[dtype]
+
+    def _call_blocked(self, XS, dtype, sign, chunk_size):
+        """Large k: split each pattern into its first k - b and last b signs (2^b = _BLOCK).
+
+        The last b signs run over one table L (2^b rows) for every block, so X_low @ L.T is computed once
+        per chunk of rows; each block adds the constant X_high @ u_high and applies the activation.
+        """
+        k, b = self.k, _BLOCK.bit_length() - 1
+        s = 1.0 / math.sqrt(k)
+        L = _pattern_block(b, 0, 2 ** b) * s  # (2^b, b)
+        chi_L = 1.0 - 2.0 * (np.bitwise_count(np.arange(2 ** b, dtype=np.int64)) & 1)
+        L, chi_L = L.astype(dtype), chi_L.astype(dtype)
+        out = np.zeros(XS.shape[0], dtype=dtype)
+        for start in range(0, XS.shape[0], chunk_size):
+            X_high, X_low = XS[start:start + chunk_size, : k - b], XS[start:start + chunk_size, k - b:]
+            XL = X_low @ L.T  # (B, 2^b)
+            Z = np.empty_like(XL)
+            for t in range(2 ** (k - 1 - b)):  # the first k - b signs: the binary expansion of t (first bit 0)
+                u_high = (_pattern_block(k - b, t, t + 1)[0] * s).astype(dtype)
+                chi_high = (1.0 - 2.0 * (int(t).bit_count() & 1)) * self._scale
+                np.add(XL, (X_high @ u_high)[:, None], out=Z)
+                Z = self.activation.symmetrized(Z, sign, out=Z)
+                out[start:start + chunk_size] += (Z @ chi_L) * dtype.type(chi_high)
+        return out
 
     def __call__(self, X, *, dtype=np.float64, chunk_size=None) -> np.ndarray:
         """Evaluate the network.
@@ -644,14 +270,16 @@ class OrthogonalNetwork:
             raise TypeError(f"dtype must be float64 or float32, got {dtype}")
         N = X.shape[0]
         k = self.k
-        half = sign_patterns(k)[: 2 ** (k - 1)]  # first coordinate +1
-        U = (half / math.sqrt(k)).astype(dtype)  # (2^(k-1), k)
-        chi = (np.prod(half, axis=1) * self._scale).astype(dtype)
         sign = 1 if k % 2 == 0 else -1
+        blocked = 2 ** (k - 1) * k * dtype.itemsize > _CACHE_PATTERN_BYTES
+        width = _BLOCK if blocked else 2 ** (k - 1)
         if chunk_size is None:  # about 2^21 pre-activations, and at most 2^15 rows, per chunk
-            chunk_size = min(1 << 15, max(1, (1 << 21) // U.shape[0]))
+            chunk_size = min(1 << 15, max(1, (1 << 21) // width))
         chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
         XS = X[:, self.S].astype(dtype, copy=False)
+        if blocked:
+            return self._call_blocked(XS, dtype, sign, chunk_size)
+        U, chi = self._half_patterns(dtype)
         out = np.empty(N, dtype=dtype)
         for start in range(0, N, chunk_size):
             Z = XS[start:start + chunk_size] @ U.T  # (B, 2^(k-1))
@@ -660,8 +288,12 @@ class OrthogonalNetwork:
         return out
 
     def __repr__(self):
+        try:
+            norm = f"{self.norm:.6g}"
+        except ValueError:  # the exact norm is refused for this k and activation (see norm_squared)
+            norm = "unavailable"
         return (f"OrthogonalNetwork(n={self.n}, S={self.S}, activation={self.activation.name!r}, "
-                f"hidden={2 ** self.k}, normalized={self.normalized}, norm={self.norm:.6g})")
+                f"hidden={2 ** self.k}, normalized={self.normalized}, norm={norm})")
 
 
 def orthogonal_network(n, S, activation="relu", normalized=False) -> OrthogonalNetwork:
@@ -703,10 +335,33 @@ def orthogonal_network(n, S, activation="relu", normalized=False) -> OrthogonalN
     return OrthogonalNetwork(n, S, activation, normalized)
 
 
-class _Family:
-    """The normalised networks :math:`f_S/\\|f_S\\|` for all supports, lazily."""
+class OrthogonalFamily:
+    """The normalised networks :math:`f_S/\\|f_S\\|`, :math:`|S| = k`, for all supports, lazily.
 
-    def __init__(self, n, k, activation):
+    Build it with :func:`orthogonal_family`.  ``len``, indexing and iteration
+    follow the lexicographic order of :func:`supports`; item ``i`` is built
+    on access.
+
+    Parameters
+    ----------
+    n, k : int
+        Dimension and support size, ``1 <= k <= n``.
+    activation : str, callable or Activation, default "relu"
+
+    Attributes
+    ----------
+    n, k : int
+    activation : Activation
+    supports : Supports
+        The lazy sequence of supports.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`orthogonal_family`.
+    """
+
+    def __init__(self, n, k, activation="relu"):
         self.supports = supports(n, k)
         self.activation = get_activation(activation)
         if self.activation.vanishes(k):
@@ -725,7 +380,7 @@ class _Family:
 
     def __repr__(self):
         return (f"OrthogonalFamily(n={self.n}, k={self.k}, activation={self.activation.name!r}, "
-                f"size={self.supports.count})")
+                f"size{self.supports._count_text()})")
 
 
 def orthogonal_family(n, k, activation="relu"):
@@ -741,8 +396,8 @@ def orthogonal_family(n, k, activation="relu"):
 
     Returns
     -------
-    sequence of OrthogonalNetwork
-        Supports ``len``, indexing and iteration in the lexicographic order of
+    OrthogonalFamily
+        A lazy sequence of OrthogonalNetwork: supports ``len``, indexing and iteration in the lexicographic order of
         :func:`supports`; item ``i`` is the normalised network
         (``normalized=True``) for the ``i``-th support, built on access.
 
@@ -763,4 +418,4 @@ def orthogonal_family(n, k, activation="relu"):
     >>> len(fam), fam[-1].S, fam[0].normalized
     (10, (3, 4), True)
     """
-    return _Family(n, k, activation)
+    return OrthogonalFamily(n, k, activation)

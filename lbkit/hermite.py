@@ -13,14 +13,20 @@ which is what :func:`hermite_functions` runs (it never forms
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
 
-from ._checks import check_int
 from scipy.special import roots_hermitenorm
 
-__all__ = ["hermite_functions", "gauss_hermite", "gaussian_expectation"]
+from ._checks import MAX_COUNT_DIGITS, check_budget, check_callable, check_choice, check_int, check_real_array, check_X
+
+#: Largest number of Gauss-Hermite nodes (scipy's rule is accurate there; memory is 1.6 MB).
+MAX_NODES = 100_000
+
+__all__ = ["hermite_functions", "gauss_hermite", "gaussian_expectation", "hermite_feature_count",
+           "hermite_multi_indices", "hermite_features", "FEATURE_SETS"]
 
 
 def hermite_functions(m_max: int, t) -> np.ndarray:
@@ -43,7 +49,8 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     TypeError
         If ``m_max`` is not an integer.
     ValueError
-        If ``m_max < 0`` or ``t`` has more than one dimension.
+        If ``m_max < 0``, ``t`` has more than one dimension, or the result
+        would exceed lbkit's memory limit (2 GiB).
 
     Examples
     --------
@@ -53,11 +60,13 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     array([-0.707107,  0.      ])
     """
     m_max = check_int(m_max, "m_max", minimum=0)
-    t = np.asarray(t, dtype=float)
+    t = check_real_array(t, "t")
     if t.ndim > 1:
         raise ValueError(f"t must be a scalar or one-dimensional, of shape (P,), got shape {t.shape}; "
                          f"pass t.ravel() and reshape the result")
     t = t.ravel()
+    check_budget((m_max + 1) * t.size * 8, f"hermite_functions({m_max}, t) for {t.size} points",
+                 "use fewer points or a lower degree (or evaluate in chunks)")
     H = np.empty((m_max + 1, t.size))
     H[0] = 1.0
     if m_max >= 1:
@@ -98,7 +107,7 @@ def gauss_hermite(n_nodes: int):
     TypeError
         If ``n_nodes`` is not an integer.
     ValueError
-        If ``n_nodes < 1``.
+        If ``n_nodes < 1`` or ``n_nodes > 100000`` (``MAX_NODES``).
 
     Notes
     -----
@@ -113,7 +122,7 @@ def gauss_hermite(n_nodes: int):
     >>> round(float(w @ x ** 2), 12)          # E[z^2] = 1, exact for degree <= 5
     1.0
     """
-    n_nodes = check_int(n_nodes, "n_nodes", minimum=1)
+    n_nodes = check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_NODES)
     return _gauss_hermite_cached(int(n_nodes))
 
 
@@ -144,16 +153,18 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
         real line; or if ``n_nodes < 1``.  An exception raised by ``g`` itself
         propagates unchanged.
     TypeError
-        If ``n_nodes`` is not an integer.
+        If ``g`` is not callable or returns complex or non-numeric values, or
+        ``n_nodes`` is not an integer.
 
     Examples
     --------
     >>> round(gaussian_expectation(lambda z: z ** 4), 10)   # E[z^4] = 3
     3.0
     """
+    check_callable(g, "g", "a vectorised callable")
     x, w = gauss_hermite(n_nodes)
     with np.errstate(all="ignore"):
-        gx = np.asarray(g(x), dtype=float)
+        gx = check_real_array(g(x), "the values of g")
     if gx.shape != x.shape:
         raise ValueError(f"g must be vectorised: it must map the {x.size} quadrature nodes (shape {x.shape}) to "
                          f"an array of the same shape, got shape {gx.shape}")
@@ -163,3 +174,215 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
         raise ValueError("g is not finite at every quadrature node (or its Gaussian expectation overflows): "
                          "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)")
     return float(value)
+
+
+# ----------------------------------------------------------------------------
+# the multivariate basis h_alpha(x) = prod_i h_{alpha_i}(x_i)
+# ----------------------------------------------------------------------------
+
+FEATURE_SETS = {
+    "all": "every multi-index alpha with |alpha| <= degree",
+    "odd": "every alpha_i is 0 or odd (products of odd-degree univariate Hermite polynomials)",
+    "multilinear": "every alpha_i is 0 or 1 (products of distinct coordinates)",
+}
+
+
+def _check_features(features) -> str:
+    return check_choice(features, "features", FEATURE_SETS)
+
+
+def _check_degree(degree) -> int:
+    return check_int(degree, "degree", minimum=0)
+
+
+def hermite_feature_count(n: int, degree: int, features: str = "all") -> int:
+    """Exact number of multi-indices in a feature set (a Python int of any size).
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    degree : int
+        Largest total degree :math:`|\\alpha|`, ``degree >= 0``.
+    features : {"all", "odd", "multilinear"}, default "all"
+
+    Returns
+    -------
+    int
+        ``"all"``: :math:`\\binom{n+d}{d}`; ``"multilinear"``:
+        :math:`\\sum_{j\\le d}\\binom nj`; ``"odd"``: the coefficients of
+        :math:`(1 + t/(1-t^2))^n` up to :math:`t^d`, summed (exact integer
+        arithmetic).
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``degree`` is not an integer.
+    ValueError
+        If ``n < 1``, ``degree < 0``, or ``features`` is not one of the three
+        names.
+
+    Examples
+    --------
+    >>> hermite_feature_count(8, 2), hermite_feature_count(8, 2, "multilinear")
+    (45, 37)
+    """
+    n = check_int(n, "n", minimum=1)
+    d = _check_degree(degree)
+    features = _check_features(features)
+    digits = (math.lgamma(n + d + 1) - math.lgamma(n + 1) - math.lgamma(d + 1)) / math.log(10)  # of "all", the largest
+    if digits > MAX_COUNT_DIGITS:
+        raise ValueError(f"hermite_feature_count(n={n}, degree={d}) has about {digits:.4g} digits, more than the "
+                         f"{MAX_COUNT_DIGITS} lbkit computes exactly; use a smaller n or degree")
+    if features == "all":
+        return math.comb(n + d, d)
+    # j coordinates in use, chosen in C(n, j) ways; "multilinear": each with power 1;
+    # "odd": powers 2 b_i + 1 with b_1 + ... + b_j <= (d - j) / 2, in C((d - j) // 2 + j, j) ways
+    total, choose = 0, 1  # choose = C(n, j)
+    for j in range(min(n, d) + 1):
+        total += choose if features == "multilinear" else choose * math.comb((d - j) // 2 + j, j)
+        choose = choose * (n - j) // (j + 1)
+    return total
+
+
+def _allowed_powers(features: str, degree: int) -> list[int]:
+    if features == "all":
+        return list(range(1, degree + 1))
+    if features == "odd":
+        return list(range(1, degree + 1, 2))
+    return [1] if degree >= 1 else []
+
+
+def hermite_multi_indices(n: int, degree: int, features: str = "all", *, max_features: int = 20_000) -> np.ndarray:
+    """The multi-indices of a feature set, graded by total degree.
+
+    Parameters
+    ----------
+    n, degree, features
+        As in :func:`hermite_feature_count`.
+    max_features : int, default 20000
+        Refuse (ValueError) to build more multi-indices than this.
+
+    Returns
+    -------
+    ndarray of shape (P, n), dtype int64
+        Row ``p`` is :math:`\\alpha^{(p)}`.  Rows are sorted by total degree;
+        within one degree, in decreasing lexicographic order of :math:`\\alpha`.
+        Row 0 is the constant :math:`\\alpha = 0`.
+
+    Raises
+    ------
+    TypeError
+        If ``n``, ``degree`` or ``max_features`` is not an integer.
+    ValueError
+        If ``n < 1``, ``degree < 0``, ``max_features < 1``, ``features`` is
+        not one of the three names, or the feature set has more than
+        ``max_features`` members.
+
+    Examples
+    --------
+    >>> hermite_multi_indices(2, 2)
+    array([[0, 0],
+           [1, 0],
+           [0, 1],
+           [2, 0],
+           [1, 1],
+           [0, 2]])
+    """
+    n = check_int(n, "n", minimum=1)
+    d = _check_degree(degree)
+    features = _check_features(features)
+    max_features = check_int(max_features, "max_features", minimum=1)
+    P = hermite_feature_count(n, d, features)
+    if P > max_features:
+        raise ValueError(f"features={features!r} with n={n}, degree={d} gives {P} features, more than "
+                         f"max_features={max_features}; lower the degree, use a smaller feature set "
+                         f"('multilinear' < 'odd' < 'all') or raise max_features if memory allows")
+    powers = _allowed_powers(features, d)
+    rows = []
+
+    def extend(start, remaining, alpha):
+        # all ways to spend exactly `remaining` degree on coordinates >= start, in lexicographic order
+        if remaining == 0:
+            rows.append(alpha.copy())
+            return
+        for i in range(start, n):
+            for p in powers:
+                if p > remaining:
+                    break
+                alpha[i] = p
+                extend(i + 1, remaining - p, alpha)
+                alpha[i] = 0
+
+    for m in range(d + 1):
+        extend(0, m, np.zeros(n, dtype=np.int64))
+    out = np.array(rows, dtype=np.int64).reshape(len(rows), n)
+    # graded: by total degree, then decreasing lexicographic order of alpha
+    keys = [-out[:, i] for i in range(n - 1, -1, -1)] + [out.sum(axis=1)]
+    out = out[np.lexsort(keys)]
+    if out.shape[0] != P:  # pragma: no cover - guards the enumeration against the closed-form count
+        raise RuntimeError(f"enumerated {out.shape[0]} multi-indices, expected {P}")
+    return out
+
+
+def _sparse(multi_indices: np.ndarray):
+    """(coords, powers) of shape (P, r): the non-zero entries of each row, padded with power 0."""
+    nz = multi_indices > 0
+    r = max(1, int(nz.sum(axis=1).max()))
+    P = multi_indices.shape[0]
+    coords = np.zeros((P, r), dtype=np.int64)
+    powers = np.zeros((P, r), dtype=np.int64)
+    for p in range(P):
+        idx = np.flatnonzero(nz[p])
+        coords[p, :idx.size] = idx
+        powers[p, :idx.size] = multi_indices[p, idx]
+    return coords, powers
+
+
+def hermite_features(X, multi_indices) -> np.ndarray:
+    """Evaluate :math:`h_\\alpha(x)` for every row ``x`` of ``X`` and every multi-index ``alpha``.
+
+    Parameters
+    ----------
+    X : array_like of shape (N, n)
+        Inputs, finite.
+    multi_indices : array_like of shape (P, n)
+        Non-negative integer multi-indices (e.g. from :func:`hermite_multi_indices`).
+
+    Returns
+    -------
+    Phi : ndarray of shape (N, P)
+        ``Phi[j, p] = prod_i h_{alpha_i}(X[j, i])`` with ``alpha = multi_indices[p]``
+        and :math:`h_m = \\mathrm{He}_m/\\sqrt{m!}` the orthonormal
+        probabilists' Hermite polynomials (:func:`lbkit.hermite_functions`).
+
+    Raises
+    ------
+    ValueError
+        If ``multi_indices`` is not a 2-d integer array with at least one row
+        and no negative entry, or ``X`` does not have shape (N, n) with
+        ``n = multi_indices.shape[1]`` or has NaN or infinite entries.
+    TypeError
+        If ``X`` is a string or does not have a real numeric dtype.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 2.0], [3.0, -0.5]])
+    >>> np.round(hermite_features(X, [[0, 0], [1, 1], [0, 2]]), 6)   # 1, x0 x1, (x1^2 - 1)/sqrt 2
+    array([[ 1.     ,  2.     ,  2.12132],
+           [ 1.     , -1.5    , -0.53033]])
+    """
+    A = np.asarray(multi_indices) if not isinstance(multi_indices, (str, bytes)) else np.asarray([])
+    if A.ndim != 2 or not np.issubdtype(A.dtype, np.integer) or np.any(A < 0) or A.shape[0] == 0:
+        raise ValueError(f"multi_indices must be a 2-d array of non-negative integers with at least one row, "
+                         f"got shape {A.shape}, dtype {A.dtype}")
+    n = A.shape[1]
+    X = np.asarray(check_X(X, n), dtype=float)
+    N, P = X.shape[0], A.shape[0]
+    top = int(A.max()) if A.size else 0
+    H = hermite_functions(top, X.T.ravel()).reshape(top + 1, n, N)  # H[m, i, j] = h_m(X[j, i])
+    coords, powers = _sparse(A)
+    Phi = np.ones((P, N))
+    for c in range(coords.shape[1]):
+        Phi *= H[powers[:, c], coords[:, c]]
+    return np.ascontiguousarray(Phi.T)

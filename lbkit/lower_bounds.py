@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from ._checks import check_int, check_n_k, check_real
+from .stats import minibatch_tolerance  # noqa: F401 - re-exported (its home is lbkit.stats)
 
 __all__ = [
     "log10_binom",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 _LN10 = math.log(10.0)
+_FLOAT_MAX = 1.7976931348623157e308
+_MAX_BITS = 10_000  # log10_binom needs about log10(n) + 30 digits for k > 100,000
 
 
 def _check_unit(value, name):
@@ -55,7 +58,14 @@ def log10_binom(n: int, k: int) -> float:
     TypeError
         If ``n`` or ``k`` is not an integer.
     ValueError
-        If ``n < 1``, ``k < 1`` or ``k > n``.
+        If ``n < 1``, ``k < 1`` or ``k > n``, if ``n`` has more than 10,000
+        bits, or if the result exceeds float64.
+
+    Notes
+    -----
+    For ``min(k, n - k) <= 100,000`` a ``math.fsum`` of positive logarithms;
+    beyond, :math:`\\ln\\Gamma` differences in ``log10(n) + 30`` digits
+    (mpmath), so that they do not cancel.
 
     Examples
     --------
@@ -66,9 +76,24 @@ def log10_binom(n: int, k: int) -> float:
     """
     n, k = check_n_k(n, k)
     k = min(k, n - k)
+    if k == 0:
+        return 0.0
+    if n.bit_length() > _MAX_BITS:
+        raise ValueError(f"n must have at most {_MAX_BITS} bits (about 10^{_MAX_BITS * math.log10(2):.0f}) for an "
+                         f"exact log10_binom, got n of {n.bit_length()} bits")
     if k <= 100_000:
-        return math.fsum(math.log((n - i) / (k - i)) for i in range(k)) / _LN10
-    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / _LN10
+        if n < 2 ** 1000:  # (n - i) / (k - i) is correctly rounded; every term is positive
+            return math.fsum(math.log((n - i) / (k - i)) for i in range(k)) / _LN10
+        return math.fsum(math.log(n - i) - math.log(k - i) for i in range(k)) / _LN10
+    # lgamma differences cancel catastrophically in float64: take them in enough digits (mpmath)
+    import mpmath as mp
+
+    with mp.workdps(len(str(n)) + 30):
+        value = (mp.loggamma(n + 1) - mp.loggamma(k + 1) - mp.loggamma(n - k + 1)) / mp.log(10)
+    if not mp.isfinite(value) or value > _FLOAT_MAX:
+        raise ValueError(f"log10 C(n, k) for n={mp.nstr(mp.mpf(n), 4)}, k={mp.nstr(mp.mpf(k), 4)} is about {mp.nstr(value, 5)}, beyond float64 "
+                         f"(about 1.8e308)")
+    return float(value)
 
 
 def statistical_dimension(n: int, k: int) -> float:
@@ -226,38 +251,3 @@ def gd_query_count(p: int, T: int) -> float:
     p = check_int(p, "p", minimum=1)
     T = check_int(T, "T", minimum=1)
     return math.log10(p) + math.log10(T)
-
-
-def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
-    """Typical error :math:`\\sigma/\\sqrt b` of a batch-``b`` average of a quantity with standard deviation ``sigma``.
-
-    Parameters
-    ----------
-    batch_size : int
-        Batch size :math:`b \\ge 1`.
-    sigma : float, default 1.0
-        Standard deviation of one sample of the averaged quantity, ``> 0``.
-
-    Returns
-    -------
-    float
-        :math:`\\sigma/\\sqrt b`, the tolerance a minibatch of that size
-        effectively provides (not in log space).
-
-    Raises
-    ------
-    TypeError
-        If ``batch_size`` is not an integer or ``sigma`` is not a real number.
-    ValueError
-        If ``batch_size < 1``, or ``sigma`` is not finite or not positive.
-
-    Examples
-    --------
-    >>> minibatch_tolerance(256)
-    0.0625
-    >>> minibatch_tolerance(100, sigma=2.0)
-    0.2
-    """
-    b = check_int(batch_size, "batch_size", minimum=1)
-    sigma = check_real(sigma, "sigma", minimum=0, min_open=True)
-    return sigma / math.sqrt(b)

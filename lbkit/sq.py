@@ -23,12 +23,12 @@ This module needs only numpy.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_callable, check_choice, check_int, check_output, check_real, check_real_array
 from .distributions import DISTRIBUTIONS, as_rng, sample
+from .stats import RunningMoments
 
 __all__ = ["CSQOracle", "SQOracle", "ORACLE_MODES", "LINKS", "boolean_labels", "boolean_split"]
 
@@ -50,51 +50,8 @@ _CHUNK = 2 ** 16
 _CACHE_BYTES = 2 ** 26  # keep the fixed sample in memory when it takes at most 64 MiB
 _CSQ_SLACK = 1e-9  # E[phi^2] may exceed 1 by this much (rounding) ...
 _CSQ_SE = 3.0  # ... plus this many standard errors of its estimate
-
-
-class _Moments:
-    """Running count, mean and sum of squared deviations (Chan et al.'s merge)."""
-
-    def __init__(self):
-        self.N, self.mean, self.M2 = 0, 0.0, 0.0
-
-    def add(self, v: np.ndarray) -> None:
-        nb = v.size
-        if nb == 0:
-            return
-        mb = float(np.mean(v))
-        M2b = float(np.sum((v - mb) ** 2))
-        N = self.N + nb
-        delta = mb - self.mean
-        self.mean += delta * nb / N
-        self.M2 += M2b + delta ** 2 * self.N * nb / N
-        self.N = N
-
-    @property
-    def se(self) -> float:
-        """Standard error of the mean (NaN for a single point)."""
-        if self.N < 2:
-            return float("nan")
-        return math.sqrt(max(self.M2, 0.0) / (self.N - 1) / self.N)
-
-
-def _check_array_output(out, N: int, what: str, X_shape) -> np.ndarray:
-    """Validate the output of a query or of the target on a chunk of N points."""
-    try:
-        out = np.asarray(out)
-    except Exception as exc:  # pragma: no cover - numpy's own errors are clear
-        raise TypeError(f"{what} must return a numeric array, got {type(out).__name__}") from exc
-    if not (np.issubdtype(out.dtype, np.floating) or np.issubdtype(out.dtype, np.integer)
-            or out.dtype == np.bool_):
-        raise TypeError(f"{what} must return real numbers, got an array of dtype {out.dtype}")
-    if out.shape != (N,):
-        raise ValueError(f"{what} must return an array of shape (N,) = ({N},) for inputs of shape {X_shape}, "
-                         f"got shape {out.shape}")
-    out = out.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(out)):
-        bad = int(N - np.count_nonzero(np.isfinite(out)))
-        raise ValueError(f"{what} returned {bad} NaN or infinite values out of {N}; it must be finite everywhere")
-    return out
+#: Largest number of coordinates (m * n) an oracle draws to answer one query.
+MAX_DRAWS_PER_QUERY = 10 ** 9
 
 
 def boolean_labels(mean, rng) -> np.ndarray:
@@ -136,7 +93,7 @@ def boolean_labels(mean, rng) -> np.ndarray:
     >>> y[:2], set(y) <= {-1.0, 1.0}
     (array([ 1., -1.]), True)
     """
-    g = np.asarray(mean, dtype=float)
+    g = check_real_array(mean, "mean", allow_bool=False)
     if g.ndim != 1:
         raise ValueError(f"mean must be one-dimensional, of shape (N,), got shape {g.shape}")
     if not np.all(np.isfinite(g)):
@@ -153,20 +110,16 @@ def _check_link(link):
         return link
     if isinstance(link, str) and link in LINKS:
         return link
-    raise ValueError(f"unknown link {link!r}; use None (labels y = target(x)), one of "
-                     f"{', '.join(repr(k) for k in LINKS)}, or a callable mapping target values into [-1, 1]")
+    raise ValueError(f"link must be None (labels y = target(x)), one of {', '.join(repr(k) for k in LINKS)}, "
+                     f"or a callable mapping target values into [-1, 1], got {link!r}")
 
 
 class _Oracle:
     """Shared machinery of :class:`CSQOracle` and :class:`SQOracle`."""
 
-    _kind = "oracle"
-
     def __init__(self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, m=None,
                  link=None):
-        if not callable(target):
-            raise TypeError(f"target must be a callable mapping X of shape (N, n) to y of shape (N,), "
-                            f"got {type(target).__name__}")
+        check_callable(target, "target", "a callable mapping X of shape (N, n) to y of shape (N,)")
         self.target = target
         target_n = getattr(target, "n", None)
         if n is None and target_n is None:
@@ -177,21 +130,25 @@ class _Oracle:
             if target_n is not None and int(target_n) != n:
                 raise ValueError(f"n={n} disagrees with the target's input dimension target.n={target_n}")
         self.n = int(n if n is not None else check_int(target_n, "target.n", minimum=1))
-        if not isinstance(distribution, str) or distribution not in DISTRIBUTIONS:
-            raise ValueError(f"unknown distribution {distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
-        self.distribution = distribution
-        if isinstance(tau, bool) or not isinstance(tau, numbers.Real):
-            raise TypeError(f"tau must be a real number in (0, 1], got {tau!r} of type {type(tau).__name__}")
-        tau = float(tau)
-        if not (math.isfinite(tau) and 0.0 < tau <= 1.0):
-            raise ValueError(f"tau must satisfy 0 < tau <= 1, got tau={tau!r}")
-        self.tau = tau
-        if not isinstance(mode, str) or mode not in ORACLE_MODES:
-            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(repr(k) for k in ORACLE_MODES)}")
-        self.mode = mode
-        if m is None:
-            m = math.ceil(1.0 / tau ** 2) if mode == "sample" else _EXACT_SIZE
+        self.distribution = check_choice(distribution, "distribution", DISTRIBUTIONS)
+        self.tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
+        self.mode = check_choice(mode, "mode", ORACLE_MODES)
+        if m is None and mode == "sample":
+            log10_m = -2 * math.log10(self.tau)  # m = ceil(1 / tau^2), without overflow
+            if log10_m + math.log10(self.n) > math.log10(MAX_DRAWS_PER_QUERY):
+                raise ValueError(
+                    f"tau={self.tau:g} implies m = ceil(1/tau^2) = about 10^{log10_m:.1f} sample points per query "
+                    f"(times n={self.n} coordinates), more than lbkit's limit of {MAX_DRAWS_PER_QUERY:.0e} "
+                    f"coordinates per query; pass a smaller m=... explicitly (the answer's standard error is then "
+                    f"about 1/sqrt(m), larger than tau), use a larger tau, or mode='exact' or 'adversarial' "
+                    f"(one fixed sample)")
+            m = math.ceil(1.0 / self.tau ** 2)
+        elif m is None:
+            m = _EXACT_SIZE
         self.m = check_int(m, "m", minimum=1)
+        if self.m * self.n > MAX_DRAWS_PER_QUERY:
+            raise ValueError(f"m={self.m} sample points of n={self.n} coordinates are {self.m * self.n:.2e} draws per "
+                             f"query, more than lbkit's limit of {MAX_DRAWS_PER_QUERY:.0e}; use a smaller m")
         self.link = _check_link(link)
         self._rng = as_rng(rng)
         self.n_queries_ = 0
@@ -208,11 +165,11 @@ class _Oracle:
         return [_CHUNK] * full + ([rest] if rest else [])
 
     def _labels(self, X, coins) -> np.ndarray:
-        y = _check_array_output(self.target(X), X.shape[0], "target", X.shape)
+        y = check_output(self.target(X), X.shape[0], "target", X.shape)
         if self.link is None:
             return y
         psi = LINKS[self.link] if isinstance(self.link, str) else self.link
-        g = _check_array_output(psi(y), X.shape[0], "link", X.shape)
+        g = check_output(psi(y), X.shape[0], "link", X.shape)
         if g.min() < -1.0 or g.max() > 1.0:
             raise ValueError(f"the link must map the target's values into [-1, 1] (it gives E[y | x]); "
                              f"got values in [{g.min():.6g}, {g.max():.6g}]")
@@ -287,10 +244,9 @@ class _Oracle:
             than ``1e-9`` plus three standard errors, or an SQ query reaches
             :math:`|\\phi| > 1` on the sample.  A refused query is not counted.
         """
-        if not callable(phi):
-            raise TypeError(f"a query must be a callable, got {type(phi).__name__}")
+        check_callable(phi, "a query phi")
         chunks = self._fresh_chunks() if self.mode == "sample" else self._fixed_chunks()
-        answer, stats = _Moments(), self._new_stats()
+        answer, stats = RunningMoments(), self._new_stats()
         for X, y in chunks:
             values, q = self._values(phi, X, y)
             self._update_stats(stats, q)
@@ -406,15 +362,13 @@ class CSQOracle(_Oracle):
     1
     """
 
-    _kind = "CSQ"
-
     def _values(self, phi, X, y):
-        q = _check_array_output(phi(X), X.shape[0], "a CSQ query phi(X)", X.shape)
+        q = check_output(phi(X), X.shape[0], "a CSQ query phi(X)", X.shape)
         return q * y, q
 
     @staticmethod
     def _new_stats():
-        return _Moments()
+        return RunningMoments()
 
     @staticmethod
     def _update_stats(stats, q):
@@ -473,10 +427,8 @@ class SQOracle(_Oracle):
     1.0
     """
 
-    _kind = "SQ"
-
     def _values(self, phi, X, y):
-        q = _check_array_output(phi(X, y), X.shape[0], "an SQ query phi(X, y)", X.shape)
+        q = check_output(phi(X, y), X.shape[0], "an SQ query phi(X, y)", X.shape)
         return q, q
 
     @staticmethod
@@ -527,8 +479,7 @@ def boolean_split(phi):
     >>> phi0(X), phi1(X)
     (array([0.5, 0.5]), array([-0.5,  0.5]))
     """
-    if not callable(phi):
-        raise TypeError(f"phi must be a callable phi(X, y), got {type(phi).__name__}")
+    check_callable(phi, "phi", "a callable phi(X, y)")
 
     def _at(X, s):
         X = np.asarray(X)

@@ -12,227 +12,21 @@ the target by a polynomial of degree ``d``.  For the family :math:`f_S` of
 Goel et al. (2020), which lives in Hermite degrees :math:`\\ge k`, it needs
 degree :math:`\\ge k` and therefore about :math:`n^k` features.
 
-This module does not import torch.
+The basis itself (:func:`hermite_multi_indices`, :func:`hermite_features`,
+:func:`hermite_feature_count`) lives in :mod:`lbkit.hermite`; it is
+re-exported here.  This module does not import torch.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .._checks import check_int, check_X
-from ..hermite import hermite_functions
+from .._checks import check_choice, check_fitted, check_int, check_real, check_real_array, check_X
+from ..hermite import FEATURE_SETS, hermite_feature_count, hermite_features, hermite_multi_indices
 
 __all__ = ["HermiteRegressor", "hermite_feature_count", "hermite_multi_indices", "hermite_features"]
-
-FEATURE_SETS = {
-    "all": "every multi-index alpha with |alpha| <= degree",
-    "odd": "every alpha_i is 0 or odd (products of odd-degree univariate Hermite polynomials)",
-    "multilinear": "every alpha_i is 0 or 1 (products of distinct coordinates)",
-}
-
-
-def _check_features(features) -> str:
-    if not isinstance(features, str) or features not in FEATURE_SETS:
-        raise ValueError(f"features must be one of {', '.join(repr(f) for f in FEATURE_SETS)}, got {features!r}")
-    return features
-
-
-def _check_degree(degree) -> int:
-    return check_int(degree, "degree", minimum=0)
-
-
-def hermite_feature_count(n: int, degree: int, features: str = "all") -> int:
-    """Exact number of multi-indices in a feature set (a Python int of any size).
-
-    Parameters
-    ----------
-    n : int
-        Input dimension, ``n >= 1``.
-    degree : int
-        Largest total degree :math:`|\\alpha|`, ``degree >= 0``.
-    features : {"all", "odd", "multilinear"}, default "all"
-
-    Returns
-    -------
-    int
-        ``"all"``: :math:`\\binom{n+d}{d}`; ``"multilinear"``:
-        :math:`\\sum_{j\\le d}\\binom nj`; ``"odd"``: the coefficients of
-        :math:`(1 + t/(1-t^2))^n` up to :math:`t^d`, summed (exact integer
-        arithmetic).
-
-    Raises
-    ------
-    TypeError
-        If ``n`` or ``degree`` is not an integer.
-    ValueError
-        If ``n < 1``, ``degree < 0``, or ``features`` is not one of the three
-        names.
-
-    Examples
-    --------
-    >>> hermite_feature_count(8, 2), hermite_feature_count(8, 2, "multilinear")
-    (45, 37)
-    """
-    n = check_int(n, "n", minimum=1)
-    d = _check_degree(degree)
-    features = _check_features(features)
-    if features == "all":
-        return math.comb(n + d, d)
-    if features == "multilinear":
-        return sum(math.comb(n, j) for j in range(min(n, d) + 1))
-    # "odd": one coordinate contributes 1 + t + t^3 + t^5 + ...; raise to the n-th power, truncated at t^d
-    one = [1] + [1 if m % 2 == 1 else 0 for m in range(1, d + 1)]
-    out = [1] + [0] * d
-    for _ in range(n):
-        out = [sum(out[j] * one[m - j] for j in range(m + 1)) for m in range(d + 1)]
-    return sum(out)
-
-
-def _allowed_powers(features: str, degree: int) -> list[int]:
-    if features == "all":
-        return list(range(1, degree + 1))
-    if features == "odd":
-        return list(range(1, degree + 1, 2))
-    return [1] if degree >= 1 else []
-
-
-def hermite_multi_indices(n: int, degree: int, features: str = "all", *, max_features: int = 20_000) -> np.ndarray:
-    """The multi-indices of a feature set, graded by total degree.
-
-    Parameters
-    ----------
-    n, degree, features
-        As in :func:`hermite_feature_count`.
-    max_features : int, default 20000
-        Refuse (ValueError) to build more multi-indices than this.
-
-    Returns
-    -------
-    ndarray of shape (P, n), dtype int64
-        Row ``p`` is :math:`\\alpha^{(p)}`.  Rows are sorted by total degree;
-        within one degree, in decreasing lexicographic order of :math:`\\alpha`.
-        Row 0 is the constant :math:`\\alpha = 0`.
-
-    Raises
-    ------
-    TypeError
-        If ``n``, ``degree`` or ``max_features`` is not an integer.
-    ValueError
-        If ``n < 1``, ``degree < 0``, ``max_features < 1``, ``features`` is
-        not one of the three names, or the feature set has more than
-        ``max_features`` members.
-
-    Examples
-    --------
-    >>> hermite_multi_indices(2, 2)
-    array([[0, 0],
-           [1, 0],
-           [0, 1],
-           [2, 0],
-           [1, 1],
-           [0, 2]])
-    """
-    n = check_int(n, "n", minimum=1)
-    d = _check_degree(degree)
-    features = _check_features(features)
-    max_features = check_int(max_features, "max_features", minimum=1)
-    P = hermite_feature_count(n, d, features)
-    if P > max_features:
-        raise ValueError(f"features={features!r} with n={n}, degree={d} gives {P} features, more than "
-                         f"max_features={max_features}; lower the degree, use a smaller feature set "
-                         f"('multilinear' < 'odd' < 'all') or raise max_features if memory allows")
-    powers = _allowed_powers(features, d)
-    rows = []
-
-    def extend(start, remaining, alpha):
-        # all ways to spend exactly `remaining` degree on coordinates >= start, in lexicographic order
-        if remaining == 0:
-            rows.append(alpha.copy())
-            return
-        for i in range(start, n):
-            for p in powers:
-                if p > remaining:
-                    break
-                alpha[i] = p
-                extend(i + 1, remaining - p, alpha)
-                alpha[i] = 0
-
-    for m in range(d + 1):
-        extend(0, m, np.zeros(n, dtype=np.int64))
-    out = np.array(rows, dtype=np.int64).reshape(len(rows), n)
-    # graded: by total degree, then decreasing lexicographic order of alpha
-    keys = [-out[:, i] for i in range(n - 1, -1, -1)] + [out.sum(axis=1)]
-    out = out[np.lexsort(keys)]
-    if out.shape[0] != P:  # pragma: no cover - guards the enumeration against the closed-form count
-        raise RuntimeError(f"enumerated {out.shape[0]} multi-indices, expected {P}")
-    return out
-
-
-def _sparse(multi_indices: np.ndarray):
-    """(coords, powers) of shape (P, r): the non-zero entries of each row, padded with power 0."""
-    nz = multi_indices > 0
-    r = max(1, int(nz.sum(axis=1).max()))
-    P = multi_indices.shape[0]
-    coords = np.zeros((P, r), dtype=np.int64)
-    powers = np.zeros((P, r), dtype=np.int64)
-    for p in range(P):
-        idx = np.flatnonzero(nz[p])
-        coords[p, :idx.size] = idx
-        powers[p, :idx.size] = multi_indices[p, idx]
-    return coords, powers
-
-
-def hermite_features(X, multi_indices) -> np.ndarray:
-    """Evaluate :math:`h_\\alpha(x)` for every row ``x`` of ``X`` and every multi-index ``alpha``.
-
-    Parameters
-    ----------
-    X : array_like of shape (N, n)
-        Inputs, finite.
-    multi_indices : array_like of shape (P, n)
-        Non-negative integer multi-indices (e.g. from :func:`hermite_multi_indices`).
-
-    Returns
-    -------
-    Phi : ndarray of shape (N, P)
-        ``Phi[j, p] = prod_i h_{alpha_i}(X[j, i])`` with ``alpha = multi_indices[p]``
-        and :math:`h_m = \\mathrm{He}_m/\\sqrt{m!}` the orthonormal
-        probabilists' Hermite polynomials (:func:`lbkit.hermite_functions`).
-
-    Raises
-    ------
-    ValueError
-        If ``multi_indices`` is not a 2-d integer array with at least one row
-        and no negative entry, or ``X`` does not have shape (N, n) with
-        ``n = multi_indices.shape[1]`` or has NaN or infinite entries.
-    TypeError
-        If ``X`` is a string or does not have a real numeric dtype.
-
-    Examples
-    --------
-    >>> X = np.array([[1.0, 2.0], [3.0, -0.5]])
-    >>> np.round(hermite_features(X, [[0, 0], [1, 1], [0, 2]]), 6)   # 1, x0 x1, (x1^2 - 1)/sqrt 2
-    array([[ 1.     ,  2.     ,  2.12132],
-           [ 1.     , -1.5    , -0.53033]])
-    """
-    A = np.asarray(multi_indices)
-    if A.ndim != 2 or not np.issubdtype(A.dtype, np.integer) or np.any(A < 0) or A.shape[0] == 0:
-        raise ValueError(f"multi_indices must be a 2-d array of non-negative integers with at least one row, "
-                         f"got shape {A.shape}, dtype {A.dtype}")
-    n = A.shape[1]
-    X = np.asarray(check_X(X, n), dtype=float)
-    N, P = X.shape[0], A.shape[0]
-    top = int(A.max()) if A.size else 0
-    H = hermite_functions(top, X.T.ravel()).reshape(top + 1, n, N)  # H[m, i, j] = h_m(X[j, i])
-    coords, powers = _sparse(A)
-    Phi = np.ones((P, N))
-    for c in range(coords.shape[1]):
-        Phi *= H[powers[:, c], coords[:, c]]
-    return np.ascontiguousarray(Phi.T)
-
 
 class HermiteRegressor:
     """Least squares on orthonormal multivariate Hermite features of bounded degree.
@@ -285,7 +79,7 @@ class HermiteRegressor:
     (5, [1, 1, 0])
     """
 
-    def __init__(self, degree, features="all", ridge=0.0, solver="lstsq", max_features=20_000,
+    def __init__(self, degree, features="all", *, ridge=0.0, solver="lstsq", max_features=20_000,
                  max_entries=250_000_000):
         self.degree = degree
         self.features = features
@@ -302,15 +96,12 @@ class HermiteRegressor:
         return s + ")"
 
     def _validate(self):
-        _check_degree(self.degree)
-        _check_features(self.features)
+        check_int(self.degree, "degree", minimum=0)
+        check_choice(self.features, "features", FEATURE_SETS)
         check_int(self.max_features, "max_features", minimum=1)
         check_int(self.max_entries, "max_entries", minimum=1)
-        if self.solver not in ("lstsq", "normal"):
-            raise ValueError(f"solver must be 'lstsq' or 'normal', got {self.solver!r}")
-        r = self.ridge
-        if isinstance(r, bool) or not isinstance(r, numbers.Real) or not math.isfinite(r) or r < 0:
-            raise ValueError(f"ridge must be a finite number >= 0, got {r!r}")
+        check_choice(self.solver, "solver", ("lstsq", "normal"))
+        check_real(self.ridge, "ridge", minimum=0)
 
     def fit(self, X, y):
         """Fit the coefficients by least squares.
@@ -351,12 +142,9 @@ class HermiteRegressor:
         if n < 1 or X.shape[0] < 1:
             raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
         X = np.asarray(check_X(X, n), dtype=float)
-        y = np.asarray(y)
+        y = check_real_array(y, "y", allow_bool=False)
         if y.shape != (X.shape[0],):
             raise ValueError(f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, got shape {y.shape}")
-        if not np.issubdtype(y.dtype, np.number) or np.iscomplexobj(y):
-            raise TypeError(f"y must be real numbers, got dtype {y.dtype}")
-        y = y.astype(float)
         if not np.all(np.isfinite(y)):
             raise ValueError(f"y contains {int(np.sum(~np.isfinite(y)))} NaN or infinite entries; all must be finite")
         A = hermite_multi_indices(n, self.degree, self.features, max_features=self.max_features)
@@ -409,7 +197,7 @@ class HermiteRegressor:
         TypeError
             If ``X`` does not have a real numeric dtype.
         """
-        self._check_fitted()
+        check_fitted(self, "coef_")
         return hermite_features(X, self.multi_indices_)
 
     def predict(self, X) -> np.ndarray:
@@ -424,7 +212,7 @@ class HermiteRegressor:
         TypeError
             If ``X`` does not have a real numeric dtype.
         """
-        self._check_fitted()
+        check_fitted(self, "coef_")
         X = np.asarray(check_X(X, self.n_features_), dtype=float)
         P = self.coef_.size
         chunk = max(1, min(X.shape[0], 2 ** 24 // P))
@@ -432,7 +220,3 @@ class HermiteRegressor:
         for s in range(0, X.shape[0], chunk):
             out[s:s + chunk] = hermite_features(X[s:s + chunk], self.multi_indices_) @ self.coef_
         return out
-
-    def _check_fitted(self):
-        if not hasattr(self, "coef_"):
-            raise ValueError("this HermiteRegressor is not fitted yet; call fit(X, y) first")

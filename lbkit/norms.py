@@ -1,0 +1,351 @@
+"""Exact norms of the orthogonal networks.
+
+For :math:`|S| = k` and :math:`\\sigma = \\sum_m c_m h_m`,
+
+.. math:: \\|f_S\\|^2 = 4^k\\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\,
+          m!\\,k^{-m}\\,[t^m]\\sinh(t)^k ,
+
+a series of non-negative terms (see :func:`norm_squared`).  This module
+computes its weights, its terms and its sum.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import gammaln, logsumexp
+
+from ._checks import check_bool, check_choice, check_int
+from .activations import get_activation
+
+__all__ = ["norm_squared", "norm_terms", "norm_lower_bound", "hermite_weights", "K_LIMIT"]
+
+
+def _degree_cutoff(k: int) -> int:
+    """Largest Hermite degree M summed explicitly for support size k.
+
+    Past M the weight W(m) equals 2^(1-k) up to a relative error
+    k (1 - 2/k)^M < 1e-18, so the rest of the series is a plain tail sum.
+    """
+    if k <= 2:
+        return k + 200
+    return int(max(k + 200, math.ceil((k / 2) * (math.log(k) + 42))))
+
+
+_CUSTOM_DEGREE = 150  # degrees summed explicitly for custom callables (float64 quadrature)
+K_LIMIT = 300  # largest k for the exact norm: 4^k overflows float64 at k = 512, and the series needs O(k^2 log^2 k) memory
+_BAND = 40  # convergence check: the last _BAND degrees of a truncated series ...
+_BAND_RTOL = 1e-10  # ... may carry at most this share of the norm (smooth built-ins, 40-digit coefficients)
+_BAND_RTOL_CUSTOM = 1e-6  # custom callables: float64 quadrature coefficients, accurate to about 1e-6 relative
+
+
+def _check_k_limit(k: int) -> int:
+    k = check_int(k, "k", minimum=1)
+    if k > K_LIMIT:
+        raise ValueError(f"k={k} is too large for the exact norm: k <= {K_LIMIT} is allowed "
+                         f"(4^k overflows float64 from k = 512; the family has C(n, k) members, so k <= {K_LIMIT} "
+                         f"covers k = log2(n) for every n a computer can hold)")
+    return k
+
+
+def _log_sinhc_power(k: int, length: int) -> np.ndarray:
+    """log of the coefficients of (sinh(t)/t)^k in powers of t^2, first ``length`` of them.
+
+    All coefficients are positive, so the power is taken by repeated log-space
+    convolution: no cancellation, no overflow.
+    """
+    i = np.arange(length)
+    base = -gammaln(2 * i + 2)  # sinh(t)/t = sum t^(2i) / (2i+1)!
+
+    def logconv(a, b):
+        # c_n = logsumexp_j (a_j + b_{n-j}), 0 <= j <= n < length
+        j = np.arange(length)
+        idx = j[None, :] - j[:, None]  # idx[j, n] = n - j
+        M = np.where(idx >= 0, a[:, None] + b[np.clip(idx, 0, None)], -np.inf)
+        return logsumexp(M, axis=0)
+
+    result = None
+    power = base
+    e = k
+    while e:
+        if e & 1:
+            result = power if result is None else logconv(result, power)
+        e >>= 1
+        if e:
+            power = logconv(power, power)
+    return result
+
+
+def hermite_weights(k: int, m_max: int | None = None):
+    """The weights :math:`W_k(m) = m!\\,k^{-m}\\,[t^m]\\sinh(t)^k` of the norm formula.
+
+    Parameters
+    ----------
+    k : int
+        Support size.
+    m_max : int, optional
+        Highest degree; defaults to the cutoff used by :func:`norm_squared`.
+
+    Returns
+    -------
+    m : ndarray of shape (L,)
+        Degrees ``k, k+2, ..., <= m_max``.
+    W : ndarray of shape (L,)
+        :math:`W_k(m)`, computed from positive terms only (relative error
+        about 1e-12).  It increases from :math:`k!/k^k` at :math:`m=k`
+        towards its limit :math:`2^{1-k}` (for :math:`k \\ge 2`); once it is
+        within rounding of the limit the computed values wobble by about 1e-12.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` or ``m_max`` is not an integer.
+    ValueError
+        If ``k < 1``, ``k > 300`` (``K_LIMIT``), or ``m_max < k``.
+
+    Examples
+    --------
+    >>> m, W = hermite_weights(4, 10)
+    >>> m, np.round(W, 6)      # from 4!/4^4 = 0.09375 towards 2^(1-4) = 0.125
+    (array([ 4,  6,  8, 10]), array([0.09375 , 0.117188, 0.123047, 0.124512]))
+    """
+    k = _check_k_limit(k)
+    m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
+    length = (m_max - k) // 2 + 1
+    m = k + 2 * np.arange(length)
+    logW = gammaln(m + 1) - m * math.log(k) + _log_sinhc_power(k, length)
+    return m, np.exp(logW)
+
+
+_PRECHECK_K = 40  # above this k, a truncated series is checked for convergence before the full weights are built
+
+
+def _known_degree(act, k: int):
+    """Highest degree whose coefficient the norm may use (None: every degree is known)."""
+    source = act.coefficient_source
+    if source.kind == "quadrature":
+        if k > _CUSTOM_DEGREE:
+            raise ValueError(f"k={k}: for activations without a closed form the norm is computed from "
+                             f"quadrature coefficients up to degree {_CUSTOM_DEGREE}, so k <= {_CUSTOM_DEGREE}; "
+                             f"if you know the coefficients, pass them: Activation(fn, coefficients=...)")
+        return _CUSTOM_DEGREE
+    return source.max_degree
+
+
+def _terms(act, k, m, W):
+    c = act.hermite_coefficients(int(m[-1]), high_precision=True)
+    if not np.all(np.isfinite(c)):
+        raise ValueError(f"the Hermite coefficients of {act.name!r} are not finite: E[sigma(z)^2] must be finite "
+                         f"for z ~ N(0, 1) (sigma square-integrable under the Gaussian)")
+    return 4.0 ** k * c[m] ** 2 * W
+
+
+def _check_converged(act, k, m, terms, tail, truncated_at):
+    """Refuse a norm whose series has not converged where the known coefficients stop."""
+    # if the last degrees before `truncated_at` still carry a visible share of the norm, the neglected
+    # ones beyond it may too: refuse rather than return a wrong value
+    total = math.fsum(terms) + tail
+    band = math.fsum(terms[m > truncated_at - _BAND])
+    quadrature = act.coefficient_source.kind == "quadrature"
+    rtol = _BAND_RTOL_CUSTOM if quadrature else _BAND_RTOL
+    if total > 0 and band <= rtol * total:
+        return
+    share = f"{band / total:.1e}" if total > 0 else "all"
+    if quadrature:
+        raise ValueError(
+            f"the norm of the custom activation {act.name!r} cannot be computed accurately at k={k}: its Hermite "
+            f"coefficients come from quadrature up to degree {truncated_at}, and the series has not converged "
+            f"there (the last {_BAND} degrees carry {share} of the sum).  Coefficients that decay this slowly "
+            f"come from a kink or a jump (|t|, ReLU, a step), and then no k gives an accurate value; use the "
+            f"built-in with a closed form ('abs', 'relu', 'leaky_relu') or pass known coefficients: "
+            f"Activation(fn, coefficients=...)")
+    raise ValueError(
+        f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are known up "
+        f"to degree {truncated_at}, and for this k the series has not converged there (the last {_BAND} "
+        f"degrees carry {share} of the sum); use a smaller k "
+        f"(k <= 40 is tested against 80-digit arithmetic)")
+
+
+def norm_terms(k: int, activation="relu"):
+    """The non-negative terms of the exact norm formula.
+
+    .. math:: \\|f_S\\|^2 = 4^k \\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\, W_k(m)
+
+    Parameters
+    ----------
+    k : int
+        Support size.
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    m : ndarray of shape (L,)
+        Degrees ``k, k+2, ...`` up to the cutoff.
+    terms : ndarray of shape (L,)
+        :math:`4^k c_m^2 W_k(m)`.
+    tail : float
+        :math:`4^k\\,2^{1-k}\\sum_{m>\\text{cutoff},\\ m\\equiv k} c_m^2`, from
+        :meth:`Activation.hermite_tail` (exact for kinked activations, below
+        rounding for smooth ones).
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer, or ``activation`` is neither a name nor
+        callable.
+    ValueError
+        If ``k < 1`` or ``k > 300`` (``K_LIMIT``); if ``k > 150`` for a custom
+        callable; if the activation's Hermite coefficients are not finite (it
+        is not square-integrable under the Gaussian); if the series has not
+        converged at the highest known coefficient (smooth built-ins and
+        custom callables at large ``k``); or for an unknown activation name.
+
+    Examples
+    --------
+    >>> m, terms, tail = norm_terms(2, "relu")
+    >>> m[:3], np.round(terms[:3], 6)
+    (array([2, 4, 6]), array([0.63662 , 0.053052, 0.015915]))
+    >>> round(float(terms.sum() + tail), 4)        # = norm_squared(2, "relu")
+    0.7268
+    """
+    act = get_activation(activation)
+    k = _check_k_limit(k)
+    source = act.coefficient_source
+    truncated_at = _known_degree(act, k)  # the degree past which the coefficients are not known (None: all known)
+    if truncated_at is not None and k > _PRECHECK_K:
+        # refuse before the expensive weights: the band check needs only the degrees up to `truncated_at`
+        m, W = hermite_weights(k, max(k, truncated_at))
+        _check_converged(act, k, m, _terms(act, k, m, W), 0.0, truncated_at)
+    m, W = hermite_weights(k)
+    if source.kind == "quadrature":
+        keep = m <= truncated_at
+        m, W = m[keep], W[keep]
+    m_top = int(m[-1])
+    terms = _terms(act, k, m, W)
+    # past the cutoff W_k(m) = 2^(1-k) to within 1e-18 relative (see _degree_cutoff)
+    tail = 4.0 ** k * 2.0 ** (1 - k) * act.hermite_tail(m_top + 1, k % 2)
+    if truncated_at is not None:
+        _check_converged(act, k, m, terms, tail, truncated_at)
+    return m, terms, tail
+
+
+def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float:
+    """Exact :math:`\\|f_S\\|^2 = \\mathbb E[f_S(x)^2]` under :math:`N(0, I_n)`, for any :math:`|S| = k`.
+
+    Parameters
+    ----------
+    k : int
+        Support size (the value does not depend on ``n`` or on which ``S``).
+    activation : str, callable or Activation, default "relu"
+    method : {"hermite", "dual_kernel"}, default "hermite"
+        ``"hermite"`` sums the non-negative series of :func:`norm_terms` and is
+        accurate to about 1e-12 relative for every built-in and every
+        ``k <= 40``; for larger ``k`` it raises ValueError where the series of
+        a smooth activation or a custom callable has not converged at the
+        highest known coefficient (from about ``k = 50``), and for every
+        activation when ``k > K_LIMIT`` (300).  ``"dual_kernel"`` evaluates the alternating sum
+        :math:`2^k\\sum_d\\binom kd(-1)^d K(1-2d/k)` in float64; it is here to
+        show how that formula loses its digits as ``k`` grows.
+
+    Returns
+    -------
+    float
+        ``0.0`` exactly when the parity rule makes :math:`f_S \\equiv 0`.
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is out of range (see ``method``), if the activation is not
+        square-integrable under the Gaussian, or if ``method`` is unknown.
+    TypeError
+        If ``k`` is not an integer.
+
+    Notes
+    -----
+    Write :math:`\\sigma=\\sum_m c_m h_m`.  Summing over :math:`w` keeps exactly
+    the multivariate Hermite components :math:`h_\\alpha(x_S)` with every
+    :math:`\\alpha_i` odd, which gives
+
+    .. math:: \\|f_S\\|^2 = 4^k\\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\,
+              m!\\,k^{-m}\\,[t^m]\\sinh(t)^k .
+
+    Examples
+    --------
+    >>> round(norm_squared(2, "relu"), 4)
+    0.7268
+    >>> norm_squared(3, "relu")
+    0.0
+    """
+    act = get_activation(activation)
+    k = _check_k_limit(k)
+    check_choice(method, "method", ("hermite", "dual_kernel"))
+    if act.vanishes(k):
+        return 0.0
+    if method == "dual_kernel":
+        d = np.arange(k + 1)
+        signs = np.where(d % 2 == 0, 1.0, -1.0)
+        binom = np.array([math.comb(k, int(j)) for j in d], dtype=float)
+        return float(2.0 ** k * np.sum(signs * binom * act.dual_kernel(1 - 2 * d / k)))
+    _, terms, tail = norm_terms(k, act)
+    return float(math.fsum(terms) + tail)
+
+
+def norm_lower_bound(k: int, activation="relu", *, log10: bool = False) -> float:
+    """The degree-:math:`k` term alone: :math:`\\|f_S\\|^2 \\ge 4^k c_k^2\\, k!/k^k`.
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``k >= 1``.
+    activation : str, callable or Activation, default "relu"
+    log10 : bool, default False
+        Return :math:`\\log_{10}` of the bound (``-inf`` when it is 0), which
+        stays finite where the bound itself exceeds float64 (ReLU from about
+        ``k = 1880``).
+
+    Returns
+    -------
+    float
+        :math:`4^k c_k^2\\, k!/k^k`, the first term of :func:`norm_terms`
+        (computed in log space); ``0.0`` when :math:`c_k = 0`.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer, ``log10`` is not a bool, or
+        ``activation`` is neither a name nor callable.
+    ValueError
+        If ``k < 1``; if ``k`` is past the highest known Hermite coefficient
+        (200 for a custom callable, 160 to 360 for the smooth built-ins, see
+        :attr:`Activation.coefficient_source`; 10**6 for closed forms); if the
+        bound exceeds float64 and ``log10`` is False; or for an unknown
+        activation name.
+
+    Examples
+    --------
+    >>> round(norm_lower_bound(4, "relu"), 4), round(norm_squared(4, "relu"), 4)
+    (0.1592, 0.303)
+    >>> round(norm_lower_bound(2000, "relu", log10=True), 2)   # beyond float64
+    328.43
+    """
+    act = get_activation(activation)
+    k = check_int(k, "k", minimum=1)
+    log10 = check_bool(log10, "log10")
+    top = act.coefficient_source.max_degree
+    if top is not None and k > top:
+        raise ValueError(f"k={k} is past the highest known Hermite coefficient of {act.name!r} (degree {top}), "
+                         f"so c_k and the bound are unknown; use k <= {top}")
+    c = act.hermite_coefficients(k, high_precision=True)
+    if c[k] == 0:
+        return -math.inf if log10 else 0.0
+    log_value = k * math.log(4) + 2 * math.log(abs(c[k])) + gammaln(k + 1) - k * math.log(k)
+    if log10:
+        return float(log_value / math.log(10))
+    if log_value > _LOG_FLOAT_MAX:
+        raise ValueError(f"norm_lower_bound({k}, {act.name!r}) is about 10^{log_value / math.log(10):.1f}, beyond "
+                         f"the largest float64 (about 1.8e308); pass log10=True for its base-10 logarithm")
+    return float(math.exp(log_value))
+
+
+_LOG_FLOAT_MAX = math.log(np.finfo(float).max)
