@@ -1,13 +1,13 @@
 """Learners: gradient descent on two-layer networks (torch) and Hermite polynomial regression (numpy).
 
-``GDRegressor`` and ``TwoLayerNet`` need torch, which is imported only when one
-of them is first used, so that ``from lbkit.learners import HermiteRegressor``
+``GDRegressor``, ``BatchedGDRegressor`` (many students as one tensor program)
+and ``TwoLayerNet`` need torch, which is imported only when one of them is first used, so that ``from lbkit.learners import HermiteRegressor``
 works without importing torch.
 """
 
 from .polyreg import HermiteRegressor, hermite_feature_count, hermite_features, hermite_multi_indices
 
-__all__ = ["GDRegressor", "TwoLayerNet",
+__all__ = ["GDRegressor", "BatchedGDRegressor", "TwoLayerNet",
            "HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
 
 
@@ -16,4 +16,8 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
+    if name == "BatchedGDRegressor":
+        from . import batched
+
+        return batched.BatchedGDRegressor
     raise AttributeError(f"module 'lbkit.learners' has no attribute {name!r}")
