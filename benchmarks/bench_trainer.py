@@ -43,11 +43,11 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-import lbkit  # noqa: E402
-from lbkit.learners import BatchedGDRegressor, GDRegressor  # noqa: E402
+import lbkit
+from lbkit.learners import BatchedGDRegressor, GDRegressor
 
 N, K, WIDTH, BATCH, LR = 32, 4, 256, 256, 3e-3
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from ._checks import check_int, check_n_k, check_real
 
-__all__ = ["grid", "sweep", "gd_cell", "gd_students"]
+__all__ = ["gd_cell", "gd_students", "grid", "sweep"]
 
 _MAX_POINTS = 10 ** 6  # grid points a grid or a sweep accepts (each is at least one training run)
 

@@ -9,9 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import lbkit  # noqa: E402
-from lbkit.learners import BatchedGDRegressor, GDRegressor, TwoLayerNet  # noqa: E402
-from lbkit.learners.batched import torch_target_values  # noqa: E402
+import lbkit
+from lbkit.learners import BatchedGDRegressor, GDRegressor, TwoLayerNet
+from lbkit.learners.batched import torch_target_values
 
 
 def relu_net(n, S):
@@ -34,7 +34,7 @@ def test_torch_evaluation_of_f_S_equals_lbkit_to_float_tolerance(activation, S):
 
 # -- batched = separate ---------------------------------------------------------------------------------------------
 
-SETTINGS = dict(width=32, max_steps=120, eval_every=30, n_test=512, batch_size=64, lr=1e-2)
+SETTINGS = {"width": 32, "max_steps": 120, "eval_every": 30, "n_test": 512, "batch_size": 64, "lr": 1e-2}
 
 
 @pytest.mark.parametrize("extra", [{}, {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9}, {"loss": "logistic"},
@@ -141,7 +141,7 @@ def _numpy_step(W, b, a, c, X, y, lr, loss):
         r = -y / (1 + np.exp(y * h)) / N                # d/dh of mean log(1 + exp(-y h))
     dP = np.outer(r, a) * (P > 0)
     grads = {"W": dP.T @ X, "b": dP.sum(0), "a": H.T @ r, "c": r.sum()}
-    return {k: v - lr * grads[k] for k, v in dict(W=W, b=b, a=a, c=c).items()}
+    return {k: v - lr * grads[k] for k, v in {"W": W, "b": b, "a": a, "c": c}.items()}
 
 
 @pytest.mark.parametrize("loss", ["square", "logistic"])
@@ -173,7 +173,7 @@ def test_gradient_noise_has_the_stated_variance():
     sigma, or a factor 2) fails it, and its mean must be 0 within 5 standard errors.
     """
     f = relu_net(8, [0, 1])
-    kw = dict(width=256, optimizer="sgd", lr=0.01, max_steps=1, eval_every=1, rng=3)
+    kw = {"width": 256, "optimizer": "sgd", "lr": 0.01, "max_steps": 1, "eval_every": 1, "rng": 3}
     sigma = 0.3
     base = GDRegressor(noise=0.0, **kw).fit(f).model_
     noisy = GDRegressor(noise=sigma, **kw).fit(f).model_

@@ -17,7 +17,7 @@ def test_grid_is_the_cartesian_product():
 @pytest.mark.slow
 def test_sweep_results_do_not_depend_on_the_number_of_workers():
     points = grid(n=[6, 8], k=[2])
-    kw = dict(max_steps=300, eval_every=100, width=16)
+    kw = {"max_steps": 300, "eval_every": 100, "width": 16}
     one = sweep(gd_cell, [{**p, **kw} for p in points], seed=7, n_workers=1)
     two = sweep(gd_cell, [{**p, **kw} for p in points], seed=7, n_workers=2)
     assert one == two
@@ -42,7 +42,7 @@ def test_sweep_validates():
 def test_gd_students_trains_every_k_and_seed_and_splitting_seeds_changes_nothing():
     from lbkit.experiments import gd_students
 
-    kw = dict(width=32, max_steps={2: 600, 4: 40}, eval_every={2: 10, 4: 20}, n_test=512)
+    kw = {"width": 32, "max_steps": {2: 600, 4: 40}, "eval_every": {2: 10, 4: 20}, "n_test": 512}
     rows = gd_students(8, [2, 4], rng=3, seeds=3, **kw)
     assert rows["k"] == [2, 2, 2, 4, 4, 4] and rows["seed"] == [0, 1, 2] * 2
     assert all(s is not None for s in rows["steps"][:3]) and rows["steps"][3:] == [None] * 3

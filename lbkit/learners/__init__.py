@@ -5,10 +5,22 @@ and ``TwoLayerNet`` need torch, which is imported only when one of them is first
 works without importing torch.
 """
 
-from .polyreg import HermiteRegressor, hermite_feature_count, hermite_features, hermite_multi_indices
+from .polyreg import (
+    HermiteRegressor,
+    hermite_feature_count,
+    hermite_features,
+    hermite_multi_indices,
+)
 
-__all__ = ["GDRegressor", "BatchedGDRegressor", "TwoLayerNet",
-           "HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
+__all__ = [
+    "BatchedGDRegressor",
+    "GDRegressor",
+    "HermiteRegressor",
+    "TwoLayerNet",
+    "hermite_feature_count",
+    "hermite_features",
+    "hermite_multi_indices",
+]
 
 
 def __getattr__(name):

@@ -363,7 +363,9 @@ def train(est, targets, n, rngs):
         Pbuf, Dbuf = torch.empty(M, B, p), torch.empty(M, B, p)
         bar = None
         if est.progress:
-            from tqdm import tqdm  # text bars: identical output with or without ipywidgets
+            from tqdm import (
+                tqdm,  # text bars: identical output with or without ipywidgets
+            )
             bar = tqdm(total=max(caps), desc="GD steps" if M == 1 else f"GD steps ({M} students)", leave=False)
         step = 0
         soonest = min(next_eval)
@@ -581,7 +583,7 @@ class BatchedGDRegressor:
             for x in r:
                 if x is None:
                     raise TypeError("rng has an entry None; every student needs a seed or a numpy Generator")
-                as_rng(x) if not isinstance(x, np.random.Generator) else None
+                as_rng(x)  # validates each entry: a seed, a SeedSequence or a Generator
             return list(r)
         return as_rng(r).spawn(M)
 
@@ -649,5 +651,5 @@ def _same(x, default):
         return False
     try:
         return bool(x == default) and isinstance(x, bool) == isinstance(default, bool)
-    except Exception:  # pragma: no cover - an exotic value: show it
+    except (TypeError, ValueError):  # pragma: no cover - an exotic value: show it
         return False

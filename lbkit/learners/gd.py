@@ -11,13 +11,14 @@ of a noisy gradient oracle).
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import torch
 
 from .._checks import check_int
 from .batched import _make_net, check_not_zero, target_values, train, validate_params
 
-__all__ = ["TwoLayerNet", "GDRegressor"]
+__all__ = ["GDRegressor", "TwoLayerNet"]
 
 _ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 

@@ -25,7 +25,7 @@ import numpy as np
 from .._checks import check_int, check_X
 from ..hermite import hermite_functions
 
-__all__ = ["HermiteRegressor", "hermite_feature_count", "hermite_multi_indices", "hermite_features"]
+__all__ = ["HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
 
 FEATURE_SETS = {
     "all": "every multi-index alpha with |alpha| <= degree",
