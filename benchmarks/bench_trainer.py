@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_trainer.py [--steps 1500] [--students 16] [--repeats 3]
+    python benchmarks/bench_trainer.py [--steps 1500] [--students 8] [--repeats 3]
 
 The task is the one of chapter 7: a two-layer ReLU student of width 256 trained
 by Adam (learning rate 3e-3) on the square loss against the normalised ReLU
@@ -88,7 +88,7 @@ def timed(fn, *args):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=1500, help="timed steps per run (default 1500)")
-    ap.add_argument("--students", type=int, default=16, help="students of the batched trainer (default 16)")
+    ap.add_argument("--students", type=int, default=8, help="students of the batched trainer (default 8)")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs of each trainer (default 3)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)

@@ -134,7 +134,24 @@ class GDRegressor:
         Required, although the signature shows ``rng=None``: ``fit`` raises
         ``TypeError`` when it is ``None`` (lbkit keeps randomness explicit).
         Seed for everything: three independent streams are spawned from it
-        for the data, the initialisation and the gradient noise.
+        for the data, the initialisation and the gradient noise; each seeds
+        a ``torch.Generator``, from which the test set, the minibatches and
+        the Boolean labels are drawn in torch (inputs from other
+        distributions than ``"gaussian"`` come from :func:`lbkit.sample`
+        with the data stream).  Same machine and seed: identical results,
+        whatever the process's thread settings.
+
+    Notes
+    -----
+    The training loop is shared with :class:`BatchedGDRegressor` (one
+    student): the gradient is written out by hand (checked against autograd
+    in the tests), Adam and SGD are applied as ``torch.optim`` defines them,
+    and an :class:`lbkit.OrthogonalNetwork` target is evaluated on the
+    minibatches in float32 torch (checked equal to its float64 numpy
+    evaluation to float tolerance); the test labels come from the target
+    itself in float64.  Fits that would need more than about 4 GiB
+    (``width``, ``batch_size``, ``n_test``, ``n_train``) are refused before
+    any work.
 
     Attributes
     ----------
