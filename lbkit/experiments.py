@@ -7,7 +7,10 @@ run torch with one thread each (measured faster on 2 cores than one process
 with two threads, because small networks are dominated by Python overhead).
 
 The function a sweep runs must be importable by the workers (defined in a
-module, not in a notebook): :func:`gd_cell` is the one the book uses.
+module, not in a notebook): :func:`gd_cell` trains one student, and
+:func:`gd_students` trains several (every ``k`` of a list, several seeds each)
+as one batched tensor program with
+:class:`lbkit.learners.BatchedGDRegressor`.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_n_k, check_real
 
-__all__ = ["grid", "sweep", "gd_cell"]
+__all__ = ["gd_cell", "gd_students", "grid", "sweep"]
+
+_MAX_POINTS = 10 ** 6  # grid points a grid or a sweep accepts (each is at least one training run)
 
 
 def grid(**axes):
@@ -39,9 +44,10 @@ def grid(**axes):
     Raises
     ------
     ValueError
-        If no axis is given.
+        If no axis is given, an axis is empty, or the product has more than
+        a million points.
     TypeError
-        If an axis is a string or not iterable.
+        If an axis is a string, a mapping or not iterable.
 
     Examples
     --------
@@ -51,10 +57,22 @@ def grid(**axes):
     if not axes:
         raise ValueError("grid needs at least one axis, e.g. grid(n=[8, 16], k=[2, 4])")
     names = list(axes)
+    lists = {}
     for name, values in axes.items():
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-            raise TypeError(f"axis {name!r} must be a list of values, got {values!r}")
-    return [dict(zip(names, combo)) for combo in itertools.product(*(list(axes[k]) for k in names))]
+        if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"axis {name!r} must be a list of values, got {values!r} of type {type(values).__name__}")
+        if hasattr(values, "__len__") and len(values) > _MAX_POINTS:
+            raise ValueError(f"axis {name!r} has {len(values)} values; a grid has at most {_MAX_POINTS:,} points")
+        lists[name] = list(itertools.islice(values, _MAX_POINTS + 1))
+        if not lists[name]:
+            raise ValueError(f"axis {name!r} is empty; give at least one value")
+    size = 1
+    for name in names:
+        size *= len(lists[name])
+    if size > _MAX_POINTS:
+        raise ValueError(f"the grid has {size:,} points ({' x '.join(str(len(lists[k])) for k in names)}); at most "
+                         f"{_MAX_POINTS:,} are allowed, since each point is a training run")
+    return [dict(zip(names, combo)) for combo in itertools.product(*(lists[k] for k in names))]
 
 
 def _init_worker():
@@ -102,16 +120,31 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
     Raises
     ------
     TypeError
-        If ``seed`` or ``n_workers`` is not an integer, ``points`` is not a
-        list of dicts, or ``fn`` does not return a dict.
+        If ``fn`` is not callable, ``seed`` or ``n_workers`` is not an
+        integer, ``points`` is not a list of dicts, or ``fn`` does not
+        return a dict.
     ValueError
-        If ``seed < 0`` or ``n_workers < 1``.
+        If ``seed < 0``, ``n_workers < 1``, a point sets ``rng`` or there are
+        more than a million points.
     """
+    if not callable(fn):
+        raise TypeError(f"fn must be a module-level function taking keyword arguments and rng, got {fn!r}")
     seed = check_int(seed, "seed", minimum=0)
     n_workers = check_int(n_workers, "n_workers", minimum=1)
-    points = list(points)
+    if isinstance(progress, bool) is False and not isinstance(progress, np.bool_):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+    if isinstance(points, (str, bytes, dict)) or not hasattr(points, "__iter__"):
+        raise TypeError(f"points must be a list of dicts of keyword arguments (see lbkit.experiments.grid), "
+                        f"got {type(points).__name__}")
+    points = list(itertools.islice(points, _MAX_POINTS + 1))
+    if len(points) > _MAX_POINTS:
+        raise ValueError(f"more than {_MAX_POINTS:,} points; a sweep runs at most that many")
     if not all(isinstance(p, dict) for p in points):
         raise TypeError("points must be a list of dicts of keyword arguments (see lbkit.experiments.grid)")
+    for p in points:
+        bad = [k for k in p if not isinstance(k, str) or k == "rng"]
+        if bad:
+            raise ValueError(f"a point has the keys {bad}: keys must be argument names, and rng is set by the sweep")
     jobs = [(fn, p, [seed, i]) for i, p in enumerate(points)]
     bar = None
     if progress:
@@ -179,15 +212,22 @@ def gd_cell(n, k, activation="relu", *, rng, max_steps=20_000, target_loss=0.5, 
     Raises
     ------
     ValueError
-        If the parity rule makes :math:`f_S \\equiv 0` for this ``k`` (the
-        normalised target does not exist), or for any argument
-        ``GDRegressor`` or ``orthogonal_network`` refuses.
+        If ``k`` is not in ``1..n``, if the parity rule makes
+        :math:`f_S \\equiv 0` for this ``k`` (the normalised target does not
+        exist), or for any argument ``GDRegressor`` or ``orthogonal_network``
+        refuses; all checked before training starts.
     TypeError
-        For an argument of the wrong type (see ``GDRegressor.fit``).
+        For an argument of the wrong type (``gd_cell(4, 2.5, ...)``, an
+        unknown keyword; see ``GDRegressor.fit``).
     """
     from .family import orthogonal_network
     from .learners import GDRegressor
 
+    n, k = check_n_k(n, k)
+    _check_activation(activation)
+    check_int(batch_size, "batch_size", minimum=1)
+    _check_gd_kwargs(gd_kwargs, ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every",
+                                 "target_loss"))
     target = orthogonal_network(n, range(k), activation, normalized=True)
     gd = GDRegressor(width=width, lr=lr, batch_size=batch_size, optimizer=optimizer, noise=noise,
                      max_steps=max_steps, eval_every=eval_every, target_loss=target_loss, rng=rng, **gd_kwargs)
@@ -195,3 +235,121 @@ def gd_cell(n, k, activation="relu", *, rng, max_steps=20_000, target_loss=0.5, 
     steps = gd.steps_to_target_
     return {"steps": steps, "samples": None if steps is None else steps * batch_size,
             "final_loss": float(gd.test_loss_), "min_loss": float(np.min(gd.history_["test_loss"]))}
+
+
+def _check_gd_kwargs(gd_kwargs, own):
+    import inspect
+
+    from .learners import GDRegressor
+
+    allowed = set(inspect.signature(GDRegressor.__init__).parameters) - {"self", "rng"} - set(own)
+    unknown = sorted(set(gd_kwargs) - allowed)
+    if unknown:
+        raise TypeError(f"unknown keyword argument(s) {unknown}; the other keywords allowed are those of "
+                        f"GDRegressor: {sorted(allowed)}")
+
+
+def _check_activation(activation):
+    if not isinstance(activation, str) and not callable(activation):
+        raise TypeError(f"activation (of the target) must be a name such as 'relu' or a callable, "
+                        f"got {activation!r} of type {type(activation).__name__}")
+
+
+def _per_k(value, name, ks):
+    """An int for every k, from an int or a dict {k: int}."""
+    if isinstance(value, dict):
+        missing = [k for k in ks if k not in value]
+        if missing:
+            raise ValueError(f"{name} is a dict without an entry for k = {missing}; give one for every k in {ks}")
+        return {k: check_int(value[k], f"{name}[{k}]", minimum=1) for k in ks}
+    value = check_int(value, name, minimum=1)
+    return {k: value for k in ks}
+
+
+def gd_students(n, k, activation="relu", *, rng, seeds=4, max_steps=20_000, target_loss=0.5, width=256, lr=3e-3,
+                batch_size=256, optimizer="adam", noise=0.0, eval_every=100, **gd_kwargs):
+    """Train one student per (k, seed) on the normalised :math:`f_S`, :math:`S = \\{0,\\dots,k-1\\}`, as one batched program.
+
+    The students are those of :func:`gd_cell` (same hyperparameters and
+    stopping rule), trained together by
+    :class:`lbkit.learners.BatchedGDRegressor`.  Student ``(k, s)`` gets the
+    seed ``SeedSequence([base, k, s])`` with ``base`` drawn once from ``rng``,
+    so it does not depend on which other students share the program: the
+    seeds of one cell can be split over several sweep points.
+
+    Parameters
+    ----------
+    n : int
+        Dimension of every target.
+    k : int or list of int
+        Support size(s), ``1 <= k <= n``; every k gets the same seeds.
+    activation : str, default "relu"
+        Activation of the target networks.
+    rng : int or numpy.random.Generator
+        Required (keyword-only); :func:`sweep` passes one per grid point.
+    seeds : int or list of int, default 4
+        Number of seeds per k (seed indices ``0..seeds-1``) or the seed indices.
+    max_steps : int or dict, default 20000
+        Step cap, or a dict ``{k: cap}`` (e.g. a lower cap for a k that stalls).
+    eval_every : int or dict, default 100
+        Steps between test-loss evaluations, or a dict ``{k: steps}``.
+    target_loss, width, lr, batch_size, optimizer, noise, **gd_kwargs
+        As for :func:`gd_cell`.
+
+    Returns
+    -------
+    dict of lists
+        One entry per student, ordered by k then seed: ``k``, ``seed``,
+        ``steps`` (None when the cap was hit), ``samples``, ``final_loss``,
+        ``min_loss``, ``cap``.  In pandas, ``DataFrame(rows).explode([...])``
+        turns a sweep's rows into one row per student.
+
+    Raises
+    ------
+    TypeError
+        For an argument of the wrong type (a non-integer ``n``, ``k``, seed,
+        cap; see also ``GDRegressor.fit``).
+    ValueError
+        If a ``k`` is out of ``1..n``, repeated, or gives :math:`f_S \\equiv 0`,
+        if ``seeds`` is empty or repeats an index, if a dict misses a ``k``, or
+        for any value ``BatchedGDRegressor`` refuses (including a fit that
+        would not fit in memory).
+    """
+    from .distributions import as_rng
+    from .family import orthogonal_network
+    from .learners import BatchedGDRegressor
+
+    n = check_int(n, "n", minimum=1)
+    ks = [k] if not isinstance(k, (list, tuple, range, np.ndarray)) else list(k)
+    if not ks:
+        raise ValueError("k is an empty list; give at least one support size")
+    ks = [check_n_k(n, kk)[1] for kk in ks]
+    if len(set(ks)) != len(ks):
+        raise ValueError(f"k = {ks} repeats a value; give each support size once (and several seeds)")
+    if isinstance(seeds, (list, tuple, range, np.ndarray)):
+        seed_ids = [check_int(s, "every seed index", minimum=0) for s in seeds]
+        if not seed_ids or len(set(seed_ids)) != len(seed_ids):
+            raise ValueError(f"seeds = {list(seeds)} must be a non-empty list of distinct indices")
+    else:
+        seed_ids = list(range(check_int(seeds, "seeds", minimum=1)))
+    _check_activation(activation)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    _check_gd_kwargs(gd_kwargs, ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every",
+                                 "target_loss"))
+    caps, evals = _per_k(max_steps, "max_steps", ks), _per_k(eval_every, "eval_every", ks)
+    if target_loss is not None:
+        check_real(target_loss, "target_loss", minimum=0, min_open=True)
+    students = [(kk, s) for kk in ks for s in seed_ids]
+    base = int(as_rng(rng).integers(2 ** 63))
+    targets = {kk: orthogonal_network(n, range(kk), activation, normalized=True) for kk in ks}
+    bgd = BatchedGDRegressor(width=width, lr=lr, batch_size=batch_size, optimizer=optimizer, noise=noise,
+                             max_steps=[caps[kk] for kk, _ in students], eval_every=[evals[kk] for kk, _ in students],
+                             target_loss=target_loss,
+                             rng=[np.random.SeedSequence([base, kk, s]) for kk, s in students], **gd_kwargs)
+    bgd.fit([targets[kk] for kk, _ in students])
+    steps = list(bgd.steps_to_target_)
+    return {"k": [kk for kk, _ in students], "seed": [s for _, s in students], "steps": steps,
+            "samples": [None if t is None else t * batch_size for t in steps],
+            "final_loss": [float(x) for x in bgd.test_loss_],
+            "min_loss": [float(np.min(h["test_loss"])) for h in bgd.history_],
+            "cap": [caps[kk] for kk, _ in students]}

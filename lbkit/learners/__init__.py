@@ -1,14 +1,26 @@
 """Learners: gradient descent on two-layer networks (torch) and Hermite polynomial regression (numpy).
 
-``GDRegressor`` and ``TwoLayerNet`` need torch, which is imported only when one
-of them is first used, so that ``from lbkit.learners import HermiteRegressor``
+``GDRegressor``, ``BatchedGDRegressor`` (many students as one tensor program)
+and ``TwoLayerNet`` need torch, which is imported only when one of them is first used, so that ``from lbkit.learners import HermiteRegressor``
 works without importing torch.
 """
 
-from .polyreg import HermiteRegressor, hermite_feature_count, hermite_features, hermite_multi_indices
+from .polyreg import (
+    HermiteRegressor,
+    hermite_feature_count,
+    hermite_features,
+    hermite_multi_indices,
+)
 
-__all__ = ["GDRegressor", "TwoLayerNet",
-           "HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
+__all__ = [
+    "BatchedGDRegressor",
+    "GDRegressor",
+    "HermiteRegressor",
+    "TwoLayerNet",
+    "hermite_feature_count",
+    "hermite_features",
+    "hermite_multi_indices",
+]
 
 
 def __getattr__(name):
@@ -16,4 +28,8 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
+    if name == "BatchedGDRegressor":
+        from . import batched
+
+        return batched.BatchedGDRegressor
     raise AttributeError(f"module 'lbkit.learners' has no attribute {name!r}")

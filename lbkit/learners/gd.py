@@ -11,16 +11,14 @@ of a noisy gradient oracle).
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
 import torch
 
-from .._checks import check_int, check_real
-from ..distributions import DISTRIBUTIONS, as_rng, sample
-from ..sq import boolean_labels
+from .._checks import check_int
+from .batched import _make_net, check_not_zero, target_values, train, validate_params
 
-__all__ = ["TwoLayerNet", "GDRegressor"]
+__all__ = ["GDRegressor", "TwoLayerNet"]
 
 _ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
@@ -85,38 +83,8 @@ class TwoLayerNet(torch.nn.Module):
         return f"n={self.n}, width={self.width}, activation={self.activation!r}"
 
 
-def _target_values(target, X) -> np.ndarray:
-    """The target on X of shape (N, n), checked: shape (N,), finite."""
-    N = X.shape[0]
-    y = np.asarray(target(X), dtype=float)
-    if y.shape != (N,):
-        raise ValueError(f"target returned shape {y.shape} for {N} inputs; expected ({N},)")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"target returned {int(np.sum(~np.isfinite(y)))} NaN or infinite value(s) on {N} inputs; "
-                         f"labels must be finite")
-    return y
-
-
-def _check_not_zero(target, second_moment: float) -> None:
-    """Refuse a target that is zero up to rounding: there is nothing to learn, and normalised losses blow up."""
-    if second_moment > 1e-20:
-        return
-    why = ""
-    act, k = getattr(target, "activation", None), getattr(target, "k", None)
-    if act is not None and k is not None and hasattr(act, "vanishes") and act.vanishes(k):
-        why = " (" + act.vanishing_reason(k) + ")"
-    raise ValueError(f"the target is zero up to rounding: its mean square on the test set is {second_moment:.2g}"
-                     f"{why}; there is nothing to learn")
-
-
-@contextmanager
-def _torch_threads(k: int):
-    prev = torch.get_num_threads()
-    torch.set_num_threads(k)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(prev)
+# kept for code that imported them from here
+_target_values, _check_not_zero = target_values, check_not_zero
 
 
 class GDRegressor:
@@ -166,7 +134,24 @@ class GDRegressor:
         Required, although the signature shows ``rng=None``: ``fit`` raises
         ``TypeError`` when it is ``None`` (lbkit keeps randomness explicit).
         Seed for everything: three independent streams are spawned from it
-        for the data, the initialisation and the gradient noise.
+        for the data, the initialisation and the gradient noise; each seeds
+        a ``torch.Generator``, from which the test set, the minibatches and
+        the Boolean labels are drawn in torch (inputs from other
+        distributions than ``"gaussian"`` come from :func:`lbkit.sample`
+        with the data stream).  Same machine and seed: identical results,
+        whatever the process's thread settings.
+
+    Notes
+    -----
+    The training loop is shared with :class:`BatchedGDRegressor` (one
+    student): the gradient is written out by hand (checked against autograd
+    in the tests), Adam and SGD are applied as ``torch.optim`` defines them,
+    and an :class:`lbkit.OrthogonalNetwork` target is evaluated on the
+    minibatches in float32 torch (checked equal to its float64 numpy
+    evaluation to float tolerance); the test labels come from the target
+    itself in float64.  Fits that would need more than about 4 GiB
+    (``width``, ``batch_size``, ``n_test``, ``n_train``) are refused before
+    any work.
 
     Attributes
     ----------
@@ -223,28 +208,10 @@ class GDRegressor:
         return "GDRegressor(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in shown) + ")"
 
     def _validate(self):
-        check_int(self.width, "width", minimum=1)
-        check_int(self.batch_size, "batch_size", minimum=1)
-        check_int(self.max_steps, "max_steps", minimum=1)
-        check_int(self.n_test, "n_test", minimum=1)
-        check_int(self.eval_every, "eval_every", minimum=1)
-        check_int(self.num_threads, "num_threads", minimum=1)
-        if self.n_train is not None:
-            check_int(self.n_train, "n_train", minimum=1)
-        if self.loss not in ("square", "logistic"):
-            raise ValueError(f"loss must be 'square' or 'logistic', got {self.loss!r}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
-        check_real(self.lr, "lr", minimum=0, min_open=True)
-        check_real(self.momentum, "momentum", minimum=0)
-        check_real(self.noise, "noise", minimum=0)
-        if not isinstance(self.distribution, str):
-            raise TypeError(f"distribution must be a string, one of {', '.join(DISTRIBUTIONS)}; "
-                            f"got {self.distribution!r}")
-        if self.distribution not in DISTRIBUTIONS:
-            raise ValueError(f"unknown distribution {self.distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
-        if self.target_loss is not None:
-            check_real(self.target_loss, "target_loss", minimum=0, min_open=True)
+        validate_params(self)
+        if isinstance(self.max_steps, (list, tuple, np.ndarray)) or isinstance(self.eval_every, (list, tuple, np.ndarray)):
+            raise TypeError("max_steps and eval_every of a GDRegressor are integers (per-student values are for "
+                            "BatchedGDRegressor)")
 
     def fit(self, target, n: int | None = None):
         """Train on labels ``y = target(x)``.
@@ -290,87 +257,13 @@ class GDRegressor:
             if n is None:
                 raise ValueError("n is required when the target has no attribute .n")
         n = check_int(n, "n", minimum=1)
-        root = as_rng(self.rng)
-        data_rng, init_rng, noise_rng = root.spawn(3)
-        init_gen = torch.Generator().manual_seed(int(init_rng.integers(2 ** 62)))
-        noise_gen = torch.Generator().manual_seed(int(noise_rng.integers(2 ** 62)))
-
-        logistic = self.loss == "logistic"
-
-        def labelled(N):
-            X = sample(self.distribution, N, n, data_rng)
-            y = _target_values(target, X)
-            if logistic:
-                if np.any(np.abs(y) > 1):
-                    raise ValueError("with loss='logistic' the target must return E[y | x] in [-1, 1], got values up "
-                                     f"to {np.max(np.abs(y)):.4g} in absolute value")
-                y = boolean_labels(y, data_rng)
-            return torch.from_numpy(X).float(), torch.from_numpy(y).float()
-
-        if logistic:  # the test set keeps the conditional mean g(x), not sampled labels
-            X_np = sample(self.distribution, self.n_test, n, data_rng)
-            g_test = _target_values(target, X_np)
-            X_test, y_test = torch.from_numpy(X_np).float(), torch.from_numpy(g_test).float()
-            g_scale = float(np.mean(g_test ** 2))
-            _check_not_zero(target, g_scale)
-        else:
-            X_test, y_test = labelled(self.n_test)
-            _check_not_zero(target, float(torch.mean(y_test.double() ** 2)))
-        if self.n_train is not None:
-            X_train, y_train = labelled(self.n_train)
-
-        with _torch_threads(self.num_threads):
-            model = TwoLayerNet(n, self.width, self.activation, generator=init_gen)
-            if self.optimizer == "adam":
-                opt = torch.optim.Adam(model.parameters(), lr=self.lr)
-            else:
-                opt = torch.optim.SGD(model.parameters(), lr=self.lr, momentum=self.momentum)
-            steps, train_losses, test_losses = [], [], []
-            self.steps_to_target_ = None
-
-            def evaluate(step, train_loss):
-                with torch.no_grad():
-                    if logistic:
-                        tl = float(torch.mean((torch.tanh(model(X_test) / 2) - y_test) ** 2)) / g_scale
-                    else:
-                        tl = float(torch.mean((model(X_test) - y_test) ** 2))
-                steps.append(step)
-                train_losses.append(train_loss)
-                test_losses.append(tl)
-                return tl
-
-            evaluate(0, float("nan"))
-            bar = None
-            if self.progress:
-                from tqdm import tqdm  # text bars: identical output with or without ipywidgets
-                bar = tqdm(total=self.max_steps, desc="GD steps", leave=False)
-            for step in range(1, self.max_steps + 1):
-                if self.n_train is None:
-                    Xb, yb = labelled(self.batch_size)
-                else:
-                    idx = torch.from_numpy(data_rng.integers(0, self.n_train, self.batch_size))
-                    Xb, yb = X_train[idx], y_train[idx]
-                opt.zero_grad()
-                out = model(Xb)
-                loss = torch.mean(torch.nn.functional.softplus(-yb * out)) if logistic else torch.mean((out - yb) ** 2)
-                loss.backward()
-                if self.noise > 0:
-                    for p in model.parameters():
-                        p.grad += self.noise * torch.randn(p.shape, generator=noise_gen)
-                opt.step()
-                if bar is not None:
-                    bar.update(1)
-                if step % self.eval_every == 0 or step == self.max_steps:
-                    tl = evaluate(step, float(loss.detach()))
-                    if self.target_loss is not None and tl < self.target_loss:
-                        self.steps_to_target_ = step
-                        break
-            if bar is not None:
-                bar.close()
-        self.model_ = model
-        self.history_ = {"step": np.array(steps), "train_loss": np.array(train_losses),
-                         "test_loss": np.array(test_losses)}
-        self.test_loss_ = test_losses[-1]
+        if self.rng is None:
+            raise TypeError("rng is required: pass a seed or a numpy Generator (lbkit keeps randomness explicit)")
+        final, hist, to_target = train(self, [target], n, [self.rng])
+        self.model_ = _make_net(n, self, final[0])
+        self.history_ = hist[0]
+        self.steps_to_target_ = to_target[0]
+        self.test_loss_ = float(hist[0]["test_loss"][-1])
         return self
 
     def predict(self, X) -> np.ndarray:

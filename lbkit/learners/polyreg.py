@@ -26,7 +26,7 @@ import numpy as np
 from .._checks import check_choice, check_fitted, check_int, check_real, check_real_array, check_X
 from ..hermite import FEATURE_SETS, hermite_feature_count, hermite_features, hermite_multi_indices
 
-__all__ = ["HermiteRegressor", "hermite_feature_count", "hermite_multi_indices", "hermite_features"]
+__all__ = ["HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
 
 class HermiteRegressor:
     """Least squares on orthonormal multivariate Hermite features of bounded degree.

@@ -1,0 +1,127 @@
+"""Benchmark: lbkit's trainers against a plain hand-written torch loop.
+
+Run from the repository root::
+
+    python benchmarks/bench_trainer.py [--steps 1500] [--students 8] [--repeats 3]
+
+The task is the one of chapter 7: a two-layer ReLU student of width 256 trained
+by Adam (learning rate 3e-3) on the square loss against the normalised ReLU
+network f_S with n = 32 and k = 4, with a fresh Gaussian minibatch of 256
+inputs at every step, one torch thread, and no evaluation during the timed
+steps.  It is trained three ways, in one process:
+
+1. ``hand``: a plain torch loop (``torch.nn.Linear`` layers, ``torch.optim.Adam``,
+   inputs from ``torch.randn``, the target evaluated in float32 torch from the
+   network's weights ``f.W`` and ``f.a``), the baseline;
+2. ``GDRegressor``: ``lbkit.learners.GDRegressor(...).fit(f)`` with
+   ``eval_every = max_steps`` (the test loss is computed only at steps 0 and
+   ``max_steps``: the setup, the 4,096-point test set and these two
+   evaluations are included in its time);
+3. ``batched``: ``lbkit.learners.BatchedGDRegressor`` training M students at
+   once, each with its own seed and its own support S of size 4 (different
+   targets of the same n), to the same number of steps.
+
+Each is run once for a warm-up (200 steps), then timed over ``--steps`` steps,
+``--repeats`` times, alternating the three so that a change in the machine's
+load affects all of them alike.  Throughput is steps per second (student-steps
+per second for the batched trainer); the ratios compare the best (fastest) of
+the repeats of each, and the last line is::
+
+    RESULT trainer_vs_hand=X.XX batched_vs_hand=Y.YY students=M
+
+Goals: trainer_vs_hand >= 0.9 and batched_vs_hand >= 3.0.  Timings depend on
+the machine and its load; the ratios, measured in the same run, much less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np
+import torch
+
+import lbkit
+from lbkit.learners import BatchedGDRegressor, GDRegressor
+
+N, K, WIDTH, BATCH, LR = 32, 4, 256, 256, 3e-3
+
+
+def hand_loop(f, steps, seed=0):
+    """The baseline: the plainest correct torch training loop for this task."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    W_t = torch.tensor(f.W, dtype=torch.float32)
+    a_t = torch.tensor(f.a, dtype=torch.float32)
+    model = torch.nn.Sequential(torch.nn.Linear(N, WIDTH), torch.nn.ReLU(), torch.nn.Linear(WIDTH, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    for _ in range(steps):
+        X = torch.randn(BATCH, N, generator=g)
+        y = torch.relu(X @ W_t.T) @ a_t
+        opt.zero_grad()
+        loss = torch.mean((model(X).squeeze(1) - y) ** 2)
+        loss.backward()
+        opt.step()
+    return float(loss.detach())
+
+
+def trainer(f, steps, seed=0):
+    return GDRegressor(width=WIDTH, lr=LR, batch_size=BATCH, max_steps=steps, eval_every=steps, rng=seed).fit(f)
+
+
+def batched(targets, steps, seed=0):
+    return BatchedGDRegressor(width=WIDTH, lr=LR, batch_size=BATCH, max_steps=steps, eval_every=steps,
+                              rng=seed).fit(targets)
+
+
+def timed(fn, *args):
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--steps", type=int, default=1500, help="timed steps per run (default 1500)")
+    ap.add_argument("--students", type=int, default=8, help="students of the batched trainer (default 8)")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs of each trainer (default 3)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    steps, M = args.steps, args.students
+    f = lbkit.orthogonal_network(N, range(K), "relu", normalized=True)
+    rng = np.random.default_rng(0)
+    targets = [lbkit.orthogonal_network(N, sorted(rng.choice(N, K, replace=False)), "relu", normalized=True)
+               for _ in range(M)]
+    print(f"bench_trainer: n={N}, k={K}, width={WIDTH}, batch={BATCH}, Adam lr={LR}, {steps} steps, "
+          f"{M} students, torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
+          f"{torch.get_num_threads()} thread, python {platform.python_version()}")
+    # warm-up: allocator, kernels, lazy imports
+    hand_loop(f, 200)
+    trainer(f, 200)
+    batched(targets, 200)
+    times = {"hand": [], "GDRegressor": [], "batched": []}
+    for r in range(args.repeats):
+        times["hand"].append(timed(hand_loop, f, steps, r))
+        times["GDRegressor"].append(timed(trainer, f, steps, r))
+        times["batched"].append(timed(batched, targets, steps, r))
+    rate = {"hand": steps / min(times["hand"]), "GDRegressor": steps / min(times["GDRegressor"]),
+            "batched": M * steps / min(times["batched"])}
+    print(f"{'trainer':<14}{'runs (s)':<28}{'best rate':>22}{'vs hand':>10}")
+    for name, ts in times.items():
+        unit = "student-steps/s" if name == "batched" else "steps/s"
+        print(f"{name:<14}{', '.join(f'{t:.2f}' for t in ts):<28}{rate[name]:>14,.0f} {unit:<7}"
+              f"{rate[name] / rate['hand']:>9.2f}")
+    t_ratio, b_ratio = rate["GDRegressor"] / rate["hand"], rate["batched"] / rate["hand"]
+    print(f"goals: trainer_vs_hand >= 0.9 ({'met' if t_ratio >= 0.9 else 'NOT met'}), "
+          f"batched_vs_hand >= 3.0 ({'met' if b_ratio >= 3.0 else 'NOT met'})")
+    print(f"RESULT trainer_vs_hand={t_ratio:.2f} batched_vs_hand={b_ratio:.2f} students={M}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,226 @@
+"""The training engine: batched students equal separate runs, the hand-written gradient equals autograd and a
+numpy gradient (micrograd-style), the gradient noise has the stated variance, torch f_S equals lbkit's numpy f_S,
+determinism, and validation."""
+
+import math
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import lbkit
+from lbkit.learners import BatchedGDRegressor, GDRegressor, TwoLayerNet
+from lbkit.learners.batched import torch_target_values
+
+
+def relu_net(n, S):
+    return lbkit.orthogonal_network(n, S, "relu", normalized=True)
+
+
+# -- torch f_S ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("activation, S", [("relu", [0, 3]), ("relu", [1, 2, 4, 5]), ("tanh", [0, 2, 5]),
+                                           ("sigmoid", [1, 3, 4]), ("erf", [0]), ("abs", [2, 3]),
+                                           ("leaky_relu", [0, 1]), ("softplus", [0, 4]), ("gelu", [1, 5])])
+def test_torch_evaluation_of_f_S_equals_lbkit_to_float_tolerance(activation, S):
+    f = lbkit.orthogonal_network(6, S, activation, normalized=not lbkit.get_activation(activation).vanishes(len(S)))
+    X = lbkit.sample("gaussian", 3000, 6, rng=1).astype(np.float32)
+    ref = f(X.astype(float))
+    got = torch_target_values(f, torch.from_numpy(X)).numpy()
+    scale = max(1.0, float(np.sqrt(np.mean(ref ** 2))))
+    np.testing.assert_allclose(got, ref, rtol=0, atol=2e-5 * scale)
+
+
+# -- batched = separate ---------------------------------------------------------------------------------------------
+
+SETTINGS = {"width": 32, "max_steps": 120, "eval_every": 30, "n_test": 512, "batch_size": 64, "lr": 1e-2}
+
+
+@pytest.mark.parametrize("extra", [{}, {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9}, {"loss": "logistic"},
+                                   {"noise": 0.05}, {"n_train": 200}, {"activation": "tanh"}])
+def test_batched_students_equal_separate_runs(extra):
+    n = 8
+    if extra.get("loss") == "logistic":
+        fs = [lambda X, S=S: np.tanh(relu_net(n, S)(X)) for S in ([0, 1], [2, 3, 4, 5], [1, 6])]
+    else:
+        fs = [relu_net(n, [0, 1]), relu_net(n, [2, 3, 4, 5]), relu_net(n, [1, 6])]
+    seeds = [3, 11, 5]
+    kw = {**SETTINGS, **extra}
+    bgd = BatchedGDRegressor(rng=seeds, **kw).fit(fs, n=n)
+    for f, seed, hist, model in zip(fs, seeds, bgd.history_, bgd.models_):
+        one = GDRegressor(rng=seed, **kw).fit(f, n=n)
+        np.testing.assert_array_equal(hist["step"], one.history_["step"])
+        np.testing.assert_allclose(hist["test_loss"], one.history_["test_loss"], rtol=2e-4, atol=1e-6)
+        for p, q in zip(model.parameters(), one.model_.parameters()):
+            np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-3, atol=1e-5)
+
+
+def test_batched_stops_each_student_at_its_own_target_or_cap():
+    fs = [relu_net(8, [0, 1]), relu_net(8, [0, 1, 2, 3])]
+    bgd = BatchedGDRegressor(width=32, lr=1e-2, max_steps=[400, 60], eval_every=[5, 20], target_loss=0.5,
+                             n_test=512, rng=[0, 1]).fit(fs)
+    h0, h1 = bgd.history_
+    assert bgd.steps_to_target_[0] is not None and h0["step"][-1] == bgd.steps_to_target_[0]
+    assert h0["test_loss"][-1] < 0.5 and np.all(np.diff(h0["step"]) == 5)
+    assert bgd.steps_to_target_[1] is None and list(h1["step"]) == [0, 20, 40, 60]
+    single = GDRegressor(width=32, lr=1e-2, max_steps=400, eval_every=5, target_loss=0.5, n_test=512, rng=0).fit(fs[0])
+    assert single.steps_to_target_ == bgd.steps_to_target_[0]
+
+
+def test_batched_is_deterministic_and_spawns_seeds_from_one_rng():
+    fs = [relu_net(6, [0, 1])] * 3
+    a = BatchedGDRegressor(width=16, max_steps=40, eval_every=20, n_test=256, rng=7).fit(fs)
+    b = BatchedGDRegressor(width=16, max_steps=40, eval_every=20, n_test=256, rng=7).fit(fs)
+    for ha, hb in zip(a.history_, b.history_):
+        np.testing.assert_array_equal(ha["test_loss"], hb["test_loss"])
+    # the three students of one seed are different students
+    assert len({h["test_loss"][-1] for h in a.history_}) == 3
+    assert a.predict(np.zeros((2, 6))).shape == (3, 2)
+    assert "rng=7" in repr(a) and repr(BatchedGDRegressor(max_steps=[1, 2], rng=0)).startswith(
+        "BatchedGDRegressor(max_steps=[1, 2]")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_same_seed_same_result_with_one_or_two_threads(threads):
+    f = relu_net(16, [0, 1, 2, 3])
+    ref = GDRegressor(width=64, max_steps=150, eval_every=50, rng=2, num_threads=1).fit(f)
+    other = GDRegressor(width=64, max_steps=150, eval_every=50, rng=2, num_threads=threads).fit(f)
+    np.testing.assert_array_equal(ref.history_["test_loss"], other.history_["test_loss"])
+    prev = torch.get_num_threads()
+    torch.set_num_threads(threads)  # the process setting does not leak into fit either
+    try:
+        again = GDRegressor(width=64, max_steps=150, eval_every=50, rng=2).fit(f)
+    finally:
+        torch.set_num_threads(prev)
+    np.testing.assert_array_equal(ref.history_["test_loss"], again.history_["test_loss"])
+
+
+# -- the engine's gradient against autograd --------------------------------------------------------------------------
+
+def _streams(seed, n, n_test):
+    """Replicate the engine's seeding: the test set, then the first minibatch, and the initial network."""
+    data_rng, init_rng, _ = np.random.default_rng(seed).spawn(3)
+    g = torch.Generator().manual_seed(int(data_rng.integers(2 ** 62)))
+    torch.randn(n_test, n, generator=g)
+    init = torch.Generator().manual_seed(int(init_rng.integers(2 ** 62)))
+    return g, init
+
+
+@pytest.mark.parametrize("optimizer, steps, activation", [("sgd", 1, "relu"), ("adam", 5, "relu"),
+                                                          ("sgd", 1, "tanh"), ("adam", 3, "sigmoid")])
+def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, activation):
+    n, width, B, n_test, lr = 5, 12, 16, 64, 0.05
+    f = relu_net(n, [0, 2])
+    gd = GDRegressor(width=width, activation=activation, batch_size=B, n_test=n_test, lr=lr, optimizer=optimizer,
+                     max_steps=steps, eval_every=steps, rng=4).fit(f)
+    g, init = _streams(4, n, n_test)
+    net = TwoLayerNet(n, width, activation, generator=init)
+    opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(net.parameters(), lr=lr)
+    for _ in range(steps):
+        X = torch.randn(B, n, generator=g)
+        y = torch.from_numpy(f(X.double().numpy())).float()
+        opt.zero_grad()
+        torch.mean((net(X) - y) ** 2).backward()
+        opt.step()
+    for p, q in zip(gd.model_.parameters(), net.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-4, atol=1e-6)
+
+
+# -- micrograd-style: TwoLayerNet + SGD against a numpy gradient -----------------------------------------------------
+
+def _numpy_step(W, b, a, c, X, y, lr, loss):
+    """One SGD step, gradient written out by hand in float64 numpy."""
+    P = X @ W.T + b
+    H = np.maximum(P, 0)
+    h = H @ a + c
+    N = len(y)
+    if loss == "square":
+        r = 2 * (h - y) / N                             # d/dh of mean (h - y)^2
+    else:
+        r = -y / (1 + np.exp(y * h)) / N                # d/dh of mean log(1 + exp(-y h))
+    dP = np.outer(r, a) * (P > 0)
+    grads = {"W": dP.T @ X, "b": dP.sum(0), "a": H.T @ r, "c": r.sum()}
+    return {k: v - lr * grads[k] for k, v in {"W": W, "b": b, "a": a, "c": c}.items()}
+
+
+@pytest.mark.parametrize("loss", ["square", "logistic"])
+def test_two_layer_net_sgd_step_matches_a_numpy_gradient(loss):
+    n, width, N, lr = 4, 6, 10, 0.1
+    net = TwoLayerNet(n, width, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N, n))
+    y = np.sign(rng.standard_normal(N)) if loss == "logistic" else rng.standard_normal(N)
+    before = {k: getattr(net, k).detach().numpy().copy() for k in "Wbac"}
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    out = net(torch.from_numpy(X))
+    yt = torch.from_numpy(y)
+    L = torch.mean((out - yt) ** 2) if loss == "square" else torch.mean(torch.nn.functional.softplus(-yt * out))
+    opt.zero_grad()
+    L.backward()
+    opt.step()
+    expected = _numpy_step(*(before[k] for k in "Wbac"), X, y, lr, loss)
+    for k in "Wbac":
+        np.testing.assert_allclose(getattr(net, k).detach().numpy(), expected[k], rtol=1e-12, atol=1e-14)
+        assert not np.allclose(before[k], expected[k])     # the step moved every parameter
+
+
+def test_gradient_noise_has_the_stated_variance():
+    """With SGD, one step with noise sigma differs from the noiseless step by -lr * sigma * xi, xi ~ N(0, I).
+
+    With P = 2,497 parameters the sample variance of the difference / (lr sigma) has relative standard error
+    sqrt(2/P) = 2.8 %; the test allows 5 standard errors (14 %), so noise of the wrong size (sigma^2 instead of
+    sigma, or a factor 2) fails it, and its mean must be 0 within 5 standard errors.
+    """
+    f = relu_net(8, [0, 1])
+    kw = {"width": 256, "optimizer": "sgd", "lr": 0.01, "max_steps": 1, "eval_every": 1, "rng": 3}
+    sigma = 0.3
+    base = GDRegressor(noise=0.0, **kw).fit(f).model_
+    noisy = GDRegressor(noise=sigma, **kw).fit(f).model_
+    diff = np.concatenate([(q.detach().numpy() - p.detach().numpy()).ravel()
+                           for p, q in zip(base.parameters(), noisy.parameters())]) / (-0.01 * sigma)
+    P = diff.size
+    assert P == 256 * 8 + 256 + 256 + 1
+    assert abs(diff.mean()) < 5 / math.sqrt(P)
+    assert abs(diff.var() - 1) < 5 * math.sqrt(2 / P)
+
+
+# -- validation ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    ({"activation": ["relu"]}, TypeError, r"activation \(of the student\) must be a string, one of 'relu'"),
+    ({"activation": "gelu"}, ValueError, r"activation \(of the student\) must be one of 'relu', 'tanh', 'sigmoid'"),
+    ({"loss": None}, TypeError, "loss must be a string, 'square' or 'logistic'"),
+    ({"momentum": 1.5}, ValueError, r"momentum must lie in \[0, 1\)"),
+    ({"progress": "yes"}, TypeError, "progress must be True or False"),
+    ({"width": 10 ** 7}, ValueError, r"would allocate about .* GiB .* reduce width"),
+    ({"n_test": 10 ** 9}, ValueError, "GiB"),
+    ({"max_steps": [5, 5]}, TypeError, "per-student values are for BatchedGDRegressor"),
+])
+def test_gd_regressor_refuses_bad_arguments_before_work(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        GDRegressor(rng=0, **kwargs).fit(relu_net(32, [0, 1]))
+
+
+def test_batched_validation():
+    fs = [relu_net(6, [0, 1])] * 2
+    with pytest.raises(TypeError, match="rng is required"):
+        BatchedGDRegressor().fit(fs)
+    with pytest.raises(ValueError, match="rng has 3 entries for 2 targets"):
+        BatchedGDRegressor(rng=[0, 1, 2]).fit(fs)
+    with pytest.raises(ValueError, match="targets is empty"):
+        BatchedGDRegressor(rng=0).fit([])
+    with pytest.raises(TypeError, match="targets must be a sequence of callables"):
+        BatchedGDRegressor(rng=0).fit(fs[0])
+    with pytest.raises(ValueError, match=r"same input dimension n, got \[6, 7\]"):
+        BatchedGDRegressor(rng=0).fit([fs[0], relu_net(7, [0, 1])])
+    with pytest.raises(ValueError, match="max_steps has 3 entries for 2 students"):
+        BatchedGDRegressor(rng=0, max_steps=[1, 2, 3]).fit(fs)
+    with pytest.raises(ValueError, match=r"every entry of eval_every must be >= 1"):
+        BatchedGDRegressor(rng=0, eval_every=[1, 0]).fit(fs)
+    with pytest.raises(ValueError, match="GiB"):
+        BatchedGDRegressor(rng=0, width=4096, batch_size=4096).fit(fs * 64)
+    with pytest.raises(ValueError, match="not fitted yet"):
+        BatchedGDRegressor(rng=0).predict(np.zeros((1, 6)))
+    with pytest.raises(TypeError, match="complex values"):
+        GDRegressor(rng=0, max_steps=1).fit(lambda X: X[:, 0] + 1j, n=3)
