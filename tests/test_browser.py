@@ -11,6 +11,14 @@ takes seconds), so the test does not depend on ``_build/`` or on the order of
 the CI steps.  Set ``LBKIT_BOOK_HTML=_build/html`` to check an existing build
 instead.
 
+The reader's view of a chapter is checked too: no ``assert`` is visible in a
+code block of a chapter page before anything is clicked (checks live in
+collapsed ``hide-input`` cells), such a collapsed cell opens on a click and
+shows its assertions, no page shows a stderr output box, and no table is wider
+than the text column at a 1,400- and a 390-pixel window (at 390 pixels a
+table may scroll sideways inside the column, except the ledger's, which is laid
+out to fit).
+
 The maths is checked on a copy of the book whose MathJax script points at a
 local MathJax 3 (``$LBKIT_MATHJAX``, the ``es5`` folder of the npm package, or
 else ``npm install mathjax@3`` into a temporary folder): every formula on every
@@ -208,6 +216,13 @@ return imgs.map(i => ({src: i.currentSrc || i.src, alt: i.getAttribute('alt'),
 """
 
 
+# stderr output boxes of code cells (MyST-NB: <div class="output stderr ...">), first line of each
+_STDERR_JS = """
+return Array.from(document.querySelectorAll('.output.stderr'))
+  .map(e => ((e.querySelector('pre') || e).textContent || '').trim().split('\\n')[0].slice(0, 80));
+"""
+
+
 @pytest.fixture(scope="module")
 def crawl(server, driver):
     """Open every toc page once; return {page: {"images": [...], "links": [...]}} and the 404s."""
@@ -221,6 +236,7 @@ def crawl(server, driver):
             lambda d: all(i["complete"] for i in d.execute_script(_IMAGES_JS))
         )
         pages[page] = {
+            "stderr": driver.execute_script(_STDERR_JS),
             "images": driver.execute_script(_IMAGES_JS),
             "links": driver.execute_script(
                 # <a> links, and <link> (next/prev page, index, search, stylesheets)
@@ -387,3 +403,136 @@ def test_math_typesets_without_errors(math_server, driver):
         problems += [f"{page}: raw TeX in the text: {t!r}" for t in driver.execute_script(_RAW_TEX_JS)]
     assert not problems, "\n".join(problems)
     assert typeset > 1000, f"only {typeset} formulas typeset: is MathJax running?"
+
+
+# --------------------------------------------------------------------------
+# the reader's view: checks collapsed, no stderr boxes, tables within the column
+
+DEFAULT_WINDOW = (1280, 1000)
+
+
+def _chapter_pages():
+    return [p for p in _toc_pages() if p.startswith("chapters/")]
+
+
+def test_no_stderr_output_boxes(crawl):
+    pages, _ = crawl
+    boxes = [f"{page}: {first!r}" for page, info in pages.items() for first in info["stderr"]]
+    assert not boxes, f"{len(boxes)} stderr output boxes on the pages (progress bars, warnings):\n" + "\n".join(boxes)
+
+
+# <pre> blocks that a reader sees without clicking anything and that contain an assert statement.
+# checkVisibility() is false inside a closed <details> (MyST-NB's hide-input) and a collapsed toggle.
+_VISIBLE_ASSERTS_JS = r"""
+const visible = e => (e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null);
+return Array.from(document.querySelectorAll('pre'))
+  .filter(pre => visible(pre) && /(^|[\s;:])assert\b/m.test(pre.innerText))
+  .map(pre => pre.innerText.split('\n').find(l => /(^|[\s;:])assert\b/.test(l)).trim().slice(0, 80));
+"""
+
+
+def test_no_assert_visible_without_a_click(server, driver):
+    driver.set_window_size(*DEFAULT_WINDOW)
+    found = []
+    for page in _chapter_pages():
+        driver.get(server.base + page)
+        found += [f"{page}: {line}" for line in driver.execute_script(_VISIBLE_ASSERTS_JS)]
+    assert not found, (
+        f"{len(found)} visible code blocks contain an assert (a check cell needs the tag `hide-input`):\n"
+        + "\n".join(found))
+
+
+_HIDE_INPUT_JS = r"""
+const visible = e => (e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null);
+return Array.from(document.querySelectorAll('.cell.tag_hide-input')).map((cell, i) => {
+  const input = cell.querySelector('.cell_input');
+  return {i: i, open: !!input && visible(input),
+          asserts: !!input && /(^|[\s;:])assert\b/m.test(input.textContent)};
+});
+"""
+
+
+def test_collapsed_checks_open_on_click(server, driver):
+    """Every hide-input cell starts collapsed; one holding assertions opens on a click and shows them."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.set_window_size(*DEFAULT_WINDOW)
+    open_at_load, target = [], None
+    for page in _chapter_pages():
+        driver.get(server.base + page)
+        cells = driver.execute_script(_HIDE_INPUT_JS)
+        open_at_load += [f"{page}: hide-input cell #{c['i']}" for c in cells if c["open"]]
+        if target is None:
+            target = next(((page, c["i"]) for c in cells if c["asserts"]), None)
+    assert not open_at_load, "hide-input cells shown open before any click:\n" + "\n".join(open_at_load)
+    assert target is not None, "no chapter has a collapsed (hide-input) cell containing an assert"
+
+    page, index = target
+    driver.get(server.base + page)
+    cell = driver.find_elements(By.CSS_SELECTOR, ".cell.tag_hide-input")[index]
+    code = cell.find_element(By.CSS_SELECTOR, ".cell_input")
+    assert not code.is_displayed()
+    summary = cell.find_element(By.CSS_SELECTOR, "summary")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", summary)
+    summary.click()
+    WebDriverWait(driver, TIMEOUT).until(lambda d: code.is_displayed(), f"{page}: the check did not open on click")
+    assert "assert" in code.text, f"{page}: the opened check shows no assert: {code.text[:200]!r}"
+
+
+# For every table a reader can see: its width, the column's width (the article's content box),
+# and, if the table sits in a box that scrolls sideways (the theme wraps tables in one), that box.
+_TABLES_JS = r"""
+const visible = e => (e.checkVisibility ? e.checkVisibility() : e.offsetParent !== null);
+const out = [];
+document.querySelectorAll('table').forEach((t, i) => {
+  if (!visible(t)) return;
+  const col = t.closest('article.bd-article') || t.closest('main') || document.body;
+  const cs = getComputedStyle(col), cr = col.getBoundingClientRect();
+  const colRight = cr.right - parseFloat(cs.paddingRight) - parseFloat(cs.borderRightWidth);
+  const colWidth = col.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  let box = null;
+  for (let e = t.parentElement; e && e !== col; e = e.parentElement) {
+    if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)) { box = e; break; }
+  }
+  const tr = t.getBoundingClientRect();
+  const head = (t.querySelector('th, td') || t).textContent.trim().slice(0, 30);
+  out.push({i: i, head: head, ledger: !!t.closest('.ledger-table'), width: tr.width, right: tr.right,
+            colWidth: colWidth, colRight: colRight,
+            boxWidth: box ? box.clientWidth : null, boxRight: box ? box.getBoundingClientRect().right : null});
+});
+return {tables: out};
+"""
+
+
+def _table_problems(page, width, measured):
+    """Tables wider than their column (1,400 px: any; 390 px: the ledger's, or any leaving the column)."""
+    problems = []
+    for t in measured["tables"]:
+        name = f"{page}: table {t['i']} ({t['head']!r})"
+        visible_width = t["boxWidth"] if t["boxWidth"] is not None else t["colWidth"]
+        strict = width >= 1000 or t["ledger"]
+        if strict and t["width"] > min(visible_width, t["colWidth"]) + 1:
+            problems.append(f"{name}: {t['width']:.0f} px wide in a column of {min(visible_width, t['colWidth']):.0f} px"
+                            + (" (cut: it scrolls sideways)" if t["boxWidth"] is not None else ""))
+        elif t["boxWidth"] is None and t["right"] > t["colRight"] + 1:
+            problems.append(f"{name}: sticks out of the column by {t['right'] - t['colRight']:.0f} px")
+        elif t["boxWidth"] is not None and t["boxRight"] > t["colRight"] + 1:
+            problems.append(f"{name}: its scrolling box sticks out of the column by {t['boxRight'] - t['colRight']:.0f} px")
+    return problems
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_tables_fit_their_column(server, driver, width):
+    driver.set_window_size(width, 1000)
+    try:
+        problems, seen = [], 0
+        for page in _toc_pages():
+            driver.get(server.base + page)
+            measured = driver.execute_script(_TABLES_JS)
+            seen += len(measured["tables"])
+            problems += _table_problems(page, width, measured)
+    finally:
+        driver.set_window_size(*DEFAULT_WINDOW)
+    assert seen, "no tables measured: has the theme changed?"
+    assert not problems, f"at a {width}-pixel window:\n" + "\n".join(problems)

@@ -293,10 +293,15 @@ def render(root: Path = ROOT) -> str:
         have = "statement has" if len(unchecked) == 1 else "statements have"
         summary += f" **{len(unchecked)} {have} no check:** " + ", ".join(f"`{s.label}`" for s in unchecked) + "."
 
+    # The table sits in a container of class `ledger-table`, which _static/ledger.css lays out to fit
+    # the page's column: wrapped code in the tolerance column on a wide window, one card per row on a
+    # phone (tests/test_browser.py checks both).
     lines = ["# Ledger of checked claims", "", INTRO.strip(), "", summary, "",
+             ":::{container} ledger-table",
              "| Chapter | Statement | Kind | Paper | Checked in | Outcome | Tolerance (assertions) |",
              "|---|---|---|---|---|---|---|"]
     lines += [_row(ledger, s) for s in ledger.statements]
+    lines += [":::"]
     return "\n".join(lines) + "\n"
 
 
