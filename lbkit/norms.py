@@ -16,7 +16,7 @@ import math
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
-from ._checks import check_bool, check_choice, check_int
+from ._checks import check_bool, check_budget, check_choice, check_int
 from .activations import get_activation
 
 __all__ = ["norm_squared", "norm_terms", "norm_lower_bound", "hermite_weights", "K_LIMIT"]
@@ -102,7 +102,9 @@ def hermite_weights(k: int, m_max: int | None = None):
     TypeError
         If ``k`` or ``m_max`` is not an integer.
     ValueError
-        If ``k < 1``, ``k > 300`` (``K_LIMIT``), or ``m_max < k``.
+        If ``k < 1``, ``k > 300`` (``K_LIMIT``), or ``m_max < k``, or if
+        ``m_max`` needs more memory than lbkit's limit (about ``m_max``
+        above about 19,000).
 
     Examples
     --------
@@ -113,6 +115,9 @@ def hermite_weights(k: int, m_max: int | None = None):
     k = _check_k_limit(k)
     m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
     length = (m_max - k) // 2 + 1
+    # the log-space convolutions build length x length matrices
+    check_budget(3 * length * length * 8, f"hermite_weights({k}, m_max={m_max}) ({length} degrees)",
+                 "use a smaller m_max")
     m = k + 2 * np.arange(length)
     logW = gammaln(m + 1) - m * math.log(k) + _log_sinhc_power(k, length)
     return m, np.exp(logW)

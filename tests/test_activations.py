@@ -14,6 +14,7 @@ from numpy.polynomial import hermite_e as He
 from scipy import integrate, special
 
 from lbkit import BUILTIN_ACTIVATIONS, Activation, get_activation
+from tests.reference import mc_mean
 
 LEAKY = 0.01
 SMOOTH = ("sigmoid", "tanh", "softplus", "gelu")
@@ -49,11 +50,6 @@ def quad_coefficient(f, m):
     e[m] = 1.0
     inv = 1.0 / math.sqrt(math.factorial(m))
     return quad_expectation(lambda t: float(f(np.array(t))) * He.hermeval(t, e) * inv)
-
-
-def mc_mean(values):
-    values = np.asarray(values, dtype=float)
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
 
 
 # ----------------------------------------------------------------------------
