@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Literal
 
 import numpy as np
-from scipy.special import erf as _erf, expit, gammaln, ndtr
+from scipy.special import erf as _erf
+from scipy.special import expit, gammaln, ndtr
 
 from ._checks import check_callable, check_int, check_real, check_real_array, check_rho
 from .hermite import gauss_hermite, hermite_functions
@@ -124,7 +125,7 @@ def _truncated(c: np.ndarray):
 # ----------------------------------------------------------------------------
 # high-precision Hermite coefficients (trapezoidal rule in mpmath)
 # ----------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def _mp_coefficients(name: str, m_max: int) -> np.ndarray:
     """Hermite coefficients c_0..c_{m_max} of a smooth built-in, 40 significant digits.
 
@@ -762,7 +763,8 @@ def _make_builtins():
         "erf": dict(fn=_erf, derivative=lambda t: 2 / math.sqrt(math.pi) * np.exp(-t * t), part_degrees=(-1, _INF),
                     parity="odd", coefficients=_erf_coefficients, _closed_form=True,
                     kernel=lambda r: (2 / np.pi) * np.arcsin(2 * r / 3),
-                    _kernel_derivative=lambda r: (4 / (3 * np.pi)) / np.sqrt(1 - 4 * r * r / 9), _part_moments=(0.0, erf_moment),
+                    _kernel_derivative=lambda r: (4 / (3 * np.pi)) / np.sqrt(1 - 4 * r * r / 9),
+                    _part_moments=(0.0, erf_moment),
                     _pair=_pair_from(_zero, _scaled(_erf, 1.0, 2.0))),
         "sigmoid": dict(fn=expit, derivative=lambda t: expit(t) * expit(-t), part_degrees=(0, _INF),
                         parity="none", _high=True, _pair=_pair_from(_const(1.0), _scaled(np.tanh, 0.5, 1.0))),

@@ -17,12 +17,12 @@ import math
 from functools import lru_cache
 
 import numpy as np
-
 from scipy.special import roots_hermitenorm
 
 from ._checks import (
     MAX_COUNT_DIGITS,
-    check_budget,     check_callable,
+    check_budget,
+    check_callable,
     check_choice,
     check_int,
     check_real_array,

@@ -34,7 +34,8 @@ def _degree_cutoff(k: int) -> int:
 
 
 _CUSTOM_DEGREE = 150  # degrees summed explicitly for custom callables (float64 quadrature)
-K_LIMIT = 300  # largest k for the exact norm: 4^k overflows float64 at k = 512, and the series needs O(k^2 log^2 k) memory
+# largest k for the exact norm: 4^k overflows float64 at k = 512, and the series needs O(k^2 log^2 k) memory
+K_LIMIT = 300
 _BAND = 40  # convergence check: the last _BAND degrees of a truncated series ...
 _BAND_RTOL = 1e-10  # ... may carry at most this share of the norm (smooth built-ins, 40-digit coefficients)
 _BAND_RTOL_CUSTOM = 1e-6  # custom callables: float64 quadrature coefficients, accurate to about 1e-6 relative

@@ -18,9 +18,18 @@ import pytest
 from mpmath.calculus.quadrature import GaussLegendre
 from scipy import special
 
-from lbkit import (get_activation, hermite_weights, norm_lower_bound, norm_squared, norm_terms,
-                   orthogonal_family, orthogonal_network, sample, sign_patterns, supports)
-
+from lbkit import (
+    get_activation,
+    hermite_weights,
+    norm_lower_bound,
+    norm_squared,
+    norm_terms,
+    orthogonal_family,
+    orthogonal_network,
+    sample,
+    sign_patterns,
+    supports,
+)
 from tests.reference import MP_KERNELS, NP_FUNCS, mc_mean, mp_alternating_norm, mp_relu_kernel, patterns
 
 
@@ -59,7 +68,7 @@ def direct_loop(x, S, f):
 # ----------------------------------------------------------------------------
 # mpmath references for the exact norm
 # ----------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mp_odd_coefficients(name, M, panel_nodes_degree=4, dps=45):
     """Hermite coefficients c_m (odd m <= M) of sigmoid - 1/2 or tanh, to ~40 digits.
 
