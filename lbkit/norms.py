@@ -157,6 +157,8 @@ def _check_converged(act, k, m, terms, tail, truncated_at):
     rtol = _BAND_RTOL_CUSTOM if quadrature else _BAND_RTOL
     if total > 0 and band <= rtol * total:
         return
+    if act.vanishes(k):  # every term is 0: nothing to converge; say why
+        raise ValueError(act.vanishing_reason(k) + "; norm_squared returns 0.0 for it")
     share = f"{band / total:.1e}" if total > 0 else "all"
     if quadrature:
         raise ValueError(

@@ -490,7 +490,7 @@ def boolean_split(phi):
 
     def _at(X, s):
         X = np.asarray(X)
-        return np.asarray(phi(X, np.full(X.shape[0], s, dtype=float)), dtype=float)
+        return check_real_array(phi(X, np.full(X.shape[0], s, dtype=float)), "phi(X, y)")
 
     def phi0(X):
         return 0.5 * (_at(X, 1.0) + _at(X, -1.0))
