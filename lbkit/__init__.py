@@ -7,16 +7,16 @@ distributions) needs only numpy and scipy; torch is imported only by the
 learners.
 """
 
-from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
 from .activations import BUILTIN_ACTIVATIONS, Activation, CoefficientSource, ab_relu, get_activation
+from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
 from .distributions import DISTRIBUTIONS, as_rng, sample
 from .family import OrthogonalFamily, OrthogonalNetwork, orthogonal_family, orthogonal_network, sign_patterns
-from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
-from .supports import Supports, supports
 from .hermite import gauss_hermite, gaussian_expectation, hermite_functions
 from .lower_bounds import csq_lower_bound, gd_query_count, log10_binom, sq_lower_bound, statistical_dimension
-from .stats import mean_se, minibatch_tolerance
+from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
 from .sq import LINKS, ORACLE_MODES, CSQOracle, SQOracle, boolean_labels, boolean_split
+from .stats import mean_se, minibatch_tolerance
+from .supports import Supports, supports
 
 __version__ = "0.1.0"
 

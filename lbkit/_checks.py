@@ -98,6 +98,20 @@ def _bytes(n: float) -> str:
     return f"{int(n)} bytes"
 
 
+def log10_comb_estimate(n: int, k: int) -> float:
+    """log10 C(n, k) to a few digits, for sizes and limits only (never for results); any size of int."""
+    k = min(k, n - k)
+    if k <= 0:
+        return 0.0
+    if n < 2 ** 1000:
+        return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(10)
+    import mpmath as mp
+
+    with mp.workdps(15):
+        value = (mp.loggamma(n + 1) - mp.loggamma(k + 1) - mp.loggamma(n - k + 1)) / mp.log(10)
+    return float(value) if value < 1e300 else math.inf
+
+
 def check_fitted(estimator, attribute: str) -> None:
     """Raise ValueError if ``estimator`` has no fitted attribute ``attribute`` yet."""
     if not hasattr(estimator, attribute):

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_bool, check_budget, check_int, check_n_k, check_support, check_X
+from ._checks import check_bool, check_budget, check_int, check_support, check_X
 from .activations import get_activation
 from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
 from .supports import Supports, supports
@@ -214,9 +214,11 @@ class OrthogonalNetwork:
         """
         k, b = self.k, _BLOCK.bit_length() - 1
         s = 1.0 / math.sqrt(k)
-        L = _pattern_block(b, 0, 2 ** b) * s  # (2^b, b)
-        chi_L = 1.0 - 2.0 * (np.bitwise_count(np.arange(2 ** b, dtype=np.int64)) & 1)
-        L, chi_L = L.astype(dtype), chi_L.astype(dtype)
+        if ("low", dtype) not in self._half:  # one table of 2^b patterns (4 MiB), kept: no rebuilding per call
+            L = _pattern_block(b, 0, 2 ** b) * s  # (2^b, b)
+            chi_L = 1.0 - 2.0 * (np.bitwise_count(np.arange(2 ** b, dtype=np.int64)) & 1)
+            self._half[("low", dtype)] = (L.astype(dtype), chi_L.astype(dtype))
+        L, chi_L = self._half[("low", dtype)]
         out = np.zeros(XS.shape[0], dtype=dtype)
         for start in range(0, XS.shape[0], chunk_size):
             X_high, X_low = XS[start:start + chunk_size, : k - b], XS[start:start + chunk_size, k - b:]

@@ -17,13 +17,23 @@ import math
 from functools import lru_cache
 
 import numpy as np
-
 from scipy.special import roots_hermitenorm
 
-from ._checks import MAX_COUNT_DIGITS, check_budget, check_callable, check_choice, check_int, check_real_array, check_X
+from ._checks import (
+    MAX_COUNT_DIGITS,
+    check_budget,
+    check_callable,
+    check_choice,
+    check_int,
+    check_real_array,
+    check_X,
+    log10_comb_estimate,
+)
 
 #: Largest number of Gauss-Hermite nodes (scipy's rule is accurate there; memory is 1.6 MB).
 MAX_NODES = 100_000
+#: Highest degree hermite_functions evaluates (its recurrence is one numpy step per degree).
+MAX_DEGREE = 20_000
 
 __all__ = ["hermite_functions", "gauss_hermite", "gaussian_expectation", "hermite_feature_count",
            "hermite_multi_indices", "hermite_features", "FEATURE_SETS"]
@@ -49,8 +59,9 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     TypeError
         If ``m_max`` is not an integer.
     ValueError
-        If ``m_max < 0``, ``t`` has more than one dimension, or the result
-        would exceed lbkit's memory limit (2 GiB).
+        If ``m_max < 0`` or ``m_max > 20000`` (``MAX_DEGREE``), ``t`` has
+        more than one dimension, or the result would exceed lbkit's memory
+        limit (2 GiB).
 
     Examples
     --------
@@ -59,7 +70,7 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     >>> np.round(H[2], 6)        # (t^2 - 1) / sqrt(2)
     array([-0.707107,  0.      ])
     """
-    m_max = check_int(m_max, "m_max", minimum=0)
+    m_max = check_int(m_max, "m_max", minimum=0, maximum=MAX_DEGREE)
     t = check_real_array(t, "t")
     if t.ndim > 1:
         raise ValueError(f"t must be a scalar or one-dimensional, of shape (P,), got shape {t.shape}; "
@@ -230,7 +241,7 @@ def hermite_feature_count(n: int, degree: int, features: str = "all") -> int:
     n = check_int(n, "n", minimum=1)
     d = _check_degree(degree)
     features = _check_features(features)
-    digits = (math.lgamma(n + d + 1) - math.lgamma(n + 1) - math.lgamma(d + 1)) / math.log(10)  # of "all", the largest
+    digits = log10_comb_estimate(n + d, d)  # of "all", the largest count
     if digits > MAX_COUNT_DIGITS:
         raise ValueError(f"hermite_feature_count(n={n}, degree={d}) has about {digits:.4g} digits, more than the "
                          f"{MAX_COUNT_DIGITS} lbkit computes exactly; use a smaller n or degree")

@@ -91,7 +91,8 @@ def log10_binom(n: int, k: int) -> float:
     with mp.workdps(len(str(n)) + 30):
         value = (mp.loggamma(n + 1) - mp.loggamma(k + 1) - mp.loggamma(n - k + 1)) / mp.log(10)
     if not mp.isfinite(value) or value > _FLOAT_MAX:
-        raise ValueError(f"log10 C(n, k) for n={mp.nstr(mp.mpf(n), 4)}, k={mp.nstr(mp.mpf(k), 4)} is about {mp.nstr(value, 5)}, beyond float64 "
+        raise ValueError(f"log10 C(n, k) for n={mp.nstr(mp.mpf(n), 4)}, k={mp.nstr(mp.mpf(k), 4)} is about "
+                         f"{mp.nstr(value, 5)}, beyond float64 "
                          f"(about 1.8e308)")
     return float(value)
 
@@ -179,7 +180,7 @@ def csq_lower_bound(n: int, k: int, tau: float, eps: float) -> float:
 
 
 def sq_lower_bound(n: int, k: int, tau: float, eps: float, label_norm: float = 1.0) -> float:
-    """:math:`\\log_{10}` of the SQ lower bound for Boolean labels, :math:`(\\tau/\\|g\\|)^2(\\binom nk - 1/\\varepsilon)`.
+    """:math:`\\log_{10}` of the SQ bound for Boolean labels, :math:`(\\tau/\\|g\\|)^2(\\binom nk - 1/\\varepsilon)`.
 
     Parameters
     ----------

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
-from ._checks import check_bool, check_choice, check_int
+from ._checks import check_bool, check_budget, check_choice, check_int
 from .activations import get_activation
 
 __all__ = ["norm_squared", "norm_terms", "norm_lower_bound", "hermite_weights", "K_LIMIT"]
@@ -34,7 +34,8 @@ def _degree_cutoff(k: int) -> int:
 
 
 _CUSTOM_DEGREE = 150  # degrees summed explicitly for custom callables (float64 quadrature)
-K_LIMIT = 300  # largest k for the exact norm: 4^k overflows float64 at k = 512, and the series needs O(k^2 log^2 k) memory
+# largest k for the exact norm: 4^k overflows float64 at k = 512, and the series needs O(k^2 log^2 k) memory
+K_LIMIT = 300
 _BAND = 40  # convergence check: the last _BAND degrees of a truncated series ...
 _BAND_RTOL = 1e-10  # ... may carry at most this share of the norm (smooth built-ins, 40-digit coefficients)
 _BAND_RTOL_CUSTOM = 1e-6  # custom callables: float64 quadrature coefficients, accurate to about 1e-6 relative
@@ -102,7 +103,9 @@ def hermite_weights(k: int, m_max: int | None = None):
     TypeError
         If ``k`` or ``m_max`` is not an integer.
     ValueError
-        If ``k < 1``, ``k > 300`` (``K_LIMIT``), or ``m_max < k``.
+        If ``k < 1``, ``k > 300`` (``K_LIMIT``), or ``m_max < k``, or if
+        ``m_max`` needs more memory than lbkit's limit (about ``m_max``
+        above about 19,000).
 
     Examples
     --------
@@ -113,6 +116,9 @@ def hermite_weights(k: int, m_max: int | None = None):
     k = _check_k_limit(k)
     m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
     length = (m_max - k) // 2 + 1
+    # the log-space convolutions build length x length matrices
+    check_budget(3 * length * length * 8, f"hermite_weights({k}, m_max={m_max}) ({length} degrees)",
+                 "use a smaller m_max")
     m = k + 2 * np.arange(length)
     logW = gammaln(m + 1) - m * math.log(k) + _log_sinhc_power(k, length)
     return m, np.exp(logW)
@@ -151,6 +157,8 @@ def _check_converged(act, k, m, terms, tail, truncated_at):
     rtol = _BAND_RTOL_CUSTOM if quadrature else _BAND_RTOL
     if total > 0 and band <= rtol * total:
         return
+    if act.vanishes(k):  # every term is 0: nothing to converge; say why
+        raise ValueError(act.vanishing_reason(k) + "; norm_squared returns 0.0 for it")
     share = f"{band / total:.1e}" if total > 0 else "all"
     if quadrature:
         raise ValueError(

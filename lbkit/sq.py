@@ -52,6 +52,7 @@ _CSQ_SLACK = 1e-9  # E[phi^2] may exceed 1 by this much (rounding) ...
 _CSQ_SE = 3.0  # ... plus this many standard errors of its estimate
 #: Largest number of coordinates (m * n) an oracle draws to answer one query.
 MAX_DRAWS_PER_QUERY = 10 ** 9
+_MAX_ABS = 1e150  # largest |value| a query or phi(x) * y may reach (its square must stay finite)
 
 
 def boolean_labels(mean, rng) -> np.ndarray:
@@ -249,6 +250,12 @@ class _Oracle:
         answer, stats = RunningMoments(), self._new_stats()
         for X, y in chunks:
             values, q = self._values(phi, X, y)
+            for v, what in ((q, "the query phi"), (values, "phi(x) * y")):
+                top = float(np.max(np.abs(v))) if v.size else 0.0
+                if top > _MAX_ABS:
+                    raise ValueError(f"{what} reaches |value| = {top:.3g} on the oracle's sample, beyond the "
+                                     f"{_MAX_ABS:g} up to which lbkit averages squares in float64 without overflow; "
+                                     f"a valid query is bounded (SQ) or has E[phi^2] <= 1 (CSQ): rescale it")
             self._update_stats(stats, q)
             answer.add(values)
         self._check_query(stats)
@@ -483,7 +490,7 @@ def boolean_split(phi):
 
     def _at(X, s):
         X = np.asarray(X)
-        return np.asarray(phi(X, np.full(X.shape[0], s, dtype=float)), dtype=float)
+        return check_real_array(phi(X, np.full(X.shape[0], s, dtype=float)), "phi(X, y)")
 
     def phi0(X):
         return 0.5 * (_at(X, 1.0) + _at(X, -1.0))

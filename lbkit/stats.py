@@ -89,7 +89,8 @@ def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
     """
     b = check_int(batch_size, "batch_size", minimum=1)
     sigma = check_real(sigma, "sigma", minimum=0, min_open=True)
-    return sigma / math.sqrt(b)
+    root = math.sqrt(b) if b < 2 ** 1000 else math.exp(0.5 * math.log(b))  # a Python int of any size
+    return sigma / root
 
 
 class RunningMoments:

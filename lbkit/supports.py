@@ -6,20 +6,12 @@ import itertools
 import math
 import sys
 
-from ._checks import MAX_COUNT_DIGITS, check_int, check_n_k, check_support
+from ._checks import MAX_COUNT_DIGITS, check_int, check_n_k, check_support, log10_comb_estimate
 
 __all__ = ["Supports", "supports"]
 
 #: Largest k * log2(n) for which a support is ranked or unranked (each step costs big-integer binomials).
 UNRANK_LIMIT = 10_000
-
-
-def _log10_comb_estimate(n: int, k: int) -> float:
-    """log10 C(n, k) to a few digits (lgamma; for sizes and limits only, never for results)."""
-    k = min(k, n - k)
-    if k == 0:
-        return 0.0
-    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(10)
 
 
 class Supports:
@@ -68,7 +60,7 @@ class Supports:
     def count(self) -> int:
         """The exact number :math:`\\binom nk` of supports (computed on first use)."""
         if self._count is None:
-            digits = _log10_comb_estimate(self.n, self.k)
+            digits = log10_comb_estimate(self.n, self.k)
             if digits > MAX_COUNT_DIGITS:
                 raise ValueError(f"the number of supports C(n, k) for n={self.n}, k={self.k} has about {digits:.4g} "
                                  f"digits, more than the {MAX_COUNT_DIGITS} lbkit computes exactly; use "
@@ -78,7 +70,7 @@ class Supports:
 
     def __len__(self):
         if self.count > sys.maxsize:
-            raise OverflowError(f"there are about 10^{_log10_comb_estimate(self.n, self.k):.1f} supports, more than "
+            raise OverflowError(f"there are about 10^{log10_comb_estimate(self.n, self.k):.1f} supports, more than "
                                 "len() can return; use the exact integer .count instead")
         return self.count
 
@@ -160,7 +152,7 @@ class Supports:
 
     def _count_text(self) -> str:
         """``"=<count>"``, or ``"~10^<digits>"`` beyond the 4300 digits Python prints."""
-        digits = _log10_comb_estimate(self.n, self.k)
+        digits = log10_comb_estimate(self.n, self.k)
         return f"={self.count}" if digits < 4000 else f"~10^{digits:.1f}"
 
     def __repr__(self):

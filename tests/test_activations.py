@@ -14,6 +14,7 @@ from numpy.polynomial import hermite_e as He
 from scipy import integrate, special
 
 from lbkit import BUILTIN_ACTIVATIONS, Activation, get_activation
+from tests.reference import mc_mean
 
 LEAKY = 0.01
 SMOOTH = ("sigmoid", "tanh", "softplus", "gelu")
@@ -49,11 +50,6 @@ def quad_coefficient(f, m):
     e[m] = 1.0
     inv = 1.0 / math.sqrt(math.factorial(m))
     return quad_expectation(lambda t: float(f(np.array(t))) * He.hermeval(t, e) * inv)
-
-
-def mc_mean(values):
-    values = np.asarray(values, dtype=float)
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
 
 
 # ----------------------------------------------------------------------------
@@ -122,7 +118,7 @@ def test_smooth_coefficients_float64_vs_high_precision(name):
 @pytest.mark.parametrize("name", SMOOTH)
 def test_smooth_parseval_high_precision(name):
     act = get_activation(name)
-    c = act.hermite_coefficients(act._high_m, high_precision=True)
+    c = act.hermite_coefficients(act.coefficient_source.max_degree, high_precision=True)
     ref = quad_expectation(lambda t: float(NP_FUNCS[name](np.array(t))) ** 2)
     assert math.fsum(c ** 2) == pytest.approx(ref, abs=1e-12)
     assert act.second_moment() == pytest.approx(ref, abs=1e-12)
@@ -332,3 +328,64 @@ def test_hermite_tail_against_partial_sums_and_moments():
     assert sig.hermite_tail(1, 1) == pytest.approx(odd2, rel=1e-12)
     with pytest.raises(ValueError, match="parity must be 0"):
         relu.hermite_tail(2, 2)
+
+
+# ----------------------------------------------------------------------------
+# coefficient sources, the ReLU family, the kernel derivative, supplied facts
+# ----------------------------------------------------------------------------
+def test_coefficient_sources_are_described():
+    kinds = {name: get_activation(name).coefficient_source.kind for name in BUILTIN_ACTIVATIONS}
+    assert kinds == {"relu": "closed_form", "abs": "closed_form", "leaky_relu": "closed_form",
+                     "erf": "closed_form", "sigmoid": "high_precision", "tanh": "high_precision",
+                     "softplus": "high_precision", "gelu": "high_precision"}
+    assert get_activation("tanh").coefficient_source.max_degree == 360
+    assert Activation(np.cos).coefficient_source.kind == "quadrature"
+
+
+@pytest.mark.parametrize("a, b", [(0.3, 1.0), (-0.5, 2.0), (1.0, 1.0), (-2.0, 2.0)])
+def test_ab_relu_closed_forms_vs_quadrature(a, b):
+    from lbkit import ab_relu
+
+    act = ab_relu(a, b)
+    f = lambda t: np.where(t > 0, b * t, a * t)
+    for m in range(7):
+        assert act.hermite_coefficients(6)[m] == pytest.approx(quad_coefficient(f, m), abs=1e-10)
+    # the dual kernel and its derivative against Mehler's series with the closed-form coefficients
+    c = act.hermite_coefficients(4000)
+    m = np.arange(c.size)
+    for r in (-0.9, -0.3, 0.0, 0.4, 0.8):
+        assert float(act.dual_kernel(r)) == pytest.approx(math.fsum(c ** 2 * r ** m), abs=1e-9)
+        assert float(act.dual_kernel_derivative(r)) == pytest.approx(math.fsum(m[1:] * c[1:] ** 2 * r ** (m[1:] - 1)),
+                                                                      abs=1e-6)
+
+
+def test_ab_relu_members_are_the_builtins():
+    from lbkit import ab_relu
+
+    assert ab_relu(0, 1) is get_activation("relu")
+    assert ab_relu(-1, 1) is get_activation("abs")
+    assert ab_relu(0.01, 1) is get_activation("leaky_relu")
+    with pytest.raises(ValueError, match="must not both be 0"):
+        ab_relu(0, 0)
+
+
+@pytest.mark.parametrize("name", ["relu", "abs", "leaky_relu", "erf", "sigmoid", "tanh"])
+def test_dual_kernel_derivative_vs_monte_carlo(name):
+    """K'(rho) = E[sigma'(u) sigma'(v)] for (u, v) with correlation rho."""
+    act = get_activation(name)
+    rng = np.random.default_rng(3)
+    u, w = rng.standard_normal((2, 400_000))
+    for r in (-0.6, 0.2, 0.7):
+        v = r * u + math.sqrt(1 - r * r) * w
+        mc, se = mc_mean(act.derivative(u) * act.derivative(v))
+        assert abs(float(act.dual_kernel_derivative(r)) - mc) < 5 * se + 1e-12, (name, r)
+
+
+def test_supplied_kernel_and_coefficients_are_used():
+    c = get_activation("erf").hermite_coefficients(300)
+    act = Activation(lambda t: np.asarray(__import__("scipy").special.erf(t)), "my_erf", coefficients=c,
+                     kernel=lambda r: 2 / np.pi * np.arcsin(2 * r / 3))
+    assert act.coefficient_source.kind == "supplied" and act.coefficient_source.max_degree == 300
+    assert float(act.dual_kernel(0.5)) == pytest.approx(2 / np.pi * np.arcsin(1 / 3), rel=1e-15)
+    with pytest.raises(ValueError, match="past the supplied coefficients"):
+        act.hermite_coefficients(301)

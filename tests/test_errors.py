@@ -6,9 +6,23 @@ import re
 import numpy as np
 import pytest
 
-from lbkit import (BUILTIN_ACTIVATIONS, Activation, as_rng, gauss_hermite, gaussian_expectation, get_activation,
-                   hermite_functions, hermite_weights, mean_se, norm_squared, orthogonal_family, orthogonal_network,
-                   sample, sign_patterns, supports)
+from lbkit import (
+    BUILTIN_ACTIVATIONS,
+    Activation,
+    as_rng,
+    gauss_hermite,
+    gaussian_expectation,
+    get_activation,
+    hermite_functions,
+    hermite_weights,
+    mean_se,
+    norm_squared,
+    orthogonal_family,
+    orthogonal_network,
+    sample,
+    sign_patterns,
+    supports,
+)
 
 
 # ---------------------------------------------------------------------------- n, k, S
@@ -64,7 +78,8 @@ def test_support_wrong_type():
 
 # ---------------------------------------------------------------------------- names
 def test_unknown_activation_lists_builtins():
-    with pytest.raises(ValueError, match=r"activation must be one of relu, .* \(or a vectorised callable\), got 'swish'") as info:
+    match = r"activation must be one of relu, .* \(or a vectorised callable\), got 'swish'"
+    with pytest.raises(ValueError, match=match) as info:
         get_activation("swish")
     for name in BUILTIN_ACTIVATIONS:
         assert name in str(info.value)
@@ -196,7 +211,8 @@ def test_non_callable_activation():
 
 
 def test_non_vectorised_callable():
-    with pytest.raises(ValueError, match=r"must map an array of shape \(120,\) to an array of the same shape \(it must be vectorised\)"):
+    match = r"must map an array of shape \(120,\) to an array of the same shape \(it must be vectorised\)"
+    with pytest.raises(ValueError, match=match):
         get_activation(lambda t: float(np.sum(t)))
 
 

@@ -18,29 +18,19 @@ import pytest
 from mpmath.calculus.quadrature import GaussLegendre
 from scipy import special
 
-from lbkit import (get_activation, hermite_weights, norm_lower_bound, norm_squared, norm_terms,
-                   orthogonal_family, orthogonal_network, sample, sign_patterns, supports)
-
-NP_FUNCS = {
-    "relu": lambda t: np.maximum(t, 0.0),
-    "abs": np.abs,
-    "erf": special.erf,
-    "sigmoid": special.expit,
-    "tanh": np.tanh,
-    "leaky_relu": lambda t: np.where(t > 0, t, 0.01 * t),
-    "softplus": lambda t: np.logaddexp(0.0, t),
-    "gelu": lambda t: t * special.ndtr(t),
-}
-
-
-def mc_mean(values):
-    values = np.asarray(values, dtype=float)
-    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
-
-
-def patterns(k):
-    """{-1,+1}^k in lexicographic order with +1 first (itertools, not lbkit)."""
-    return np.array(list(itertools.product((1.0, -1.0), repeat=k)))
+from lbkit import (
+    get_activation,
+    hermite_weights,
+    norm_lower_bound,
+    norm_squared,
+    norm_terms,
+    orthogonal_family,
+    orthogonal_network,
+    sample,
+    sign_patterns,
+    supports,
+)
+from tests.reference import MP_KERNELS, NP_FUNCS, mc_mean, mp_alternating_norm, mp_relu_kernel, patterns
 
 
 def reference_weights(n, S, normalizer=1.0):
@@ -78,27 +68,7 @@ def direct_loop(x, S, f):
 # ----------------------------------------------------------------------------
 # mpmath references for the exact norm
 # ----------------------------------------------------------------------------
-def mp_alternating_norm(k, K, dps=80):
-    """2^k sum_d C(k,d) (-1)^d K(1 - 2d/k), in ``dps``-digit arithmetic."""
-    with mp.workdps(dps):
-        total = mp.fsum(mp.binomial(k, d) * (-1) ** d * K(mp.mpf(k - 2 * d) / k) for d in range(k + 1))
-        return mp.mpf(2) ** k * total
-
-
-def mp_relu_K(r):
-    return (mp.sqrt(1 - r * r) + (mp.pi - mp.acos(r)) * r) / (2 * mp.pi)
-
-
-MP_KERNELS = {
-    "relu": mp_relu_K,
-    "abs": lambda r: 4 * mp_relu_K(r) - r,
-    "erf": lambda r: 2 / mp.pi * mp.asin(2 * r / 3),
-    # leaky(t) = a t + (1 - a) relu(t), a = 0.01, and E[u relu(v)] = rho / 2
-    "leaky_relu": lambda r: (1 - mp.mpf("0.01")) ** 2 * mp_relu_K(r) + mp.mpf("0.01") * r,
-}
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mp_odd_coefficients(name, M, panel_nodes_degree=4, dps=45):
     """Hermite coefficients c_m (odd m <= M) of sigmoid - 1/2 or tanh, to ~40 digits.
 
@@ -227,7 +197,7 @@ def test_relu_k4_exact_value():
     # PAPER.md lists 0.298 for ReLU k=4; that figure was a Monte Carlo estimate.  Two
     # independent exact routes (the positive Hermite series and the alternating
     # dual-kernel sum, here also in 80-digit arithmetic) give 0.303017 (MC below agrees).
-    ref = float(mp_alternating_norm(4, mp_relu_K))
+    ref = float(mp_alternating_norm(4, mp_relu_kernel))
     assert ref == pytest.approx(0.30302, abs=1e-5)
     assert norm_squared(4, "relu") == pytest.approx(0.30302, abs=1e-5)
     assert norm_squared(4, "relu", method="dual_kernel") == pytest.approx(ref, rel=1e-13)
@@ -271,14 +241,23 @@ def test_exp_network_does_not_vanish_at_k20():
     assert norm_squared(19, act) == pytest.approx(exact19, rel=1e-4)
 
 
-def test_norm_terms_are_nonnegative_and_sum_to_norm():
-    for name, k in (("relu", 6), ("sigmoid", 9), ("erf", 11), ("tanh", 15)):
-        m, terms, tail = norm_terms(k, name)
-        assert m[0] == k and np.all(np.diff(m) == 2)
-        assert np.all(terms >= 0) and tail >= 0
-        assert math.fsum(terms) + tail == pytest.approx(norm_squared(k, name), rel=1e-14)
-        # the first term is the lower bound 4^k c_k^2 k!/k^k
-        assert terms[0] == pytest.approx(norm_lower_bound(k, name), rel=1e-12)
+@pytest.mark.parametrize("name, k", [("relu", 6), ("relu", 12), ("erf", 11), ("abs", 8)])
+def test_norm_terms_are_nonnegative_and_sum_to_the_mpmath_norm(name, k):
+    m, terms, tail = norm_terms(k, name)
+    assert m[0] == k and np.all(np.diff(m) == 2)
+    assert np.all(terms >= 0) and tail >= 0
+    # the series against the alternating dual-kernel sum in 80 digits (closed-form kernels written here)
+    assert math.fsum(terms) + tail == pytest.approx(float(mp_alternating_norm(k, MP_KERNELS[name])), rel=1e-11)
+
+
+@pytest.mark.parametrize("k", [2, 4, 6, 10, 20])
+def test_first_term_is_the_relu_lower_bound_in_closed_form(k):
+    # relu: c_k = He_{k-2}(0) / sqrt(2 pi k!) for even k, He_{k-2}(0) = +-(k-3)!!, and W_k(k) = k!/k^k, so
+    # 4^k c_k^2 k!/k^k = 4^k ((k-3)!!)^2 / (2 pi k^k)
+    double_fact = math.prod(range(k - 3, 0, -2)) if k > 2 else 1
+    exact = 4 ** k * double_fact ** 2 / (2 * math.pi * k ** k)
+    assert norm_terms(k, "relu")[1][0] == pytest.approx(exact, rel=1e-12)
+    assert norm_lower_bound(k, "relu") == pytest.approx(exact, rel=1e-12)
 
 
 # ----------------------------------------------------------------------------
@@ -553,7 +532,10 @@ def test_orthogonal_under_sign_symmetric_laws(dist, pair):
     assert abs(mc) < 5 * se, (mc, se)
     # and each is (close to) unit norm / has mean zero only where expected
     m2, se2 = mc_mean(fS ** 2)
-    assert m2 > 0.1
+    if dist == "gaussian":  # normalised under N(0, I): unit norm
+        assert abs(m2 - 1) < 5 * se2, (m2, se2)
+    else:  # not unit norm under the other laws, but clearly non-zero
+        assert m2 > 0.1 and m2 > 20 * se2, (m2, se2)
 
 
 def _E_abs_normal(mu, s):

@@ -7,15 +7,19 @@ import pytest
 
 import lbkit
 from lbkit import csq_lower_bound, gd_query_count, log10_binom, minibatch_tolerance, sq_lower_bound
+from tests.reference import comb_log10, mp_log10_binom
 
 
 @pytest.mark.parametrize("n, k", [(5, 2), (64, 4), (128, 8), (1000, 10), (10**6, 40)])
 def test_log10_binom_matches_exact_integers(n, k):
-    exact = math.comb(n, k)
-    digits = len(str(exact)) - 1
-    ref = digits + math.log10(exact / 10 ** digits)  # exact integer -> log10 without overflow
+    ref = comb_log10(n, k)  # exact integer -> log10 without overflow
     assert log10_binom(n, k) == pytest.approx(ref, rel=1e-13)
-    assert lbkit.statistical_dimension(n, k) == log10_binom(n, k)
+    assert lbkit.statistical_dimension(n, k) == pytest.approx(ref, rel=1e-13)
+
+
+@pytest.mark.parametrize("n, k", [(10**30, 10**6), (10**17, 2 * 10**5), (3 * 10**5, 123_456), (10**9, 10**8)])
+def test_log10_binom_large_k_matches_mpmath(n, k):
+    assert log10_binom(n, k) == pytest.approx(mp_log10_binom(n, k), rel=1e-14)
 
 
 @pytest.mark.parametrize("n, k, tau, eps", [(64, 4, 1 / 16, 0.5), (20, 3, 0.1, 0.01), (12, 2, 0.3, 0.2)])

@@ -17,18 +17,24 @@ cell metadata (caption and label shown in the book, alt text for the image)::
 The notebook is the source of truth once created; edit it in Jupyter from then
 on (drafts are not kept in the repository).
 """
-import sys, nbformat
-src, dst = sys.argv[1], sys.argv[2]
-cells, kind, buf = [], None, []
-def flush():
-    if kind is None: return
-    meta = {}
-    lines = list(buf)
+from __future__ import annotations
+
+import sys
+
+import nbformat
+
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def _cell(kind: str, lines: list[str]):
+    """One notebook cell from the lines of a draft cell (``#@key: value`` lines become metadata)."""
+    meta: dict = {}
     if kind == "code":
         keep = []
-        for l in lines:
-            if l.startswith("#@"):
-                key, val = l[2:].split(":", 1); val = val.strip()
+        for line in lines:
+            if line.startswith("#@"):
+                key, val = line[2:].split(":", 1)
+                val = val.strip()
                 if key in ("name", "caption"):
                     meta.setdefault("mystnb", {}).setdefault("figure", {})[key] = val
                 elif key == "alt":
@@ -36,20 +42,44 @@ def flush():
                 elif key == "tags":
                     meta["tags"] = [t.strip() for t in val.split(",")]
             else:
-                keep.append(l)
+                keep.append(line)
         lines = keep
     text = "\n".join(lines).strip("\n")
-    c = nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text)
-    if meta: c.metadata.update(meta)
-    cells.append(c)
-for line in open(src).read().splitlines():
-    if line.strip() in ("#### md", "#### code"):
-        flush(); kind = line.strip()[5:]; buf = []
-    else:
-        buf.append(line)
-flush()
-nb = nbformat.v4.new_notebook(cells=cells)
-nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-               "language_info": {"name": "python"}}
-nbformat.write(nb, dst)
-print("wrote", dst, len(cells), "cells")
+    cell = nbformat.v4.new_markdown_cell(text) if kind == "md" else nbformat.v4.new_code_cell(text)
+    if meta:
+        cell.metadata.update(meta)
+    return cell
+
+
+def text_to_notebook(text: str):
+    """The notebook described by a draft (cells start with ``#### md`` or ``#### code``)."""
+    cells, kind, buf = [], None, []
+    for line in text.splitlines():
+        if line.strip() in ("#### md", "#### code"):
+            if kind is not None:
+                cells.append(_cell(kind, buf))
+            kind, buf = line.strip()[5:], []
+        else:
+            buf.append(line)
+    if kind is not None:
+        cells.append(_cell(kind, buf))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}}
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    src, dst = argv
+    with open(src) as f:
+        nb = text_to_notebook(f.read())
+    nbformat.write(nb, dst)
+    print("wrote", dst, len(nb.cells), "cells")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

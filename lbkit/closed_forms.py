@@ -1,0 +1,102 @@
+"""Closed forms and high-precision Hermite coefficients of the built-in activations.
+
+The facts lbkit knows exactly about particular functions: the orthonormal
+Hermite coefficients and dual kernels of ReLU and erf in closed form, and the
+coefficients of the smooth built-ins (sigmoid, tanh, softplus, gelu) computed
+once in 40-digit arithmetic.  :mod:`lbkit.activations` builds its
+:class:`~lbkit.Activation` objects from them.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+from scipy.special import gammaln
+
+_SQRT2PI = math.sqrt(2 * math.pi)
+
+# Number of coefficients computed in 40-digit arithmetic for the smooth
+# built-ins.  Beyond it |c_m| < 1e-18 (sigmoid, softplus, gelu) or < 3e-13 and
+# decaying (tanh), so the neglected part of the norm series is below 1e-12 of
+# ||f_S||^2 for k <= 40 (checked against a 400-degree reference in the tests).
+_HIGH_M = {"sigmoid": 220, "tanh": 360, "softplus": 220, "gelu": 160}
+
+
+# ----------------------------------------------------------------------------
+# closed forms
+# ----------------------------------------------------------------------------
+def _relu_coefficients(m_max: int) -> np.ndarray:
+    """c_0 = 1/sqrt(2 pi), c_1 = 1/2, c_m = He_{m-2}(0) / sqrt(2 pi m!) for m >= 2."""
+    c = np.zeros(m_max + 1)
+    c[0] = 1 / _SQRT2PI
+    if m_max >= 1:
+        c[1] = 0.5
+    m = np.arange(2, m_max + 1, 2)
+    j = m - 2  # He_j(0) = (-1)^(j/2) (j-1)!!  =  (-1)^(j/2) j! / (2^(j/2) (j/2)!)
+    log_abs = gammaln(j + 1) - (j / 2) * math.log(2) - gammaln(j / 2 + 1) - 0.5 * gammaln(m + 1)
+    c[m] = (-1.0) ** (j // 2) * np.exp(log_abs) / _SQRT2PI
+    return c
+
+
+def _erf_coefficients(m_max: int) -> np.ndarray:
+    """c_m = (2/sqrt(3 pi)) (j-1)!! (-2/3)^(j/2) / sqrt(m!) for odd m, j = m - 1."""
+    c = np.zeros(m_max + 1)
+    m = np.arange(1, m_max + 1, 2)
+    j = m - 1
+    log_abs = (gammaln(j + 1) - (j / 2) * math.log(2) - gammaln(j / 2 + 1)  # (j-1)!!
+               + (j / 2) * math.log(2 / 3) - 0.5 * gammaln(m + 1))
+    c[m] = (2 / math.sqrt(3 * math.pi)) * (-1.0) ** (j // 2) * np.exp(log_abs)
+    return c
+
+
+def _relu_kernel(rho):
+    return (np.sqrt(np.maximum(1 - rho ** 2, 0.0)) + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
+
+
+def _relu_kernel_derivative(rho):
+    """K'(rho) = E[1{u > 0} 1{v > 0}] = (pi - arccos rho) / (2 pi)."""
+    return (np.pi - np.arccos(rho)) / (2 * np.pi)
+
+
+# ----------------------------------------------------------------------------
+# high-precision Hermite coefficients (trapezoidal rule in mpmath)
+# ----------------------------------------------------------------------------
+@cache
+def _mp_coefficients(name: str, m_max: int) -> np.ndarray:
+    """Hermite coefficients c_0..c_{m_max} of a smooth built-in, 40 significant digits.
+
+    The trapezoidal rule with step 0.1 on [-L, L], L = 2 sqrt(m_max) + 15, is
+    exponentially accurate for integrands analytic in a strip (error below
+    1e-40 for these activations; the test suite checks it by halving the step).
+    """
+    import mpmath as mp
+
+    fns = {
+        "sigmoid": lambda t: 1 / (1 + mp.exp(-t)),
+        "tanh": mp.tanh,
+        "softplus": lambda t: mp.log1p(mp.exp(t)),
+        "gelu": lambda t: t * mp.ncdf(t),
+    }
+    f = fns[name]
+    with mp.workdps(40):
+        h = mp.mpf(1) / 10
+        n_half = int((2 * math.sqrt(m_max) + 15) / 0.1)
+        sq = [mp.sqrt(m) for m in range(m_max + 2)]
+        inv = [mp.mpf(0)] + [1 / s for s in sq[1:]]
+        const = h / mp.sqrt(2 * mp.pi)
+        c = [mp.mpf(0)] * (m_max + 1)
+        for i in range(-n_half, n_half + 1):
+            x = i * h
+            wf = f(x) * mp.exp(-x * x / 2) * const
+            h0, h1 = mp.mpf(1), x
+            c[0] += wf
+            if m_max >= 1:
+                c[1] += wf * h1
+            for m in range(1, m_max):
+                h0, h1 = h1, (x * h1 - sq[m] * h0) * inv[m + 1]
+                c[m + 1] += wf * h1
+        out = np.array([float(v) for v in c])
+    out.setflags(write=False)
+    return out
