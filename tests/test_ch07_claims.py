@@ -12,7 +12,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from nbcells import run_cell
 
 NB = "chapters/07_gd_in_practice.ipynb"
