@@ -2,7 +2,7 @@
 
 The check cells of chapter 7 (tags ``claim:phase-diagram`` and ``claim:scaling``) are run on fabricated phase
 diagrams: one inside the calibrated range (the checks must pass), one with a reversed trend in n, one with a
-reversed trend in k, and ones where the reported growth of T(n, 4) from n = 64 to 128 is halved or doubled
+reversed trend in k, and ones where the reported growth of T(n, 4) from n = 32 to 128 is halved or doubled
 (the checks must fail).  The scaling check needs the seed bootstrap of the chapter, which is run from its own
 cell (tag ``compute:scaling``) on the same fabricated data.
 """
@@ -12,13 +12,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from nbcells import run_cell
 
 NB = "chapters/07_gd_in_practice.ipynb"
 N_VALUES, K_VALUES = (8, 16, 32, 64, 128), (2, 4, 6)
 # medians inside the calibrated range (close to what the chapter measures)
-MEDIANS = {2: [25, 30, 40, 55, 75], 4: [220, 380, 750, 2300, 15500], 6: [1100, 2900, None, None, None]}
+MEDIANS = {2: [25, 40, 52, 65, 90], 4: [212, 350, 712, 4600, 17600], 6: [1025, 2700, None, None, None]}
 SEED_FACTORS = [0.8, 0.95, 1.05, 1.35]         # spread of four seeds around the median, as measured
 
 
@@ -80,7 +79,7 @@ def test_phase_diagram_check_catches_a_wrong_claim(bad, where):
 @pytest.mark.parametrize("factor", [0.5, 2.0])
 def test_scaling_check_catches_a_factor_two_change_in_the_reported_growth(factor):
     k4 = list(MEDIANS[4])
-    k4[-1] = k4[-1] * factor                     # T(128, 4) / T(64, 4) halved or doubled
+    k4[-1] = k4[-1] * factor                     # T(128, 4) / T(32, 4) halved or doubled
     phase = fabricate(with_k4(k4))
     ns = namespace(phase)
     run_cell(NB, "compute:scaling", ns)
