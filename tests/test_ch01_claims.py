@@ -13,7 +13,10 @@ the others must fail.
 import numpy as np
 import pytest
 
-from nbcells import run_cell
+try:  # tests/ on sys.path (pytest's rootdir insertion) or the repository root (tests as a package)
+    from nbcells import run_cell
+except ImportError:
+    from tests.nbcells import run_cell
 
 NB, TAG = "chapters/01_introduction.ipynb", "claim:first-experiment"
 STEPS = np.arange(0, 3001, 50)
@@ -54,15 +57,18 @@ def test_curves_inside_the_calibrated_range_pass(k4):
     check(histories(k4=k4))
 
 
-@pytest.mark.parametrize("wrong", [
-    pytest.param(dict(k4=(None, None), k6=(650, 700)), id="reversed: k=6 learned, k=4 not"),
-    pytest.param(dict(relu=700, k4=(50, 50)), id="reversed: k=4 learned before the single ReLU"),
-    pytest.param(dict(k4=(1300, 1400)), id="k=4 plateau twice as long"),
-    pytest.param(dict(k4=(300, 350)), id="k=4 plateau half as long"),
-    pytest.param(dict(k4=(None, None)), id="k=4 never learned"),
-    pytest.param(dict(k6=(2500, None)), id="k=6 learned by one seed"),
-    pytest.param(dict(relu=None), id="single ReLU not learned"),
-])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        pytest.param(dict(k4=(None, None), k6=(650, 700)), id="reversed: k=6 learned, k=4 not"),
+        pytest.param(dict(relu=700, k4=(50, 50)), id="reversed: k=4 learned before the single ReLU"),
+        pytest.param(dict(k4=(1300, 1400)), id="k=4 plateau twice as long"),
+        pytest.param(dict(k4=(300, 350)), id="k=4 plateau half as long"),
+        pytest.param(dict(k4=(None, None)), id="k=4 never learned"),
+        pytest.param(dict(k6=(2500, None)), id="k=6 learned by one seed"),
+        pytest.param(dict(relu=None), id="single ReLU not learned"),
+    ],
+)
 def test_wrong_claims_fail(wrong):
     with pytest.raises(AssertionError):
         check(histories(**wrong))
