@@ -49,7 +49,10 @@ def ch01_runs(seeds):
     for name, f in targets.items():
         for seed in seeds:
             gd = GDRegressor(width=256, lr=3e-3, batch_size=256, max_steps=3000, eval_every=50, rng=seed).fit(f, n=n)
-            out[f"{name}/{seed}"] = {"step": gd.history_["step"].tolist(), "test_loss": gd.history_["test_loss"].tolist()}
+            out[f"{name}/{seed}"] = {
+                "step": gd.history_["step"].tolist(),
+                "test_loss": gd.history_["test_loss"].tolist(),
+            }
     return out
 
 
@@ -71,7 +74,9 @@ def ps3_runs(seeds):
             if (n, k) == (8, 2):
                 out[f"initial/{seed}"] = float(gd.history_["test_loss"][0])
         for sigma in (0.3, 1.0):
-            out[f"noise{sigma}/{seed}"] = GDRegressor(**settings, noise=sigma, rng=seed).fit(target(8, 2)).steps_to_target_
+            out[f"noise{sigma}/{seed}"] = (
+                GDRegressor(**settings, noise=sigma, rng=seed).fit(target(8, 2)).steps_to_target_
+            )
     return out
 
 
@@ -103,8 +108,9 @@ def main(argv=None):
                 continue
             n = args.seeds if variant == "native" else args.variant_seeds
             seeds = ",".join(str(s) for s in range(n))
-            subprocess.run([sys.executable, __file__, "--worker", part, seeds, str(path)],
-                           env={**os.environ, **env}, check=True)
+            subprocess.run(
+                [sys.executable, __file__, "--worker", part, seeds, str(path)], env={**os.environ, **env}, check=True
+            )
             print(f"done {part} {variant}", flush=True)
     return 0
 

@@ -37,8 +37,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_there_are_four_sets():
-    assert SETS == ["ps1_orthogonal_family", "ps2_sq_lower_bound", "ps3_gd_in_practice",
-                    "ps4_classification_sq"]
+    assert SETS == ["ps1_orthogonal_family", "ps2_sq_lower_bound", "ps3_gd_in_practice", "ps4_classification_sq"]
 
 
 class _LazyBuilds(dict):
@@ -177,8 +176,14 @@ def _run(script, payload, env, tmp_path):
 
     arg = tmp_path / f"payload-{len(list(tmp_path.iterdir()))}.pkl"
     arg.write_bytes(pickle.dumps(payload))
-    proc = subprocess.run([sys.executable, "-c", script, str(arg)], env=env, cwd=ROOT / "chapters",
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(arg)],
+        env=env,
+        cwd=ROOT / "chapters",
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 
@@ -187,8 +192,13 @@ def _run(script, payload, env, tmp_path):
 def ps3_answers(tmp_path_factory):
     """The reference answers of problem set 3, computed under each platform setting on demand."""
     setup, answers, tests = _ps3_cells()
-    names = sorted({a.strip() for src in tests.values()
-                    for a in re.search(r"^def test_\w+\(([^)]*)\)", src, flags=re.M).group(1).split(",")})
+    names = sorted(
+        {
+            a.strip()
+            for src in tests.values()
+            for a in re.search(r"^def test_\w+\(([^)]*)\)", src, flags=re.M).group(1).split(",")
+        }
+    )
     tmp = tmp_path_factory.mktemp("ps3")
     cache = {}
 
@@ -226,24 +236,34 @@ def test_ps3_grades_across_platforms(ps3_answers, student, grader):
 PS3_WRONG = {
     "q1: steps of the k = 4 target": ("steps_k2 = steps_k4[8, 0]", "test_q1_rerun"),
     "q1: steps off by a factor 2": ("steps_k2 = 2 * steps_k2; gd1.steps_to_target_ = steps_k2", "test_q1_rerun"),
-    "q1: trained with rng=1": ("""
+    "q1: trained with rng=1": (
+        """
         gd1 = GDRegressor(**SETTINGS, rng=1).fit(target(8, 2))
         steps_k2, initial_loss = gd1.steps_to_target_, float(gd1.history_["test_loss"][0])
-        """, "test_q1_rerun"),
+        """,
+        "test_q1_rerun",
+    ),
     "q1: final loss instead of initial": ('initial_loss = float(gd1.history_["test_loss"][-1])', "test_q1_rerun"),
     "q2: steps off by a factor 2": ("steps_k4 = {key: 2 * v for key, v in steps_k4.items()}", "test_q2_values"),
-    "q2: k = 4 steps halved at n = 16 only": ("""
+    "q2: k = 4 steps halved at n = 16 only": (
+        """
         steps_k4 = dict(steps_k4); steps_k4[16, 0] //= 2; steps_k4[16, 1] //= 2
         geo_k4 = {n: (steps_k4[n, 0] * steps_k4[n, 1]) ** 0.5 for n in (8, 12, 16)}
         growth_k4 = geo_k4[16] / geo_k4[8]
-        """, "test_q2_values"),
+        """,
+        "test_q2_values",
+    ),
     "q2: arithmetic instead of geometric mean": (
-        "geo_k4 = {n: (steps_k4[n, 0] + steps_k4[n, 1]) / 2 for n in (8, 12, 16)}", "test_q2_values"),
+        "geo_k4 = {n: (steps_k4[n, 0] + steps_k4[n, 1]) / 2 for n in (8, 12, 16)}",
+        "test_q2_values",
+    ),
     "q2: growth_k2 inverted": ("growth_k2 = 1 / growth_k2", "test_q2_values"),
     "q2: growth_k4 inverted (a reversed trend)": ("growth_k4 = 1 / growth_k4", "test_q2_growth"),
     "q2: growth_k4 doubled": ("growth_k4 = 2 * growth_k4", "test_q2_growth"),
-    "q3: noise levels reversed": ("noise_steps = {0.0: noise_steps[1.0], 0.3: noise_steps[0.3], 1.0: noise_steps[0.0]}",
-                                  "test_q3_values"),
+    "q3: noise levels reversed": (
+        "noise_steps = {0.0: noise_steps[1.0], 0.3: noise_steps[0.3], 1.0: noise_steps[0.0]}",
+        "test_q3_values",
+    ),
     "q3: steps off by a factor 2": ("noise_steps = {s: 2 * v for s, v in noise_steps.items()}", "test_q3_values"),
     "q4: bound claimed violated": ("bound_violated = True", "test_q4_values"),
 }
