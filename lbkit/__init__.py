@@ -9,6 +9,8 @@ learners.
 
 from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
 from .activations import BUILTIN_ACTIVATIONS, Activation, get_activation
+from .certify import (CertificationError, CertifiedHits, certified_gradient_hits, certified_neuron_hits,
+                      largest_gradient_correlation, largest_neuron_correlation)
 from .distributions import DISTRIBUTIONS, as_rng, sample
 from .family import (
     OrthogonalNetwork,
@@ -73,4 +75,10 @@ __all__ = [
     "sample",
     "sign_patterns",
     "supports",
+    "CertificationError",
+    "CertifiedHits",
+    "certified_gradient_hits",
+    "certified_neuron_hits",
+    "largest_gradient_correlation",
+    "largest_neuron_correlation",
 ]
