@@ -47,10 +47,16 @@ import math
 
 import numpy as np
 
-from ._checks import check_int, check_n_k, check_support, check_real
+from ._checks import check_int, check_n_k, check_real, check_support
 from .activations import get_activation
-from .certify import (CERTIFIED_ACTIVATIONS, CertificationError, certified_gradient_hits, certified_neuron_hits,
-                      largest_gradient_correlation, largest_neuron_correlation)
+from .certify import (
+    CERTIFIED_ACTIVATIONS,
+    CertificationError,
+    certified_gradient_hits,
+    certified_neuron_hits,
+    largest_gradient_correlation,
+    largest_neuron_correlation,
+)
 from .family import norm_squared, sign_patterns, supports
 
 __all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]
@@ -332,15 +338,18 @@ class AdversaryGame:
         n, k = self.n, self.k
         if len(S) == 0:
             return []
-        comb = [[math.comb(n - c, j) for j in range(k + 1)] for c in range(n + 1)]
-        out = []
-        for row in S.tolist():
-            r, prev, j = 0, -1, k
-            for c in row:  # as Supports.index
-                r += comb[prev + 1][j] - comb[c][j]
-                prev, j = c, j - 1
-            out.append(r)
-        return out
+        table = np.empty((n + 1, k + 1), dtype=object)   # C(n - c, j) as Python ints (no overflow)
+        for c in range(n + 1):
+            for j in range(k + 1):
+                table[c, j] = math.comb(n - c, j)
+        S = np.asarray(S, dtype=np.int64)
+        prev = np.full(len(S), -1, dtype=np.int64)
+        r = np.zeros(len(S), dtype=object)
+        for col in range(k):  # as Supports.index, one column at a time
+            c = S[:, col]
+            r = r + (table[prev + 1, k - col] - table[c, k - col])
+            prev = c
+        return r.tolist()
 
     # -- exact correlations -----------------------------------------------------
     def correlations(self, query):

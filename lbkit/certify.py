@@ -69,8 +69,15 @@ from ._checks import check_int, check_real
 from .activations import get_activation
 from .family import norm_squared, sign_patterns
 
-__all__ = ["CertificationError", "CertifiedHits", "certified_neuron_hits", "certified_gradient_hits",
-           "largest_neuron_correlation", "largest_gradient_correlation", "CERTIFIED_ACTIVATIONS"]
+__all__ = [
+    "CERTIFIED_ACTIVATIONS",
+    "CertificationError",
+    "CertifiedHits",
+    "certified_gradient_hits",
+    "certified_neuron_hits",
+    "largest_gradient_correlation",
+    "largest_neuron_correlation",
+]
 
 _U = 2.0 ** -53
 _LEAKY = 0.01
