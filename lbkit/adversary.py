@@ -31,8 +31,14 @@ no sampling is involved.
   each normalised to norm 1: the correlations are derivatives of the
   closed form above.
 
-Neuron and gradient queries meet every support, so they enumerate the
-candidates; the game allows that up to ``max_enumerated`` supports.
+Neuron and gradient queries meet every support.  For the built-in
+activations they are answered by a certified branch-and-bound search
+(:mod:`lbkit.certify`) that finds every support with correlation above
+``tau`` without visiting the others, so the counts stay exact at
+:math:`n = 1000, k = 10` (:math:`\\binom nk \\approx 2.6\\cdot10^{23}`
+candidates).  :meth:`AdversaryGame.correlations` and
+:meth:`AdversaryGame.gradient_correlations`, which list the correlation with
+*every* candidate, enumerate them, up to ``max_enumerated`` supports.
 """
 
 from __future__ import annotations
@@ -41,8 +47,16 @@ import math
 
 import numpy as np
 
-from ._checks import check_int, check_n_k, check_support, check_real
+from ._checks import check_int, check_n_k, check_real, check_support
 from .activations import get_activation
+from .certify import (
+    CERTIFIED_ACTIVATIONS,
+    CertificationError,
+    certified_gradient_hits,
+    certified_neuron_hits,
+    largest_gradient_correlation,
+    largest_neuron_correlation,
+)
 from .family import norm_squared, sign_patterns, supports
 
 __all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]
@@ -158,10 +172,14 @@ class NeuronQuery:
 
     Raises
     ------
+    TypeError
+        If ``v`` is not a vector of real numbers (a string, a scalar, ...).
     ValueError
-        If ``v`` is not one-dimensional, not finite, or zero.  (A length
-        other than the game's ``n`` is refused by the game, when the query is
-        asked.)
+        If ``v`` is not one-dimensional, empty, not finite, or zero.  (A
+        length other than the game's ``n`` is refused by the game, when the
+        query is asked.)  The scale of ``v`` does not matter:
+        ``NeuronQuery([1e200, 1e200])`` and ``NeuronQuery([1e-200, 1e-200])``
+        are both :math:`(1, 1)/\\sqrt2`.
 
     Examples
     --------
@@ -173,10 +191,21 @@ class NeuronQuery:
     """
 
     def __init__(self, v):
-        v = np.asarray(v, dtype=float)
-        if v.ndim != 1 or not np.all(np.isfinite(v)) or not np.any(v):
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") and not isinstance(v, np.ndarray):
+            raise TypeError(f"v must be a vector of numbers (array_like of shape (n,)), got {v!r}")
+        try:
+            v = np.asarray(v, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"v must be a vector of real numbers, got {v!r}") from exc
+        if v.ndim != 1 or v.size == 0:
             raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got shape {v.shape}")
-        self.v = v / np.linalg.norm(v)
+        if not np.all(np.isfinite(v)):
+            raise ValueError("v must be a finite, non-zero vector of shape (n,): it has NaN or infinite entries")
+        scale = np.max(np.abs(v))
+        if scale == 0:
+            raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got the zero vector of length {v.size}")
+        u = v / scale  # largest entry +-1 first: the norm neither overflows (1e200) nor underflows (1e-200)
+        self.v = u / np.linalg.norm(u)
 
     def __repr__(self):
         v = np.array2string(self.v, precision=3, threshold=6, separator=", ")
@@ -199,17 +228,23 @@ class AdversaryGame:
     tau : float in (0, 1], default 0.05
         Tolerance of the oracle.
     max_enumerated : int, default 2_000_000
-        Largest number of candidates for which queries that meet every support
-        (neuron and gradient queries) are allowed.
+        Largest number of candidates that :meth:`correlations` and
+        :meth:`gradient_correlations` list one by one (and that neuron or
+        gradient queries enumerate when the certified search does not apply:
+        a custom activation, or gradients with odd ``k``).
+    max_evaluations : int, default 20_000_000
+        Work limit of the certified search for one query; a query needing more
+        is refused with :class:`~lbkit.CertificationError` (and not counted).
 
     Attributes
     ----------
     m : int
         Number of candidates, :math:`\\binom nk`.
-    n_queries : int
-        Queries asked so far (a gradient counts as :math:`p(n+1)` queries).
+    n_queries_ : int
+        Queries asked so far (a gradient counts as :math:`p(n+1)` queries);
+        ``n_queries`` is an alias.
     history : list of (int, int)
-        ``(n_queries, n_consistent)`` after each call.
+        ``(n_queries_, n_consistent)`` after each call.
 
     Raises
     ------
@@ -231,7 +266,7 @@ class AdversaryGame:
     (27, -72.0)
     """
 
-    def __init__(self, n, k, activation="relu", tau=0.05, max_enumerated=2_000_000):
+    def __init__(self, n, k, activation="relu", tau=0.05, max_enumerated=2_000_000, max_evaluations=20_000_000):
         self.n, self.k = check_n_k(n, k)
         self.activation = get_activation(activation)
         if self.activation.vanishes(self.k):
@@ -240,14 +275,22 @@ class AdversaryGame:
         self.supports = supports(self.n, self.k)
         self.m = self.supports.count
         self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
+        self.max_evaluations = check_int(max_evaluations, "max_evaluations", minimum=1)
+        self._certified = (self.activation.name in CERTIFIED_ACTIVATIONS
+                           and self.activation is get_activation(self.activation.name) and self.k <= 16)
         self.norm = math.sqrt(norm_squared(self.k, self.activation))
         self._eliminated: set[int] = set()
         self._all = None  # (m, k) array of all supports, built on demand
         self._alive = None  # boolean mask over ranks, built with _all
-        self.n_queries = 0
+        self.n_queries_ = 0
         self.history = [(0, self.m)]
 
     # -- bookkeeping ---------------------------------------------------------
+    @property
+    def n_queries(self) -> int:
+        """Alias of :attr:`n_queries_` (the oracles' name for the query counter)."""
+        return self.n_queries_
+
     @property
     def n_consistent(self) -> int:
         """Candidates whose true answers were all within ``tau`` of 0."""
@@ -255,7 +298,7 @@ class AdversaryGame:
 
     def guaranteed(self, n_queries: int | None = None) -> float:
         """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries."""
-        q = self.n_queries if n_queries is None else n_queries
+        q = self.n_queries_ if n_queries is None else n_queries
         return float(self.m - q * (1.0 / self.tau) ** 2)
 
     def consistent(self, limit: int = 10):
@@ -287,8 +330,26 @@ class AdversaryGame:
         return len(new)
 
     def _record(self, n_new_queries: int):
-        self.n_queries += n_new_queries
-        self.history.append((self.n_queries, self.n_consistent))
+        self.n_queries_ += n_new_queries
+        self.history.append((self.n_queries_, self.n_consistent))
+
+    def _ranks(self, S):
+        """Lexicographic ranks (Python ints) of the rows of a sorted (N, k) support array."""
+        n, k = self.n, self.k
+        if len(S) == 0:
+            return []
+        table = np.empty((n + 1, k + 1), dtype=object)   # C(n - c, j) as Python ints (no overflow)
+        for c in range(n + 1):
+            for j in range(k + 1):
+                table[c, j] = math.comb(n - c, j)
+        S = np.asarray(S, dtype=np.int64)
+        prev = np.full(len(S), -1, dtype=np.int64)
+        r = np.zeros(len(S), dtype=object)
+        for col in range(k):  # as Supports.index, one column at a time
+            c = S[:, col]
+            r = r + (table[prev + 1, k - col] - table[c, k - col])
+            prev = c
+        return r.tolist()
 
     # -- exact correlations -----------------------------------------------------
     def correlations(self, query):
@@ -440,12 +501,136 @@ class AdversaryGame:
             out[:, j, self.n] = math.sqrt(2) * A / self.norm  # F(w)/(|w|/sqrt 2), with |w| cancelling
         return ranks, out
 
+    # -- certified hits (any n) ----------------------------------------------------
+    def hits(self, query):
+        """The consistent candidates whose correlation with ``query`` exceeds ``tau``, exactly.
+
+        For a neuron query with a built-in activation this is the certified
+        search of :func:`~lbkit.certified_neuron_hits`, which works at any
+        ``n`` (it visits only the supports above ``tau``, their prefixes and
+        one failing sibling each); otherwise the candidates are enumerated
+        as in :meth:`correlations`.
+
+        Parameters
+        ----------
+        query : FamilyQuery, HermiteQuery or NeuronQuery
+
+        Returns
+        -------
+        ranks : ndarray of object (Python ints)
+            Ranks in :attr:`supports` of the consistent candidates with
+            :math:`|\\langle\\phi, \\hat f_S\\rangle| > \\tau`.
+        corr : ndarray of float
+            Their correlations.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As for :meth:`correlations`.
+        CertificationError
+            If the certified search needs more than ``max_evaluations``
+            evaluations (the query is refused, never answered approximately).
+
+        Examples
+        --------
+        >>> game = AdversaryGame(1000, 10, "relu", tau=1e-4)
+        >>> v = np.zeros(1000); v[:14] = 1.0                  # a neuron spread over 14 coordinates
+        >>> ranks, corr = game.hits(NeuronQuery(v))
+        >>> len(ranks), bool(np.all(corr > 1e-4))             # every support inside: C(14, 10)
+        (1001, True)
+        """
+        if isinstance(query, NeuronQuery) and self._certified:
+            if query.v.size != self.n:
+                raise ValueError(f"the neuron's weight vector has length {query.v.size}, the game has n={self.n}")
+            found = certified_neuron_hits(query.v, self.k, self.activation, self.tau,
+                                          max_evaluations=self.max_evaluations)
+            return self._alive_only(found.supports, found.corr)
+        ranks, corr = self.correlations(query)
+        keep = np.abs(corr) > self.tau
+        return ranks[keep], corr[keep]
+
+    def gradient_hits(self, W, a):
+        """The consistent candidates on which some normalised gradient coordinate exceeds ``tau``, exactly.
+
+        For ReLU targets with even ``k`` this is the certified search of
+        :func:`~lbkit.certified_gradient_hits` (any ``n``); otherwise the
+        candidates are enumerated as in :meth:`gradient_correlations`.
+
+        Returns
+        -------
+        ranks : ndarray of object (Python ints)
+        corr : ndarray of float
+            For each, the largest absolute correlation over the
+            :math:`p(n+1)` coordinates.
+
+        Raises
+        ------
+        ValueError
+            As for :meth:`gradient_correlations`.
+        CertificationError
+            If the search needs more than ``max_evaluations`` evaluations.
+        """
+        if self.activation.name != "relu":
+            raise ValueError(f"gradient queries are implemented for relu targets, this game uses "
+                             f"{self.activation.name!r}")
+        W = np.asarray(W, dtype=float)
+        a = np.asarray(a, dtype=float)
+        if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
+            raise ValueError(f"W must have shape (p, {self.n}) and a shape (p,), got {W.shape} and {a.shape}")
+        if self._certified and self.k % 2 == 0:
+            found = certified_gradient_hits(W, a, self.k, self.tau, max_evaluations=self.max_evaluations)
+            return self._alive_only(found.supports, found.corr)
+        ranks, corr = self.gradient_correlations(W, a)
+        best = np.max(np.abs(corr).reshape(len(ranks), -1), axis=1) if len(ranks) else np.zeros(0)
+        keep = best > self.tau
+        return ranks[keep], best[keep]
+
+    def _alive_only(self, S, corr):
+        ranks = self._ranks(S)
+        keep = [i for i, r in enumerate(ranks) if r not in self._eliminated]
+        return np.array([ranks[i] for i in keep], dtype=object), np.asarray(corr, dtype=float)[keep]
+
+    def largest_correlation(self, query):
+        """The largest :math:`|\\langle\\phi, \\hat f_S\\rangle|` of a neuron query over all candidates, and where.
+
+        Exact for the built-in activations at any ``n``: it is attained on the
+        ``k`` coordinates of largest :math:`|v_i|` (see :mod:`lbkit.certify`).
+
+        Returns
+        -------
+        value : float
+        S : tuple of int
+        """
+        if not isinstance(query, NeuronQuery):
+            raise TypeError(f"largest_correlation takes a NeuronQuery, got {query!r}")
+        if query.v.size != self.n:
+            raise ValueError(f"the neuron's weight vector has length {query.v.size}, the game has n={self.n}")
+        if not self._certified:
+            raise CertificationError(f"largest_correlation needs a built-in activation {CERTIFIED_ACTIVATIONS}")
+        return largest_neuron_correlation(query.v, self.k, self.activation)
+
+    def largest_gradient_correlation(self, W, a):
+        """Bracket the largest correlation of any normalised gradient coordinate with any candidate.
+
+        Returns ``(value, S, upper)``: ``value`` is attained on the support
+        ``S``, and no coordinate correlates with any of the :math:`\\binom nk`
+        candidates by more than ``upper`` (certified); see
+        :func:`~lbkit.largest_gradient_correlation`.
+        """
+        if self.activation.name != "relu" or self.k % 2:
+            raise ValueError("largest_gradient_correlation needs relu targets and an even k")
+        W = np.asarray(W, dtype=float)
+        if W.ndim != 2 or W.shape[1] != self.n:
+            raise ValueError(f"W must have shape (p, {self.n}), got {W.shape}")
+        return largest_gradient_correlation(W, a, self.k)
+
     # -- playing ------------------------------------------------------------------
     def ask(self, query) -> float:
         """Ask one query; the adversary answers 0 and the candidates it could not hide are removed.
 
         A candidate is removed when its true answer is farther than ``tau``
-        from 0; the query counts once in ``n_queries`` and ``history``.
+        from 0 (found by :meth:`hits`); the query counts once in
+        ``n_queries_`` and ``history``.
 
         Parameters
         ----------
@@ -465,9 +650,12 @@ class AdversaryGame:
             As for :meth:`correlations`: a coordinate ``>= n``, a neuron of the
             wrong length, or too many candidates to enumerate (a refused query
             is not counted).
+        CertificationError
+            If the certified search would need more than ``max_evaluations``
+            evaluations (not counted either).
         """
-        ranks, corr = self.correlations(query)
-        self._eliminate(ranks[np.abs(corr) > self.tau])
+        ranks, _ = self.hits(query)
+        self._eliminate(ranks)
         self._record(1)
         return 0.0
 
@@ -491,21 +679,23 @@ class AdversaryGame:
         ValueError
             As for :meth:`gradient_correlations` (a refused gradient is not
             counted).
+        CertificationError
+            If the certified search would need more than ``max_evaluations``
+            evaluations (not counted either).
 
         Examples
         --------
         >>> game = AdversaryGame(6, 2, "relu", tau=0.1)
         >>> W = np.random.default_rng(0).standard_normal((3, 6))
-        >>> game.ask_gradient(W, np.ones(3)).shape, game.n_queries, game.n_consistent
+        >>> game.ask_gradient(W, np.ones(3)).shape, game.n_queries_, game.n_consistent
         ((3, 7), 21, 0)
         """
-        ranks, corr = self.gradient_correlations(W, a)
-        hit = np.max(np.abs(corr).reshape(len(ranks), -1), axis=1) > self.tau if len(ranks) else np.zeros(0, bool)
-        self._eliminate(ranks[hit])
+        ranks, _ = self.gradient_hits(W, a)
+        self._eliminate(ranks)
         p = np.asarray(W).shape[0]
         self._record(p * (self.n + 1))
         return np.zeros((p, self.n + 1))
 
     def __repr__(self):
         return (f"AdversaryGame(n={self.n}, k={self.k}, activation={self.activation.name!r}, tau={self.tau}, "
-                f"candidates={self.m}, consistent={self.n_consistent}, queries={self.n_queries})")
+                f"candidates={self.m}, consistent={self.n_consistent}, queries={self.n_queries_})")

@@ -1,0 +1,679 @@
+"""Certified elimination counts for neuron and gradient queries at any dimension.
+
+For a neuron query :math:`\\phi = \\sigma(v\\cdot x)` with a unit weight vector
+:math:`v` and a support :math:`S` of size :math:`k`,
+
+.. math::
+
+    \\langle \\sigma(v\\cdot x), f_S\\rangle = \\sum_{w\\in\\{\\pm1\\}^k} \\chi(w)\\,K(v_S\\cdot w/\\sqrt k)
+    = \\chi(\\operatorname{sgn} v_S)\\;\\Phi(|v_S|),
+
+.. math::
+
+    \\Phi(a) = 2^k \\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\, k^{-m/2}\\, P_m(a), \\qquad
+    P_m(a) = \\sum_{\\alpha\\ \\text{odd},\\ |\\alpha| = m} \\frac{m!}{\\alpha!}\\, a^\\alpha
+    = m!\\,[t^m]\\prod_{i\\in S}\\sinh(a_i t) .
+
+(Expand :math:`K(\\rho) = \\sum_m c_m^2\\rho^m` (Mehler) and sum over :math:`w`:
+only multi-indices with every exponent odd survive; substituting
+:math:`w_i \\to \\operatorname{sgn}(v_i) w_i` moves the signs out.)  Every term
+is non-negative, so :math:`\\Phi` is **symmetric and non-decreasing in each**
+:math:`a_i \\ge 0`.  Sort the coordinates by :math:`|v_i|` (descending,
+:math:`b_1 \\ge b_2 \\ge \\dots`) and grow supports position by position: every
+support that extends a partial one :math:`S'` whose last position is
+:math:`p` has, after sorting, values at most those of the *greedy completion*
+:math:`S' \\cup \\{p+1, \\dots, p+k-|S'|\\}`.  So the largest
+:math:`|\\langle \\phi, \\hat f_S\\rangle|` over all such extensions is *exactly*
+its value at the greedy completion: one evaluation decides whether a whole
+subtree (up to :math:`\\binom{n}{k}` supports at the root) can hold a
+correlation above :math:`\\tau`.  Siblings come in decreasing order of that
+value, so the search visits the supports above :math:`\\tau`, their prefixes,
+and one failing child per prefix: never the others.
+
+For the square-loss gradient of :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)`
+(ReLU targets, even :math:`k`), with :math:`\\hat w = w_j/|w_j|`, :math:`a = |\\hat w_S|`:
+
+* the :math:`a_j` coordinate is the neuron above, :math:`\\sqrt2\\,\\chi\\,\\Phi(a)/\\|f_S\\|`;
+* :math:`w_{ji}`, :math:`i\\in S`: :math:`\\pm\\sqrt2\\,(D_i(a) - a_i\\Psi(a))/\\|f_S\\|`;
+* :math:`w_{ji}`, :math:`i\\notin S`: :math:`\\pm\\sqrt2\\,|\\hat w_i|\\,\\Psi(a)/\\|f_S\\|`;
+
+with :math:`D_i = \\partial\\Phi/\\partial a_i` and
+:math:`\\Psi = 2^k\\sum_m (m-1)c_m^2k^{-m/2}P_m(a) = \\sum_i a_iD_i - \\Phi`, all
+three non-negative and non-decreasing in every :math:`a_i`.  Hence
+:math:`\\max(\\Phi, \\max_i D_i, \\max_i|\\hat w_i|\\,\\Psi)` at the greedy completion
+bounds every coordinate's correlation with every extension, and the same
+search applies (each candidate found is then decided by its exact value).
+
+Numerics.  Values are computed from the closed-form dual kernel with the
+:math:`w \\leftrightarrow -w` pairs merged (:math:`2^{k-1}` terms; for ReLU and
+even :math:`k`, :math:`\\Phi = \\frac1\\pi\\sum \\chi(w)(\\sqrt{1-\\rho^2} + \\rho\\arcsin\\rho)`),
+in float64, with an explicit bound on the rounding error of every value
+(input rounding times the kernel's Lipschitz or Hoelder constant, evaluation
+and summation error).  A subtree is pruned only when value + bound
+:math:`\\le` threshold; a candidate is counted only when value - bound
+:math:`>` threshold; the rare candidates in between are decided in 50-digit
+mpmath arithmetic, and if even that cannot separate them from the threshold
+the query is refused (:class:`CertificationError`).  Queries whose search
+would need more than ``max_evaluations`` kernel evaluations are refused too:
+a count is always exact, never an estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from ._checks import check_int, check_real
+from .activations import get_activation
+from .family import norm_squared, sign_patterns
+
+__all__ = [
+    "CERTIFIED_ACTIVATIONS",
+    "CertificationError",
+    "CertifiedHits",
+    "certified_gradient_hits",
+    "certified_neuron_hits",
+    "largest_gradient_correlation",
+    "largest_neuron_correlation",
+]
+
+_U = 2.0 ** -53
+_LEAKY = 0.01
+_SMOOTH = ("sigmoid", "tanh", "softplus", "gelu")
+CERTIFIED_ACTIVATIONS = ("relu", "abs", "leaky_relu", "erf") + _SMOOTH
+_MAX_K = 16
+_BLOCK = 2048
+
+
+class CertificationError(ValueError):
+    """A query whose exact elimination count cannot be certified (refused, never approximated)."""
+
+
+class CertifiedHits:
+    """The supports whose correlation with a query exceeds ``tau``, found by a certified search.
+
+    Attributes
+    ----------
+    supports : ndarray of shape (N, k), int64
+        The supports (sorted coordinates), one per row, in no particular order.
+    corr : ndarray of shape (N,)
+        Their correlations: signed for a neuron query, the largest absolute
+        value over all coordinates for a gradient.
+    n_evaluations : int
+        Kernel evaluations the search made (each :math:`2^{k-1}` terms).
+    n_refined : int
+        Candidates within the float64 error bound of ``tau``, decided in mpmath.
+    """
+
+    def __init__(self, supports, corr, n_evaluations, n_refined):
+        self.supports = supports
+        self.corr = corr
+        self.n_evaluations = n_evaluations
+        self.n_refined = n_refined
+
+    def __len__(self):
+        return len(self.corr)
+
+    def __repr__(self):
+        return (f"CertifiedHits({len(self)} supports, max |corr| = "
+                f"{float(np.max(np.abs(self.corr))) if len(self) else 0.0:.3g}, "
+                f"{self.n_evaluations} evaluations, {self.n_refined} refined)")
+
+
+# ----------------------------------------------------------------------------
+# kernels: the part of K with the parity of k, in float64 and in mpmath
+# ----------------------------------------------------------------------------
+class _Kernel:
+    """K_par(rho) = (K(rho) + (-1)^k K(-rho)) / 2, with Lipschitz constant, size and evaluation error."""
+
+    def __init__(self, activation, k):
+        self.k = k
+        self.name = activation.name
+        par = k % 2
+        if self.name in _SMOOTH:
+            c = activation.hermite_coefficients(400, high_precision=True)
+            c2 = c ** 2
+            m = np.arange(len(c2))
+            keep = (m >= k) & (m % 2 == par)   # degrees below k cancel exactly in the alternating sum
+            self.c2 = np.where(keep, c2, 0.0)
+            self.deg = int(np.max(np.nonzero(self.c2)[0])) if np.any(self.c2) else k
+            self.lip = float(np.sum(m * self.c2))
+            self.kmax = float(np.sum(self.c2))
+            self.eps = 4 * (self.deg + 2) * _U * max(self.kmax, 1e-300)
+        else:
+            a = _LEAKY
+            table = {  # (Lipschitz constant on [-1, 1], max |K_par|)
+                ("relu", 0): (0.25, 0.42), ("relu", 1): (0.25, 0.25),
+                ("abs", 0): (1.0, 1.66),
+                ("leaky_relu", 0): ((1 - a) ** 2 * 0.25, 0.42), ("leaky_relu", 1): ((1 - a) ** 2 / 4 + a, 0.26),
+                ("erf", 1): (4 / (math.pi * math.sqrt(5)), 0.47),
+            }
+            self.lip, self.kmax = table[self.name, par]
+            self.eps = 64 * _U * 4
+        self.par = par
+
+    def __call__(self, r):
+        name, par = self.name, self.par
+        if name in _SMOOTH:
+            x = r * r
+            acc = np.zeros_like(r)
+            for mm in range(self.deg - ((self.deg - par) % 2), -1, -2):   # Horner in rho^2
+                acc = acc * x + self.c2[mm]
+            return acc * r if par else acc
+        if name == "erf":
+            return (2 / np.pi) * np.arcsin(2 * r / 3)
+        if par == 1:  # relu or leaky_relu with k = 1: linear odd part
+            return r * (0.25 if name == "relu" else (1 - _LEAKY) ** 2 / 4 + _LEAKY)
+        r = np.clip(r, -1.0, 1.0)
+        ev = (np.sqrt((1 - r) * (1 + r)) + r * np.arcsin(r)) / (2 * np.pi)  # relu's even part
+        if name == "abs":
+            return 4 * ev
+        if name == "leaky_relu":
+            return (1 - _LEAKY) ** 2 * ev
+        return ev
+
+    def mp(self, r):
+        import mpmath as mp
+        name, par = self.name, self.par
+        if name in _SMOOTH:
+            return mp.fsum(mp.mpf(float(self.c2[mm])) * r ** mm for mm in range(self.k, self.deg + 1, 2))
+        if name == "erf":
+            return 2 / mp.pi * mp.asin(2 * r / 3)
+        if par == 1:
+            return r * (mp.mpf(0.25) if name == "relu" else mp.mpf((1 - _LEAKY) ** 2) / 4 + mp.mpf(_LEAKY))
+        r = max(min(r, mp.mpf(1)), mp.mpf(-1))
+        ev = (mp.sqrt((1 - r) * (1 + r)) + r * mp.asin(r)) / (2 * mp.pi)
+        if name == "abs":
+            return 4 * ev
+        if name == "leaky_relu":
+            return mp.mpf((1 - _LEAKY) ** 2) * ev
+        return ev
+
+
+def _halves(k):
+    """Sign patterns with w_1 = +1 (one of each pair w, -w), their parities, and 1/sqrt(k)-scaled copy."""
+    P = sign_patterns(k)
+    H = P[P[:, 0] > 0]
+    chi = np.prod(H, axis=1)
+    return H, chi, H.T / math.sqrt(k)
+
+
+def _check_activation(activation, k):
+    act = get_activation(activation)
+    if act.name not in CERTIFIED_ACTIVATIONS or act is not get_activation(act.name):
+        raise CertificationError(f"certified counts need one of the built-in activations {CERTIFIED_ACTIVATIONS} "
+                                 f"(closed-form kernels or 40-digit Hermite coefficients), got {act!r}")
+    k = check_int(k, "k", minimum=1)
+    if act.vanishes(k):
+        raise ValueError(act.vanishing_reason(k))
+    if k > _MAX_K:
+        raise CertificationError(f"k={k}: each certified evaluation sums 2^(k-1) kernel terms, allowed up to "
+                                 f"k={_MAX_K}")
+    return act, k
+
+
+# ----------------------------------------------------------------------------
+# the search
+# ----------------------------------------------------------------------------
+class _Budget:
+    def __init__(self, limit):
+        self.limit = limit
+        self.used = 0
+        self.refined = 0
+
+    def spend(self, count):
+        self.used += count
+        if self.used > self.limit:
+            raise CertificationError(f"certifying this query needs more than max_evaluations={self.limit} kernel "
+                                     "evaluations (it meets very many supports); it is refused rather than "
+                                     "answered approximately; raise max_evaluations to allow it")
+
+
+def _search(b, k, bound_ok, leaf_decide, budget):
+    """All position sets (sorted, within b sorted descending) whose leaf_decide is True.
+
+    bound_ok(values (B, k)) -> mask: False only if no support with values <= these (elementwise,
+    after sorting) can be a hit (the bound is monotone).  leaf_decide(pos (B, k)) -> (mask, corr).
+    """
+    n = len(b)
+    root = np.arange(k)[None, :]
+    budget.spend(1)
+    if not bound_ok(b[root])[0]:
+        return np.zeros((0, k), dtype=np.int64), np.zeros(0)
+    prefixes = np.zeros((1, 0), dtype=np.int64)
+    starts = np.zeros(1, dtype=np.int64)
+    for depth in range(k):
+        r = k - depth  # positions still to choose, including the child
+        last_child = n - r  # largest admissible child position
+        out_prefix, out_child = [], []
+        leaf_pos, leaf_corr = [], []
+        ptr = starts.copy()
+        size = np.full(len(ptr), 4, dtype=np.int64)
+        active = np.nonzero(ptr <= last_child)[0]
+        while active.size:
+            cnt = np.minimum(size[active], last_child - ptr[active] + 1)
+            node = np.repeat(active, cnt)
+            offs = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            child = ptr[node] + offs
+            budget.spend(len(child))
+            pos = np.concatenate([prefixes[node], child[:, None] + np.arange(r)[None, :]], axis=1)
+            ok = bound_ok(b[pos])
+            # the bound is monotone in the child position: keep each node's children up to its first failure
+            fail_any = np.zeros(len(active), dtype=bool)
+            seg = np.repeat(np.arange(len(active)), cnt)
+            first_fail = np.full(len(active), np.iinfo(np.int64).max)
+            bad = np.nonzero(~ok)[0]
+            if bad.size:
+                np.minimum.at(first_fail, seg[bad], offs[bad])
+                fail_any[seg[bad]] = True
+            keep = offs < first_fail[seg]
+            if depth < k - 1:
+                out_prefix.append(prefixes[node[keep]])
+                out_child.append(child[keep])
+            else:
+                cand = pos[keep]
+                if len(cand):
+                    mask, corr = leaf_decide(cand)
+                    leaf_pos.append(cand[mask])
+                    leaf_corr.append(corr[mask])
+            done = fail_any | (ptr[active] + cnt > last_child)
+            ptr[active] += cnt
+            size[active] *= 2
+            active = active[~done]
+        if depth == k - 1:
+            if not leaf_pos:
+                return np.zeros((0, k), dtype=np.int64), np.zeros(0)
+            return np.concatenate(leaf_pos), np.concatenate(leaf_corr)
+        if not out_child or sum(len(c) for c in out_child) == 0:
+            return np.zeros((0, k), dtype=np.int64), np.zeros(0)
+        child = np.concatenate(out_child)
+        prefixes = np.concatenate([np.concatenate(out_prefix), child[:, None]], axis=1)
+        starts = child + 1
+    raise AssertionError("unreachable")
+
+
+def _blocks(fn, A, *extra):
+    outs = [fn(A[i:i + _BLOCK], *(e[i:i + _BLOCK] for e in extra)) for i in range(0, len(A), _BLOCK)]
+    if not outs:
+        return fn(A[:0], *(e[:0] for e in extra))
+    if isinstance(outs[0], tuple):
+        return tuple(np.concatenate(parts) for parts in zip(*outs))
+    return np.concatenate(outs)
+
+
+def _unique_rows(values):
+    """Rows of a values matrix with equal rows merged (queries with ties: aligned or spread-out neurons)."""
+    if len(values) < 64:
+        return values, None
+    uniq, inv = np.unique(values, axis=0, return_inverse=True)
+    if len(uniq) > 0.8 * len(values):
+        return values, None
+    return uniq, inv.reshape(-1)
+
+
+# ----------------------------------------------------------------------------
+# neuron queries
+# ----------------------------------------------------------------------------
+class _NeuronEvaluator:
+    def __init__(self, activation, n, k):
+        self.act, self.k = _check_activation(activation, k)
+        self.kern = _Kernel(self.act, self.k)
+        self.H, self.chi, self.Hs = _halves(self.k)
+        T = len(self.chi)
+        delta = (self.k + n + 16) * _U  # |rho~ - rho|: dot product, 1/sqrt(k) and the norm of v
+        self.err = 2 * (T * (self.kern.lip * delta + self.kern.eps) + 1.1 * T * T * _U * self.kern.kmax)
+        self.scale = math.sqrt(float(self.act.dual_kernel(1.0))) * math.sqrt(norm_squared(self.k, self.act))
+
+    def phi(self, A):
+        def f(block):
+            return 2 * (self.kern(block @ self.Hs) @ self.chi)
+        vals, inv = _unique_rows(A)
+        out = _blocks(f, vals)
+        return out if inv is None else out[inv]
+
+    def phi_mp(self, a):
+        import mpmath as mp
+        with mp.workdps(50):
+            s = mp.sqrt(mp.mpf(self.k))
+            tot = mp.mpf(0)
+            for h, c in zip(self.H, self.chi):
+                rho = mp.fsum(mp.mpf(float(x)) * int(w) for x, w in zip(a, h)) / s
+                tot += int(c) * self.kern.mp(rho)
+            return 2 * tot
+
+
+def _neuron_evaluator(activation, n, k):
+    act, k = _check_activation(activation, k)
+    return _cached_neuron_evaluator(act.name, n, k)
+
+
+@lru_cache(maxsize=64)
+def _cached_neuron_evaluator(name, n, k):
+    return _NeuronEvaluator(name, n, k)
+
+
+@lru_cache(maxsize=64)
+def _gradient_evaluator(n, k):
+    return _GradientEvaluator(n, k)
+
+
+def _decide(values, err, threshold, exact_fn, budget):
+    """Certified values > threshold: float64 with error bound, mpmath for the undecided."""
+    above = values - err > threshold
+    unsure = np.nonzero(~above & (values + err > threshold))[0]
+    for i in unsure:
+        budget.refined += 1
+        v = exact_fn(i)
+        if abs(v - threshold) <= 1e-42:  # 50-digit sums of terms of size <= 2: absolute accuracy ~1e-47
+            raise CertificationError("a correlation equals tau to 42 digits; the count cannot be certified")
+        above[i] = v > threshold
+    return above
+
+
+def certified_neuron_hits(v, k, activation="relu", tau=0.05, *, max_evaluations=20_000_000):
+    """Every support whose correlation with the neuron :math:`\\sigma(v\\cdot x)/\\sqrt{K(1)}` exceeds ``tau``.
+
+    Parameters
+    ----------
+    v : array_like of shape (n,)
+        Unit weight vector (a :class:`~lbkit.NeuronQuery`'s ``.v``).
+    k : int
+        Support size.
+    activation : str or Activation
+        One of :data:`CERTIFIED_ACTIVATIONS` (the targets' activation, also the neuron's).
+    tau : float in (0, 1]
+    max_evaluations : int
+        Work limit; a query needing more is refused with :class:`CertificationError`.
+
+    Returns
+    -------
+    CertifiedHits
+        ``corr`` holds the signed correlations :math:`\\langle\\phi, \\hat f_S\\rangle`.
+
+    Raises
+    ------
+    CertificationError
+        For an activation without a certified kernel, ``k > 16``, or too much work.
+    ValueError
+        If ``v`` is not a finite unit vector, or the activation makes :math:`f_S \\equiv 0`.
+
+    Examples
+    --------
+    >>> v = np.zeros(1000); v[:14] = 1 / np.sqrt(14)     # spread evenly over 14 coordinates
+    >>> len(certified_neuron_hits(v, 10, "relu", tau=1e-4))   # all C(14, 10) supports inside
+    1001
+    """
+    v = _unit(v)
+    tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
+    n = len(v)
+    k = check_int(k, "k", minimum=1)
+    if k > n:
+        raise ValueError(f"k={k} is larger than n={n}")
+    ev = _neuron_evaluator(activation, n, k)
+    budget = _Budget(check_int(max_evaluations, "max_evaluations", minimum=1))
+    order = np.argsort(-np.abs(v), kind="stable")
+    b = np.abs(v)[order]
+    t = tau * ev.scale
+
+    def bound_ok(A):
+        return ev.phi(A) + ev.err > t
+
+    def leaf(pos):
+        vals = ev.phi(b[pos])
+        above = _decide(vals, ev.err, t, lambda i: float(ev.phi_mp(b[pos[i]])), budget)
+        return above, vals
+
+    pos, vals = _search(b, k, bound_ok, leaf, budget)
+    S = np.sort(order[pos], axis=1) if len(pos) else np.zeros((0, k), dtype=np.int64)
+    sign = np.prod(np.sign(v[S]), axis=1) if len(S) else np.zeros(0)
+    return CertifiedHits(S.astype(np.int64), sign * vals / ev.scale, budget.used, budget.refined)
+
+
+def largest_neuron_correlation(v, k, activation="relu"):
+    """The largest :math:`|\\langle \\sigma(v\\cdot x)/\\sqrt{K(1)}, \\hat f_S\\rangle|` over all supports, and a support attaining it.
+
+    Exact (up to float64 rounding of one evaluation): by monotonicity it is
+    attained at the ``k`` coordinates of largest :math:`|v_i|`.
+
+    Returns
+    -------
+    value : float
+    S : tuple of int
+    """
+    v = _unit(v)
+    ev = _neuron_evaluator(activation, len(v), check_int(k, "k", minimum=1))
+    top = np.argsort(-np.abs(v), kind="stable")[:k]
+    return float(ev.phi(np.abs(v)[top][None, :])[0] / ev.scale), tuple(sorted(int(i) for i in top))
+
+
+def _unit(v):
+    v = np.asarray(v, dtype=float)
+    if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
+        raise ValueError(f"v must be a finite vector of shape (n,), got shape {v.shape}")
+    nv = np.linalg.norm(v)
+    if not abs(nv - 1) < 1e-12:
+        raise ValueError(f"v must be a unit vector (norm {nv!r}); use NeuronQuery(v).v")
+    return v
+
+
+# ----------------------------------------------------------------------------
+# gradient queries (ReLU student, ReLU targets)
+# ----------------------------------------------------------------------------
+class _GradientEvaluator:
+    def __init__(self, n, k):
+        k = check_int(k, "k", minimum=1)
+        if k % 2 or k < 2:
+            raise CertificationError(f"certified gradient counts need an even k >= 2 (ReLU targets), got k={k}")
+        if k > _MAX_K:
+            raise CertificationError(f"k={k}: allowed up to k={_MAX_K}")
+        self.k = k
+        self.H, self.chi, self.Hs = _halves(k)
+        self.T = len(self.chi)
+        self.delta = (k + n + 16) * _U
+        self.norm = math.sqrt(norm_squared(k, "relu"))
+
+    def parts(self, A):
+        """(Phi, Psi, D (B, k), r) for abs values A (B, k); r = max |rho| per row."""
+        def f(block):
+            R = np.clip(block @ self.Hs, -1.0, 1.0)
+            s = np.sqrt((1 - R) * (1 + R))
+            g = np.arcsin(R)
+            phi = ((s + R * g) @ self.chi) / np.pi
+            psi = -(s @ self.chi) / np.pi
+            D = ((g * self.chi) @ self.H) / (np.pi * math.sqrt(self.k))
+            return phi, psi, D, np.max(np.abs(R), axis=1)
+        vals, inv = _unique_rows(A)
+        out = _blocks(f, vals)
+        return out if inv is None else tuple(o[inv] for o in out)
+
+    def errors(self, r):
+        """Rounding-error bounds (E_phi, E_psi, E_D) for rows with max |rho~| = r."""
+        T, d, u = self.T, self.delta, _U
+        rp = np.minimum(r + d, 1.0)
+        room = np.maximum((1 - rp) * (1 + rp), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lip_g = np.where(room > 0, d / np.sqrt(room), np.inf)
+            lip_s = np.where(room > 0, d * rp / np.sqrt(room), np.inf)
+        eps_g = np.minimum(lip_g, 2.3 * math.sqrt(d))   # arcsin is 1/2-Hoelder: |asin x - asin y| <= 2.3 sqrt|x-y|
+        eps_s = np.minimum(lip_s, 1.5 * math.sqrt(d))   # |sqrt(1-x^2) - sqrt(1-y^2)| <= sqrt(2|x-y|)
+        e_phi = T * (d / 2 + 8 * u) + 1.1 * T * T * u
+        e_psi = T / math.pi * (eps_s + 4 * u) + 1.1 * T * T * u / math.pi
+        e_d = T / (math.pi * math.sqrt(self.k)) * (eps_g + 4 * u) + 1.1 * T * T * u / math.sqrt(self.k)
+        return e_phi, e_psi, e_d
+
+    def exact_mp(self, a):
+        import mpmath as mp
+        with mp.workdps(50):
+            sk = mp.sqrt(mp.mpf(self.k))
+            phi = psi = mp.mpf(0)
+            D = [mp.mpf(0)] * self.k
+            for h, c in zip(self.H, self.chi):
+                rho = mp.fsum(mp.mpf(float(x)) * int(w) for x, w in zip(a, h)) / sk
+                rho = max(min(rho, mp.mpf(1)), mp.mpf(-1))
+                s, g = mp.sqrt((1 - rho) * (1 + rho)), mp.asin(rho)
+                phi += int(c) * (s + rho * g)
+                psi -= int(c) * s
+                for i in range(self.k):
+                    D[i] += int(c) * int(h[i]) * g
+            return phi / mp.pi, psi / mp.pi, [x / (mp.pi * sk) for x in D]
+
+
+def _gradient_unit_hits(ev, what, k, tau, budget):
+    """Supports on which some coordinate of one hidden unit's gradient exceeds tau (in absolute value)."""
+    order = np.argsort(-np.abs(what), kind="stable")
+    b = np.abs(what)[order]
+    n = len(b)
+    t = tau * ev.norm / math.sqrt(2)
+    amax = b[0]
+
+    def bound_ok(A):
+        phi, psi, D, r = ev.parts(A)
+        e_phi, e_psi, e_d = ev.errors(r)
+        bound = np.maximum(np.maximum(phi + e_phi, D.max(axis=1) + e_d), amax * (psi + e_psi))
+        return bound > t
+
+    def values(pos):
+        phi, psi, D, r = ev.parts(b[pos])
+        # the largest |w_i| with i outside S sits at the smallest position not in S (pos rows are increasing)
+        gap = pos != np.arange(k)[None, :]
+        first_out = np.where(gap.any(axis=1), np.argmax(gap, axis=1), k)
+        a_out = np.where(first_out < n, b[np.minimum(first_out, n - 1)], 0.0)
+        vals = np.maximum(np.maximum(np.abs(phi), np.max(np.abs(D - b[pos] * psi[:, None]), axis=1)),
+                          a_out * np.abs(psi))
+        e_phi, e_psi, e_d = ev.errors(r)
+        err = np.maximum(np.maximum(e_phi + 0 * r, e_d + e_psi), e_psi + 0 * r)
+        return vals, err, a_out
+
+    def leaf(pos):
+        vals, err, a_out = values(pos)
+
+        def exact(i):
+            phi, psi, D = ev.exact_mp(b[pos[i]])
+            return float(max(abs(phi), max(abs(D[j] - float(b[pos[i, j]]) * psi) for j in range(k)),
+                             float(a_out[i]) * abs(psi)))
+        above = np.zeros(len(pos), dtype=bool)
+        above[:] = _decide(vals, err, t, exact, budget)
+        return above, vals
+
+    pos, vals = _search(b, k, bound_ok, leaf, budget)
+    S = np.sort(order[pos], axis=1) if len(pos) else np.zeros((0, k), dtype=np.int64)
+    return S.astype(np.int64), vals * math.sqrt(2) / ev.norm
+
+
+def _check_student(W, a, n=None):
+    W = np.asarray(W, dtype=float)
+    a = np.asarray(a, dtype=float)
+    if W.ndim != 2 or a.shape != (W.shape[0],) or (n is not None and W.shape[1] != n):
+        want = f"(p, {n})" if n is not None else "(p, n)"
+        raise ValueError(f"W must have shape {want} and a shape (p,), got {W.shape} and {a.shape}")
+    if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a))):
+        raise ValueError("W and a must be finite")
+    scale = np.max(np.abs(W), axis=1, keepdims=True)
+    if np.any(scale == 0) or np.any(a == 0):
+        raise ValueError("W and a must be finite, with non-zero rows of W and non-zero entries of a")
+    Ws = W / scale  # rescale first: no overflow or underflow in the norm
+    return Ws / np.linalg.norm(Ws, axis=1, keepdims=True), a
+
+
+def certified_gradient_hits(W, a, k, tau=0.05, *, max_evaluations=20_000_000):
+    """Every support on which some normalised square-loss gradient coordinate exceeds ``tau``.
+
+    The student is :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)` and the targets
+    are the ReLU networks :math:`\\hat f_S` (even ``k``); each of the :math:`p(n+1)`
+    coordinates of :math:`\\mathbb E[y\\,\\nabla h]`, divided by its norm, is one query.
+
+    Returns
+    -------
+    CertifiedHits
+        ``corr`` holds, for each support found, the largest absolute
+        correlation over all coordinates.
+
+    Raises
+    ------
+    CertificationError
+        For odd ``k``, ``k > 16``, or too much work.
+    ValueError
+        For badly shaped or non-finite ``W``, ``a``, a zero row of ``W`` or a zero ``a_j``.
+
+    Examples
+    --------
+    >>> W = np.zeros((1, 100)); W[0, :11] = 1.0        # one unit spread over 11 coordinates
+    >>> hits = certified_gradient_hits(W, [1.0], 10, tau=1e-3)
+    >>> len(hits), 11 + 55 * 89                           # the C(11, 10) inside, and 9 inside + 1 outside
+    (4906, 4906)
+    """
+    What, a = _check_student(W, a)
+    tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
+    n = What.shape[1]
+    k = check_int(k, "k", minimum=1)
+    if k > n:
+        raise ValueError(f"k={k} is larger than n={n}")
+    ev = _gradient_evaluator(n, k)
+    budget = _Budget(check_int(max_evaluations, "max_evaluations", minimum=1))
+    found = {}
+    for j in range(len(What)):
+        S, vals = _gradient_unit_hits(ev, What[j], k, tau, budget)
+        for row, val in zip(map(tuple, S.tolist()), vals.tolist()):
+            if val > found.get(row, -1.0):
+                found[row] = val
+    supports = np.array(list(found), dtype=np.int64).reshape(len(found), k)
+    return CertifiedHits(supports, np.array(list(found.values()), dtype=float), budget.used, budget.refined)
+
+
+def largest_gradient_correlation(W, a, k):
+    """The largest absolute correlation of any normalised gradient coordinate with any :math:`\\hat f_S`, bracketed.
+
+    Parameters
+    ----------
+    W : ndarray of shape (p, n)
+    a : ndarray of shape (p,)
+    k : int
+        Even support size (ReLU targets).
+
+    Returns
+    -------
+    value : float
+        A correlation that is attained: the best of two supports per hidden
+        unit (its ``k`` largest :math:`|w_{ji}|`, and its ``k - 1`` largest with
+        its smallest), maximised over the coordinates.
+    S : tuple of int
+        The support attaining ``value``.
+    upper : float
+        A certified upper bound on every coordinate's correlation with every
+        one of the :math:`\\binom nk` targets: the monotone bound of the search
+        at its root (plus the rounding-error bound), maximised over the units.
+        So the largest correlation lies in ``[value, upper]``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> value, S, upper = largest_gradient_correlation(rng.standard_normal((4, 1000)), np.ones(4), 10)
+    >>> value <= upper < 1e-6
+    True
+    """
+    What, a = _check_student(W, a)
+    n = What.shape[1]
+    k = check_int(k, "k", minimum=1)
+    if k > n:
+        raise ValueError(f"k={k} is larger than n={n}")
+    ev = _gradient_evaluator(n, k)
+    scale = math.sqrt(2) / ev.norm
+    best, best_S, upper = -1.0, None, 0.0
+    for j in range(len(What)):
+        order = np.argsort(-np.abs(What[j]), kind="stable")
+        b = np.abs(What[j])[order]
+        phi, psi, D, r = ev.parts(b[None, :k])
+        e_phi, e_psi, e_d = ev.errors(r)
+        bound = max(phi[0] + e_phi, float(D[0].max() + e_d[0]), b[0] * float(psi[0] + e_psi[0]))
+        upper = max(upper, bound * scale)
+        cands = [np.arange(k), np.r_[np.arange(k - 1), n - 1]] if n > k else [np.arange(k)]
+        for pos in cands:
+            phi, psi, D, _ = ev.parts(b[pos][None, :])
+            gap = [i for i in range(n) if i not in set(pos.tolist())][:1]
+            a_out = b[gap[0]] if gap else 0.0
+            val = max(abs(phi[0]), float(np.max(np.abs(D[0] - b[pos] * psi[0]))), a_out * abs(psi[0]))
+            if val * scale > best:
+                best, best_S = val * scale, tuple(sorted(int(i) for i in order[pos]))
+    return float(best), best_S, float(max(upper, best))
