@@ -99,8 +99,23 @@ def test_student_version_runs_and_scores_less(built, name):
     assert results.total < results.possible
     # it ran to the end: every question was graded
     master = json.loads((ROOT / "assignments" / name / f"{name}.ipynb").read_text())
-    n_questions = sum("".join(c["source"]).startswith("# BEGIN QUESTION") for c in master["cells"])
+    # questions graded by hand (`manual: true`) have no tests: the autograder does not score them
+    configs = ["".join(c["source"]) for c in master["cells"]]
+    n_questions = sum(src.startswith("# BEGIN QUESTION") and "manual: true" not in src for src in configs)
     assert len(results.results) == n_questions
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_set_has_a_proof_question_with_a_rubric(built, name):
+    """Each set has a question graded by hand; its rubric is in the solutions, not in the student notebook."""
+    master = json.loads((ROOT / "assignments" / name / f"{name}.ipynb").read_text())
+    sources = ["".join(c["source"]) for c in master["cells"]]
+    assert any(src.startswith("# BEGIN QUESTION") and "manual: true" in src for src in sources), \
+        f"{name} has no manually graded question"
+    student = built[name]["student"].read_text()
+    solution = built[name]["solution"].read_text()
+    assert "**Rubric" in solution and "**Rubric" not in student
+    assert "otter_answer_cell" in student
 
 
 # --- problem set 3 on two machines ---------------------------------------------------------------
