@@ -313,8 +313,10 @@ class AdversaryGame:
     def _enumerate(self):
         if self.m > self.max_enumerated:
             raise ValueError(f"this query meets every support, and there are {self.m} candidates, more than "
-                             f"max_enumerated={self.max_enumerated}; use FamilyQuery or HermiteQuery, which only "
-                             "touch the supports they name, or a smaller n, k")
+                             f"max_enumerated={self.max_enumerated} (ask, ask_gradient, hits and gradient_hits "
+                             "count neuron and gradient queries exactly at any size, for the built-in activations "
+                             "and, for gradients, even k); use FamilyQuery or HermiteQuery, which only touch the "
+                             "supports they name, or a smaller n, k")
         if self._all is None:
             self._all = np.array(list(iter(self.supports)), dtype=np.int64).reshape(self.m, self.k)
             self._alive = np.ones(self.m, dtype=bool)
