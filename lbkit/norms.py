@@ -124,6 +124,9 @@ def hermite_weights(k: int, m_max: int | None = None):
     return m, np.exp(logW)
 
 
+# Largest k whose norm series converges within the 40-digit coefficients of each smooth built-in (measured
+# with _check_converged for every k up to the known degree: each larger k, unless f_S = 0, fails it).
+_SMOOTH_K_MAX = {"sigmoid": 63, "tanh": 63, "softplus": 64, "gelu": 68}
 _PRECHECK_K = 40  # above this k, a truncated series is checked for convergence before the full weights are built
 
 
@@ -221,6 +224,11 @@ def norm_terms(k: int, activation="relu"):
     k = _check_k_limit(k)
     source = act.coefficient_source
     truncated_at = _known_degree(act, k)  # the degree past which the coefficients are not known (None: all known)
+    k_max = _SMOOTH_K_MAX.get(act.name) if source.kind == "high_precision" else None
+    if k_max is not None and k > k_max and not act.vanishes(k):  # refuse before computing anything
+        raise ValueError(f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are "
+                         f"known up to degree {truncated_at}, and for k > {k_max} the series has not converged there; "
+                         f"use k <= {k_max} (k <= 40 is tested against 80-digit arithmetic)")
     if truncated_at is not None and k > _PRECHECK_K:
         # refuse before the expensive weights: the band check needs only the degrees up to `truncated_at`
         m, W = hermite_weights(k, max(k, truncated_at))
@@ -251,7 +259,9 @@ def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float
         accurate to about 1e-12 relative for every built-in and every
         ``k <= 40``; for larger ``k`` it raises ValueError where the series of
         a smooth activation or a custom callable has not converged at the
-        highest known coefficient (from about ``k = 50``), and for every
+        highest known coefficient (smooth built-ins: ``k > 63`` for sigmoid and
+        tanh, ``k > 64`` for softplus, ``k > 68`` for gelu, refused at once;
+        custom callables: from about ``k = 50``), and for every
         activation when ``k > K_LIMIT`` (300).  ``"dual_kernel"`` evaluates the alternating sum
         :math:`2^k\\sum_d\\binom kd(-1)^d K(1-2d/k)` in float64; it is here to
         show how that formula loses its digits as ``k`` grows.
