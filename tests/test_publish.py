@@ -70,6 +70,31 @@ def test_workflow_passes_actionlint():
     assert proc.returncode == 0, f"actionlint found problems:\n{proc.stdout}{proc.stderr}"
 
 
+def test_workflow_matches_the_github_actions_schema(tmp_path):
+    """check-jsonschema's vendored GitHub-workflow schema (offline): runs everywhere, fails on a broken copy."""
+    exe = shutil.which("check-jsonschema", path=str(pathlib.Path(sys.executable).parent)) or shutil.which(
+        "check-jsonschema"
+    )
+    assert exe, "check-jsonschema is pinned in requirements.txt; install the requirements"
+
+    def lint(path):
+        return subprocess.run(
+            [exe, "--builtin-schema", "vendor.github-workflows", str(path)],
+            capture_output=True, text=True, timeout=120, cwd=ROOT,
+        )
+
+    proc = lint(WORKFLOW)
+    assert proc.returncode == 0, f"the workflow does not match the schema:\n{proc.stdout}{proc.stderr}"
+    # the linter can fail: a job without `runs-on` is rejected
+    broken = yaml.safe_load(WORKFLOW.read_text())
+    broken = {("on" if k is True else k): v for k, v in broken.items()}
+    for job in broken["jobs"].values():
+        job.pop("runs-on", None)
+    bad = tmp_path / "broken.yml"
+    bad.write_text(yaml.safe_dump(broken))
+    assert lint(bad).returncode != 0, "the schema check accepted a workflow whose jobs have no runs-on"
+
+
 def test_workflow_installs_the_linter_it_is_checked_with(workflow):
     assert any(ACTIONLINT_PIN in run for run in _runs(workflow)), f"the workflow should install {ACTIONLINT_PIN}"
 
