@@ -84,8 +84,10 @@ def print_header():
     threads = os.environ.get("OMP_NUM_THREADS", "default")
     print("lbkit core benchmarks")
     print(f"  date      {datetime.datetime.now().isoformat(timespec='seconds')}")
-    print(f"  python    {platform.python_version()}   numpy {np.__version__}   mpmath {mp.__version__}"
-          f"   lbkit {lbkit.__version__}")
+    print(
+        f"  python    {platform.python_version()}   numpy {np.__version__}   mpmath {mp.__version__}"
+        f"   lbkit {lbkit.__version__}"
+    )
     print(f"  threads   OMP_NUM_THREADS={threads}   (os.cpu_count() = {os.cpu_count()})")
     print()
 
@@ -153,8 +155,10 @@ def norm_table():
             err, err_dual = rel_err(value, ref), rel_err(dual, ref)
             worst = max(worst, (err, k))
             worst_dual = max(worst_dual, (err_dual, k))
-            print(f"{k:>3}  {name:<10} {value:>20.12e}  {err:>8.1e}  {1e3 * statistics.median(times):>8.3f}"
-                  f"  {err_dual:>15.1e}")
+            print(
+                f"{k:>3}  {name:<10} {value:>20.12e}  {err:>8.1e}  {1e3 * statistics.median(times):>8.3f}"
+                f"  {err_dual:>15.1e}"
+            )
         summary.append((name, first_s, skipped, worst, worst_dual))
         print("-" * len(head))
     print()
@@ -180,14 +184,16 @@ def eval_table():
     print(f"2. f_S evaluation: relu, normalised, n = {DIM}, S = range(k), N = {N_POINTS} Gaussian points")
     print("   baseline: np.maximum(X @ W.T, 0) @ a on the first N_base = min(N, 1e9/8/2^k) rows")
     print()
-    head = (f"{'k':>3} {'hidden':>7} {'dtype':>8} {'lbkit s':>8} {'lbkit pts/s':>12} {'N_base':>7}"
-            f" {'base pts/s':>11} {'ratio':>6} {'max|diff|':>9}")
+    head = (
+        f"{'k':>3} {'hidden':>7} {'dtype':>8} {'lbkit s':>8} {'lbkit pts/s':>12} {'N_base':>7}"
+        f" {'base pts/s':>11} {'ratio':>6} {'max|diff|':>9}"
+    )
     print(head)
     print("-" * len(head))
     X64 = lbkit.sample("gaussian", N_POINTS, DIM, rng=0)
     for k in EVAL_KS:
         f = lbkit.orthogonal_network(DIM, range(k), "relu", normalized=True)
-        n_base = int(min(N_POINTS, BASELINE_BYTES / 8 / 2 ** k))
+        n_base = int(min(N_POINTS, BASELINE_BYTES / 8 / 2**k))
         repeats = 2 if k <= 12 else 1
         for dtype in (np.float64, np.float32):
             X = X64.astype(dtype)
@@ -197,8 +203,10 @@ def eval_table():
             t_base, y_base = time_call(lambda: np.maximum(Xb @ W.T, 0) @ a, repeats=repeats)  # noqa: B023
             diff = float(np.max(np.abs(y[:n_base].astype(np.float64) - y_base)))
             rate, rate_base = N_POINTS / t_lbkit, n_base / t_base
-            print(f"{k:>3} {2 ** k:>7} {np.dtype(dtype).name:>8} {t_lbkit:>8.3f} {rate:>12.3e} {n_base:>7}"
-                  f" {rate_base:>11.3e} {rate / rate_base:>6.2f} {diff:>9.1e}")
+            print(
+                f"{k:>3} {2**k:>7} {np.dtype(dtype).name:>8} {t_lbkit:>8.3f} {rate:>12.3e} {n_base:>7}"
+                f" {rate_base:>11.3e} {rate / rate_base:>6.2f} {diff:>9.1e}"
+            )
             del y_base
     print()
 

@@ -75,8 +75,9 @@ def trainer(f, steps, seed=0):
 
 
 def batched(targets, steps, seed=0):
-    return BatchedGDRegressor(width=WIDTH, lr=LR, batch_size=BATCH, max_steps=steps, eval_every=steps,
-                              rng=seed).fit(targets)
+    return BatchedGDRegressor(width=WIDTH, lr=LR, batch_size=BATCH, max_steps=steps, eval_every=steps, rng=seed).fit(
+        targets
+    )
 
 
 def timed(fn, *args):
@@ -95,11 +96,14 @@ def main(argv=None):
     steps, M = args.steps, args.students
     f = lbkit.orthogonal_network(N, range(K), "relu", normalized=True)
     rng = np.random.default_rng(0)
-    targets = [lbkit.orthogonal_network(N, sorted(rng.choice(N, K, replace=False)), "relu", normalized=True)
-               for _ in range(M)]
-    print(f"bench_trainer: n={N}, k={K}, width={WIDTH}, batch={BATCH}, Adam lr={LR}, {steps} steps, "
-          f"{M} students, torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
-          f"{torch.get_num_threads()} thread, python {platform.python_version()}")
+    targets = [
+        lbkit.orthogonal_network(N, sorted(rng.choice(N, K, replace=False)), "relu", normalized=True) for _ in range(M)
+    ]
+    print(
+        f"bench_trainer: n={N}, k={K}, width={WIDTH}, batch={BATCH}, Adam lr={LR}, {steps} steps, "
+        f"{M} students, torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
+        f"{torch.get_num_threads()} thread, python {platform.python_version()}"
+    )
     # warm-up: allocator, kernels, lazy imports
     hand_loop(f, 200)
     trainer(f, 200)
@@ -109,16 +113,23 @@ def main(argv=None):
         times["hand"].append(timed(hand_loop, f, steps, r))
         times["GDRegressor"].append(timed(trainer, f, steps, r))
         times["batched"].append(timed(batched, targets, steps, r))
-    rate = {"hand": steps / min(times["hand"]), "GDRegressor": steps / min(times["GDRegressor"]),
-            "batched": M * steps / min(times["batched"])}
+    rate = {
+        "hand": steps / min(times["hand"]),
+        "GDRegressor": steps / min(times["GDRegressor"]),
+        "batched": M * steps / min(times["batched"]),
+    }
     print(f"{'trainer':<14}{'runs (s)':<28}{'best rate':>22}{'vs hand':>10}")
     for name, ts in times.items():
         unit = "student-steps/s" if name == "batched" else "steps/s"
-        print(f"{name:<14}{', '.join(f'{t:.2f}' for t in ts):<28}{rate[name]:>14,.0f} {unit:<7}"
-              f"{rate[name] / rate['hand']:>9.2f}")
+        print(
+            f"{name:<14}{', '.join(f'{t:.2f}' for t in ts):<28}{rate[name]:>14,.0f} {unit:<7}"
+            f"{rate[name] / rate['hand']:>9.2f}"
+        )
     t_ratio, b_ratio = rate["GDRegressor"] / rate["hand"], rate["batched"] / rate["hand"]
-    print(f"goals: trainer_vs_hand >= 0.9 ({'met' if t_ratio >= 0.9 else 'NOT met'}), "
-          f"batched_vs_hand >= 3.0 ({'met' if b_ratio >= 3.0 else 'NOT met'})")
+    print(
+        f"goals: trainer_vs_hand >= 0.9 ({'met' if t_ratio >= 0.9 else 'NOT met'}), "
+        f"batched_vs_hand >= 3.0 ({'met' if b_ratio >= 3.0 else 'NOT met'})"
+    )
     print(f"RESULT trainer_vs_hand={t_ratio:.2f} batched_vs_hand={b_ratio:.2f} students={M}")
     return 0
 

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 #: Largest array (in bytes) lbkit allocates in one piece before it refuses (2 GiB).
-MEMORY_BUDGET = 2 ** 31
+MEMORY_BUDGET = 2**31
 #: Largest number of decimal digits of an exact integer count that lbkit computes.
 MAX_COUNT_DIGITS = 20_000
 
@@ -43,8 +43,15 @@ def check_bool(value, name: str) -> bool:
     raise TypeError(f"{name} must be True or False, got {_got(value)}")
 
 
-def check_real(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
-               min_open: bool = False, max_open: bool = False) -> float:
+def check_real(
+    value,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    min_open: bool = False,
+    max_open: bool = False,
+) -> float:
     """Return ``value`` as a finite float, or raise TypeError (not a real number) / ValueError (out of range).
 
     numpy scalars (``np.float32(0.1)``, ``np.int64(3)``) are real numbers; ``bool`` and complex are not.
@@ -87,12 +94,13 @@ def check_callable(value, name: str, what: str = "a callable") -> None:
 def check_budget(n_bytes: int, what: str, way_around: str, budget: int = MEMORY_BUDGET) -> None:
     """Refuse, before any work, an allocation of ``n_bytes`` above ``budget``, naming the way around it."""
     if n_bytes > budget:
-        raise ValueError(f"{what} needs {_bytes(n_bytes)}, more than lbkit's limit of {_bytes(budget)} "
-                         f"for one array; {way_around}")
+        raise ValueError(
+            f"{what} needs {_bytes(n_bytes)}, more than lbkit's limit of {_bytes(budget)} for one array; {way_around}"
+        )
 
 
 def _bytes(n: float) -> str:
-    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
             return f"{n / size:.3g} {unit}"
     return f"{int(n)} bytes"
@@ -103,7 +111,7 @@ def log10_comb_estimate(n: int, k: int) -> float:
     k = min(k, n - k)
     if k <= 0:
         return 0.0
-    if n < 2 ** 1000:
+    if n < 2**1000:
         return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(10)
     import mpmath as mp
 
@@ -123,8 +131,10 @@ def check_n_k(n, k) -> tuple[int, int]:
     n = check_int(n, "n", minimum=1)
     k = check_int(k, "k", minimum=1)
     if k > n:
-        raise ValueError(f"k={k} is larger than n={n}: a support S is a set of k distinct coordinates "
-                         f"out of n, so 1 <= k <= n is required")
+        raise ValueError(
+            f"k={k} is larger than n={n}: a support S is a set of k distinct coordinates "
+            f"out of n, so 1 <= k <= n is required"
+        )
     return n, k
 
 
@@ -161,8 +171,10 @@ def check_real_array(values, name: str, *, allow_bool: bool = True) -> np.ndarra
         raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
     kinds = "fiu" + ("b" if allow_bool else "")
     if arr.dtype.kind not in kinds:
-        raise TypeError(f"{name} must be an array of real numbers, got an array of dtype {arr.dtype}"
-                        + (" (complex numbers are not allowed)" if arr.dtype.kind == "c" else ""))
+        raise TypeError(
+            f"{name} must be an array of real numbers, got an array of dtype {arr.dtype}"
+            + (" (complex numbers are not allowed)" if arr.dtype.kind == "c" else "")
+        )
     return arr.astype(np.float64, copy=False)
 
 
@@ -198,12 +210,12 @@ def check_output(out, N: int, what: str, X_shape) -> np.ndarray:
         out = np.asarray(out)
     except ValueError as exc:
         raise ValueError(f"{what} must return an array of shape ({N},): {exc}") from None
-    if not (np.issubdtype(out.dtype, np.floating) or np.issubdtype(out.dtype, np.integer)
-            or out.dtype == np.bool_):
+    if not (np.issubdtype(out.dtype, np.floating) or np.issubdtype(out.dtype, np.integer) or out.dtype == np.bool_):
         raise TypeError(f"{what} must return real numbers, got an array of dtype {out.dtype}")
     if out.shape != (N,):
-        raise ValueError(f"{what} must return an array of shape (N,) = ({N},) for inputs of shape {X_shape}, "
-                         f"got shape {out.shape}")
+        raise ValueError(
+            f"{what} must return an array of shape (N,) = ({N},) for inputs of shape {X_shape}, got shape {out.shape}"
+        )
     out = out.astype(np.float64, copy=False)
     if not np.all(np.isfinite(out)):
         bad = int(N - np.count_nonzero(np.isfinite(out)))

@@ -48,12 +48,15 @@ def _make_builtins():
 
     def _pair_from(even, odd):
         """Fast sigma(z) + s sigma(-z) from in-place-capable even/odd forms."""
+
         def pair(z, sign, out):
             return (even if sign > 0 else odd)(z, out)
+
         return pair
 
     def _scaled(ufunc, c_in, c_out, add=0.0):
         """z -> c_out * ufunc(c_in * z) + add, writing into out when given."""
+
         def g(z, out):
             r = np.multiply(z, c_in, out=out) if out is not None else z * c_in
             r = ufunc(r, out=r)
@@ -61,6 +64,7 @@ def _make_builtins():
             if add:
                 r += add
             return r
+
         return g
 
     def _const(value):
@@ -69,44 +73,91 @@ def _make_builtins():
                 return np.full(np.shape(z), value)
             out[...] = value
             return out
+
         return g
 
     def _linear(c):
         def g(z, out):
             return np.multiply(z, c, out=out) if out is not None else z * c
+
         return g
 
     def _zero(z, out):
         return _const(0.0)(z, out)
 
     specs = {
-        "relu": dict(fn=lambda t: np.maximum(t, 0.0), derivative=lambda t: (t > 0).astype(float),
-                     part_degrees=(_INF, 1), parity="none", coefficients=relu_c, kernel=_relu_kernel, _closed_form=True,
-                     _kernel_derivative=_relu_kernel_derivative,
-                     _part_moments=(0.25, 0.25), _pair=_pair_from(_scaled(np.abs, 1.0, 1.0), _linear(1.0))),
-        "abs": dict(fn=np.abs, derivative=np.sign, part_degrees=(_INF, -1), parity="even", coefficients=abs_c,
-                    kernel=lambda r: 4 * _relu_kernel(r) - r, _closed_form=True,
-                    _kernel_derivative=lambda r: 4 * _relu_kernel_derivative(r) - 1, _part_moments=(1.0, 0.0),
-                    _pair=_pair_from(_scaled(np.abs, 1.0, 2.0), _zero)),
-        "leaky_relu": dict(fn=lambda t: np.where(t > 0, t, a * t), derivative=lambda t: np.where(t > 0, 1.0, a),
-                           part_degrees=(_INF, 1), parity="none", coefficients=leaky_c, _closed_form=True,
-                           kernel=lambda r: (1 - a) ** 2 * _relu_kernel(r) + a * (1 - a) * r + a * a * r,
-                           _kernel_derivative=lambda r: (1 - a) ** 2 * _relu_kernel_derivative(r) + a,
-                           _part_moments=((1 - a) ** 2 / 4, (1 + a) ** 2 / 4),
-                           _pair=_pair_from(_scaled(np.abs, 1.0, 1 - a), _linear(1 + a))),
-        "erf": dict(fn=_erf, derivative=lambda t: 2 / math.sqrt(math.pi) * np.exp(-t * t), part_degrees=(-1, _INF),
-                    parity="odd", coefficients=_erf_coefficients, _closed_form=True,
-                    kernel=lambda r: (2 / np.pi) * np.arcsin(2 * r / 3),
-                    _kernel_derivative=lambda r: (4 / (3 * np.pi)) / np.sqrt(1 - 4 * r * r / 9),
-                    _part_moments=(0.0, erf_moment),
-                    _pair=_pair_from(_zero, _scaled(_erf, 1.0, 2.0))),
-        "sigmoid": dict(fn=expit, derivative=lambda t: expit(t) * expit(-t), part_degrees=(0, _INF),
-                        parity="none", _high=True, _pair=_pair_from(_const(1.0), _scaled(np.tanh, 0.5, 1.0))),
-        "tanh": dict(fn=np.tanh, derivative=lambda t: 1 - np.tanh(t) ** 2, part_degrees=(-1, _INF),
-                     parity="odd", _high=True, _pair=_pair_from(_zero, _scaled(np.tanh, 1.0, 2.0))),
+        "relu": dict(
+            fn=lambda t: np.maximum(t, 0.0),
+            derivative=lambda t: (t > 0).astype(float),
+            part_degrees=(_INF, 1),
+            parity="none",
+            coefficients=relu_c,
+            kernel=_relu_kernel,
+            _closed_form=True,
+            _kernel_derivative=_relu_kernel_derivative,
+            _part_moments=(0.25, 0.25),
+            _pair=_pair_from(_scaled(np.abs, 1.0, 1.0), _linear(1.0)),
+        ),
+        "abs": dict(
+            fn=np.abs,
+            derivative=np.sign,
+            part_degrees=(_INF, -1),
+            parity="even",
+            coefficients=abs_c,
+            kernel=lambda r: 4 * _relu_kernel(r) - r,
+            _closed_form=True,
+            _kernel_derivative=lambda r: 4 * _relu_kernel_derivative(r) - 1,
+            _part_moments=(1.0, 0.0),
+            _pair=_pair_from(_scaled(np.abs, 1.0, 2.0), _zero),
+        ),
+        "leaky_relu": dict(
+            fn=lambda t: np.where(t > 0, t, a * t),
+            derivative=lambda t: np.where(t > 0, 1.0, a),
+            part_degrees=(_INF, 1),
+            parity="none",
+            coefficients=leaky_c,
+            _closed_form=True,
+            kernel=lambda r: (1 - a) ** 2 * _relu_kernel(r) + a * (1 - a) * r + a * a * r,
+            _kernel_derivative=lambda r: (1 - a) ** 2 * _relu_kernel_derivative(r) + a,
+            _part_moments=((1 - a) ** 2 / 4, (1 + a) ** 2 / 4),
+            _pair=_pair_from(_scaled(np.abs, 1.0, 1 - a), _linear(1 + a)),
+        ),
+        "erf": dict(
+            fn=_erf,
+            derivative=lambda t: 2 / math.sqrt(math.pi) * np.exp(-t * t),
+            part_degrees=(-1, _INF),
+            parity="odd",
+            coefficients=_erf_coefficients,
+            _closed_form=True,
+            kernel=lambda r: (2 / np.pi) * np.arcsin(2 * r / 3),
+            _kernel_derivative=lambda r: (4 / (3 * np.pi)) / np.sqrt(1 - 4 * r * r / 9),
+            _part_moments=(0.0, erf_moment),
+            _pair=_pair_from(_zero, _scaled(_erf, 1.0, 2.0)),
+        ),
+        "sigmoid": dict(
+            fn=expit,
+            derivative=lambda t: expit(t) * expit(-t),
+            part_degrees=(0, _INF),
+            parity="none",
+            _high=True,
+            _pair=_pair_from(_const(1.0), _scaled(np.tanh, 0.5, 1.0)),
+        ),
+        "tanh": dict(
+            fn=np.tanh,
+            derivative=lambda t: 1 - np.tanh(t) ** 2,
+            part_degrees=(-1, _INF),
+            parity="odd",
+            _high=True,
+            _pair=_pair_from(_zero, _scaled(np.tanh, 1.0, 2.0)),
+        ),
         "softplus": dict(fn=_softplus, derivative=expit, part_degrees=(_INF, 1), parity="none", _high=True),
-        "gelu": dict(fn=_gelu, derivative=lambda t: ndtr(t) + t * np.exp(-t * t / 2) / _SQRT2PI,
-                     part_degrees=(_INF, 1), parity="none", _high=True),
+        "gelu": dict(
+            fn=_gelu,
+            derivative=lambda t: ndtr(t) + t * np.exp(-t * t / 2) / _SQRT2PI,
+            part_degrees=(_INF, 1),
+            parity="none",
+            _high=True,
+        ),
     }
     return specs
 
@@ -168,16 +219,20 @@ def ab_relu(a: float, b: float = 1.0) -> Activation:
 
     even, odd = (b - a) / 2, (b + a) / 2  # sigma(t) = even |t| + odd t
     return Activation(
-        lambda t: np.where(t > 0, b * t, a * t), f"ab_relu(a={a:g}, b={b:g})",
+        lambda t: np.where(t > 0, b * t, a * t),
+        f"ab_relu(a={a:g}, b={b:g})",
         derivative=lambda t: np.where(t > 0, b, a),
         parity="odd" if even == 0 else ("even" if odd == 0 else "none"),
         part_degrees=(_INF if even else -1, 1 if odd else -1),
-        coefficients=coefficients, _closed_form=True,
+        coefficients=coefficients,
+        _closed_form=True,
         kernel=lambda r: (a * a + b * b) * _relu_kernel(r) - 2 * a * b * _relu_kernel(-r),
-        _kernel_derivative=lambda r: (a * a + b * b) * _relu_kernel_derivative(r)
-        + 2 * a * b * _relu_kernel_derivative(-r),
+        _kernel_derivative=lambda r: (
+            (a * a + b * b) * _relu_kernel_derivative(r) + 2 * a * b * _relu_kernel_derivative(-r)
+        ),
         _part_moments=(even * even, odd * odd),
-        _pair=lambda z, sign, out: _ab_pair(z, sign, out, 2 * even if sign > 0 else 2 * odd, sign > 0))
+        _pair=lambda z, sign, out: _ab_pair(z, sign, out, 2 * even if sign > 0 else 2 * odd, sign > 0),
+    )
 
 
 def _ab_pair(z, sign, out, scale, even):
@@ -223,8 +278,10 @@ def get_activation(name_or_callable) -> Activation:
     if isinstance(name_or_callable, str):
         key = name_or_callable.lower()
         if key not in _SPECS:
-            raise ValueError(f"activation must be one of {', '.join(BUILTIN_ACTIVATIONS)} (or a vectorised callable), "
-                             f"got {name_or_callable!r}")
+            raise ValueError(
+                f"activation must be one of {', '.join(BUILTIN_ACTIVATIONS)} (or a vectorised callable), "
+                f"got {name_or_callable!r}"
+            )
         if key not in _CACHE:
             spec = dict(_SPECS[key])
             _CACHE[key] = Activation(spec.pop("fn"), key, **spec)
@@ -232,5 +289,7 @@ def get_activation(name_or_callable) -> Activation:
     if callable(name_or_callable):
         name = getattr(name_or_callable, "__name__", "custom")
         return Activation(name_or_callable, "custom" if name == "<lambda>" else name)
-    raise TypeError(f"an activation is a name ({', '.join(BUILTIN_ACTIVATIONS)}) or a vectorised callable, "
-                    f"got {name_or_callable!r} of type {type(name_or_callable).__name__}")
+    raise TypeError(
+        f"an activation is a name ({', '.join(BUILTIN_ACTIVATIONS)}) or a vectorised callable, "
+        f"got {name_or_callable!r} of type {type(name_or_callable).__name__}"
+    )

@@ -30,7 +30,7 @@ from .hermite import gauss_hermite, hermite_functions
 __all__ = ["Activation", "CoefficientSource", "get_activation", "ab_relu", "BUILTIN_ACTIVATIONS"]
 
 #: Highest degree of closed-form Hermite coefficients lbkit returns (an array of 8 MB).
-M_MAX_CLOSED = 10 ** 6
+M_MAX_CLOSED = 10**6
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,10 @@ class CoefficientSource:
     accuracy: float
     note: str
 
+
 _CUSTOM_M_MAX = 200  # highest degree computed by float64 quadrature for custom callables
 _INF = math.inf
+
 
 def _truncated(c: np.ndarray):
     """Closed-form-like access to supplied coefficients c_0..c_M: refuse degrees past M."""
@@ -83,8 +85,10 @@ def _quadrature_coefficients(fn, m_max: int, n_nodes: int = 400) -> np.ndarray:
     x, w = gauss_hermite(n_nodes)
     fx = check_real_array(fn(x), "the activation's values")
     if fx.shape != x.shape:
-        raise ValueError(f"the activation returned shape {fx.shape} for an input of shape {x.shape}; "
-                         "it must be vectorised (elementwise)")
+        raise ValueError(
+            f"the activation returned shape {fx.shape} for an input of shape {x.shape}; "
+            "it must be vectorised (elementwise)"
+        )
     return hermite_functions(m_max, x) @ (w * fx)
 
 
@@ -147,9 +151,22 @@ class Activation:
     Activation('cube', parity='odd', even part zero, odd part of degree 3)
     """
 
-    def __init__(self, fn, name: str = "custom", *, parity: str | None = None,
-                 part_degrees: tuple | None = None, derivative=None, coefficients=None, kernel=None,
-                 _closed_form=False, _kernel_derivative=None, _part_moments=None, _high=False, _pair=None):
+    def __init__(
+        self,
+        fn,
+        name: str = "custom",
+        *,
+        parity: str | None = None,
+        part_degrees: tuple | None = None,
+        derivative=None,
+        coefficients=None,
+        kernel=None,
+        _closed_form=False,
+        _kernel_derivative=None,
+        _part_moments=None,
+        _high=False,
+        _pair=None,
+    ):
         check_callable(fn, "an activation", "a vectorised callable")
         if derivative is not None:
             check_callable(derivative, "derivative")
@@ -162,8 +179,10 @@ class Activation:
         if coefficients is not None and not callable(coefficients):
             c = check_real_array(coefficients, "coefficients", allow_bool=False)
             if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
-                raise ValueError(f"coefficients must be a non-empty one-dimensional array of finite numbers "
-                                 f"c_0, ..., c_M, got shape {c.shape}")
+                raise ValueError(
+                    f"coefficients must be a non-empty one-dimensional array of finite numbers "
+                    f"c_0, ..., c_M, got shape {c.shape}"
+                )
             self._supplied_top = c.size - 1
             coefficients = _truncated(c)
         self._closed_coefficients = coefficients
@@ -173,26 +192,39 @@ class Activation:
         self._high = _high
         self._high_m = _HIGH_M.get(self.name) if _high else None
         # coefficients that decay slowly: tails from the exact second moment (see hermite_tail)
-        self._tail_by_moment = not _high and (coefficients is None or not _closed_form
-                                              or name in ("relu", "abs", "leaky_relu") or name.startswith("ab_relu"))
+        self._tail_by_moment = not _high and (
+            coefficients is None
+            or not _closed_form
+            or name in ("relu", "abs", "leaky_relu")
+            or name.startswith("ab_relu")
+        )
         if _high:
             self.coefficient_source = CoefficientSource(
-                "high_precision", self._high_m, 1e-40,
+                "high_precision",
+                self._high_m,
+                1e-40,
                 f"computed once in 40-digit arithmetic up to degree {self._high_m}; returned as 0 beyond it, where "
-                f"the true values are below 3e-13 and decaying")
+                f"the true values are below 3e-13 and decaying",
+            )
         elif coefficients is None:
             self.coefficient_source = CoefficientSource(
-                "quadrature", _CUSTOM_M_MAX, 1e-15,
+                "quadrature",
+                _CUSTOM_M_MAX,
+                1e-15,
                 f"float64 Gauss-Hermite quadrature up to degree {_CUSTOM_M_MAX}: about 1e-15 absolute for smooth "
-                f"functions, much less accurate for kinks and jumps")
+                f"functions, much less accurate for kinks and jumps",
+            )
         elif _closed_form:
             self.coefficient_source = CoefficientSource(
-                "closed_form", None, 1e-16, "an exact formula, accurate to rounding at every degree")
+                "closed_form", None, 1e-16, "an exact formula, accurate to rounding at every degree"
+            )
         else:
             self.coefficient_source = CoefficientSource(
-                "supplied", self._supplied_top, 0.0,
-                "supplied by the user" + ("" if self._supplied_top is None else
-                                          f" up to degree {self._supplied_top}"))
+                "supplied",
+                self._supplied_top,
+                0.0,
+                "supplied by the user" + ("" if self._supplied_top is None else f" up to degree {self._supplied_top}"),
+            )
         self._pair = _pair
         if parity is not None and parity not in ("odd", "even", "none"):
             raise ValueError(f"parity must be 'odd', 'even' or 'none', got {parity!r}")
@@ -244,8 +276,11 @@ class Activation:
             if d == -1:
                 return f"{which} part zero"
             return f"{which} part " + ("not a polynomial" if d == _INF else f"of degree {int(d)}")
-        return (f"Activation({self.name!r}, parity={self.parity!r}, "
-                f"{part('even', self.part_degrees[0])}, {part('odd', self.part_degrees[1])})")
+
+        return (
+            f"Activation({self.name!r}, parity={self.parity!r}, "
+            f"{part('even', self.part_degrees[0])}, {part('odd', self.part_degrees[1])})"
+        )
 
     # -- detection ----------------------------------------------------------
     def _detect_parity(self) -> str:
@@ -257,13 +292,17 @@ class Activation:
         f_pos = check_real_array(f_pos, f"the values of the activation {self.name!r}")
         f_neg = check_real_array(f_neg, f"the values of the activation {self.name!r}")
         if f_pos.shape != t.shape:
-            raise ValueError(f"the activation {self.name!r} must map an array of shape {t.shape} to an array of "
-                             f"the same shape (it must be vectorised), got shape {f_pos.shape}")
+            raise ValueError(
+                f"the activation {self.name!r} must map an array of shape {t.shape} to an array of "
+                f"the same shape (it must be vectorised), got shape {f_pos.shape}"
+            )
         if not (np.all(np.isfinite(f_pos)) and np.all(np.isfinite(f_neg))):
             bad = np.concatenate([t[~np.isfinite(f_pos)], -t[~np.isfinite(f_neg)]])
-            raise ValueError(f"the activation {self.name!r} must be finite on the whole real line, but it is NaN or "
-                             f"infinite at {bad.size} of {2 * t.size} test points in "
-                             f"[{-np.abs(t).max():g}, {np.abs(t).max():g}] (for example at t = {bad[0]:g})")
+            raise ValueError(
+                f"the activation {self.name!r} must be finite on the whole real line, but it is NaN or "
+                f"infinite at {bad.size} of {2 * t.size} test points in "
+                f"[{-np.abs(t).max():g}, {np.abs(t).max():g}] (for example at t = {bad[0]:g})"
+            )
         scale = max(1.0, float(np.max(np.abs(f_pos))), float(np.max(np.abs(f_neg))))
         if np.max(np.abs(f_pos - f_neg)) <= 1e-12 * scale:
             return "even"
@@ -347,8 +386,10 @@ class Activation:
         """
         m_max = check_int(m_max, "m_max", minimum=0)
         if m_max > M_MAX_CLOSED:
-            raise ValueError(f"m_max must be <= {M_MAX_CLOSED} (an array of {M_MAX_CLOSED + 1} coefficients), got "
-                             f"{m_max}; for a tail of the expansion use hermite_tail")
+            raise ValueError(
+                f"m_max must be <= {M_MAX_CLOSED} (an array of {M_MAX_CLOSED + 1} coefficients), got "
+                f"{m_max}; for a tail of the expansion use hermite_tail"
+            )
         if self._closed_coefficients is not None:
             return self._closed_coefficients(m_max)
         if self._high and (high_precision or m_max > 150):
@@ -357,8 +398,10 @@ class Activation:
             c[: top + 1] = _mp_coefficients(self.name, self._high_m)[: top + 1]
             return c
         if m_max > _CUSTOM_M_MAX:
-            raise ValueError(f"m_max={m_max} is too high for quadrature coefficients of {self.name!r}; "
-                             f"m_max <= {_CUSTOM_M_MAX} is allowed for activations without a closed form")
+            raise ValueError(
+                f"m_max={m_max} is too high for quadrature coefficients of {self.name!r}; "
+                f"m_max <= {_CUSTOM_M_MAX} is allowed for activations without a closed form"
+            )
         n_nodes = max(400, 2 * m_max + 2)
         return _quadrature_coefficients(self._fn, m_max, n_nodes)
 
@@ -398,7 +441,7 @@ class Activation:
         if self._tail_by_moment:
             head = self.hermite_coefficients(max(m_min - 1, 0))[parity:m_min:2]
             moment = self._part_second_moments()[parity]
-            tail = math.fsum([moment] + [-float(c) ** 2 for c in head])
+            tail = math.fsum([moment] + [-(float(c) ** 2) for c in head])
             return tail if tail > 1e-12 * moment else 0.0
         top = m_min + 400 if self._high_m is None else max(m_min, self._high_m)
         c = self.hermite_coefficients(top, high_precision=True)
@@ -544,8 +587,10 @@ class Activation:
         """
         k = check_int(k, "k", minimum=1)
         if not self.vanishes(k):
-            raise ValueError(f"k={k} does not make f_S vanish for {self.name}, so there is no reason to give; "
-                             f"{self.working_k_description()}")
+            raise ValueError(
+                f"k={k} does not make f_S vanish for {self.name}, so there is no reason to give; "
+                f"{self.working_k_description()}"
+            )
         part = "odd" if k % 2 else "even"
         d = self.part_degrees[k % 2]
         if d == -1:
@@ -556,9 +601,11 @@ class Activation:
             what = f"its {part} part is linear"
         else:
             what = f"its {part} part is a polynomial of degree {int(d)} < k"
-        return (f"k={k} gives f_S = 0 for {self.name}: an {part} k keeps only the {part} part of the "
-                f"activation, and only its Hermite components of degree >= k, but {what}; "
-                f"{self.working_k_description()}")
+        return (
+            f"k={k} gives f_S = 0 for {self.name}: an {part} k keeps only the {part} part of the "
+            f"activation, and only its Hermite components of degree >= k, but {what}; "
+            f"{self.working_k_description()}"
+        )
 
     def working_k_description(self) -> str:
         """Which support sizes give a non-zero :math:`f_S`, in words."""
@@ -585,12 +632,20 @@ def _check_part_degrees(part_degrees) -> tuple:
         pair = tuple(part_degrees)
     except TypeError:
         pair = None
-    ok = pair is not None and len(pair) == 2 and all(
-        (isinstance(d, numbers.Real) and not isinstance(d, bool))
-        and (d == _INF or (float(d).is_integer() and d >= -1)) for d in pair)
+    ok = (
+        pair is not None
+        and len(pair) == 2
+        and all(
+            (isinstance(d, numbers.Real) and not isinstance(d, bool))
+            and (d == _INF or (float(d).is_integer() and d >= -1))
+            for d in pair
+        )
+    )
     if not ok:
-        raise ValueError(f"part_degrees must be a pair (even, odd) of polynomial degrees, each an integer >= -1 "
-                         f"(-1 for a zero part) or math.inf (not a polynomial), got {part_degrees!r}")
+        raise ValueError(
+            f"part_degrees must be a pair (even, odd) of polynomial degrees, each an integer >= -1 "
+            f"(-1 for a zero part) or math.inf (not a polynomial), got {part_degrees!r}"
+        )
     return tuple(_INF if d == _INF else int(d) for d in pair)
 
 

@@ -102,7 +102,8 @@ class FamilyQuery:
 
 
 class HermiteQuery:
-    """A polynomial query :math:`\\phi = \\sum_\\alpha a_\\alpha h_\\alpha / \\sqrt{\\sum_\\alpha a_\\alpha^2}` (norm 1).
+    """A polynomial query of norm 1,
+    :math:`\\phi = \\sum_\\alpha a_\\alpha h_\\alpha / \\sqrt{\\sum_\\alpha a_\\alpha^2}`.
 
     Parameters
     ----------
@@ -138,8 +139,10 @@ class HermiteQuery:
             pairs = []
             for pair in items:
                 if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                    raise TypeError(f"a multi-index is a tuple of (coordinate, degree) pairs or a dict "
-                                    f"{{coordinate: degree}}, got {alpha!r} (write one pair as ((0, 1),))")
+                    raise TypeError(
+                        f"a multi-index is a tuple of (coordinate, degree) pairs or a dict "
+                        f"{{coordinate: degree}}, got {alpha!r} (write one pair as ((0, 1),))"
+                    )
                 i, d = pair
                 i, d = check_int(i, "coordinate", minimum=0), check_int(d, "degree", minimum=1)
                 pairs.append((i, d))
@@ -163,7 +166,8 @@ class HermiteQuery:
 
 
 class NeuronQuery:
-    """One unit of the target's activation, :math:`\\phi = \\sigma(v\\cdot x)/\\sqrt{K(1)}` with :math:`v` scaled to unit length.
+    """One unit of the target's activation, :math:`\\phi = \\sigma(v\\cdot x)/\\sqrt{K(1)}`,
+    with :math:`v` scaled to unit length.
 
     Parameters
     ----------
@@ -203,7 +207,9 @@ class NeuronQuery:
             raise ValueError("v must be a finite, non-zero vector of shape (n,): it has NaN or infinite entries")
         scale = np.max(np.abs(v))
         if scale == 0:
-            raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got the zero vector of length {v.size}")
+            raise ValueError(
+                f"v must be a finite, non-zero vector of shape (n,), got the zero vector of length {v.size}"
+            )
         u = v / scale  # largest entry +-1 first: the norm neither overflows (1e200) nor underflows (1e-200)
         self.v = u / np.linalg.norm(u)
 
@@ -276,8 +282,11 @@ class AdversaryGame:
         self.m = self.supports.count
         self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
         self.max_evaluations = check_int(max_evaluations, "max_evaluations", minimum=1)
-        self._certified = (self.activation.name in CERTIFIED_ACTIVATIONS
-                           and self.activation is get_activation(self.activation.name) and self.k <= 16)
+        self._certified = (
+            self.activation.name in CERTIFIED_ACTIVATIONS
+            and self.activation is get_activation(self.activation.name)
+            and self.k <= 16
+        )
         self.norm = math.sqrt(norm_squared(self.k, self.activation))
         self._eliminated: set[int] = set()
         self._all = None  # (m, k) array of all supports, built on demand
@@ -312,11 +321,13 @@ class AdversaryGame:
 
     def _enumerate(self):
         if self.m > self.max_enumerated:
-            raise ValueError(f"this query meets every support, and there are {self.m} candidates, more than "
-                             f"max_enumerated={self.max_enumerated} (ask, ask_gradient, hits and gradient_hits "
-                             "count neuron and gradient queries exactly at any size, for the built-in activations "
-                             "and, for gradients, even k); use FamilyQuery or HermiteQuery, which only touch the "
-                             "supports they name, or a smaller n, k")
+            raise ValueError(
+                f"this query meets every support, and there are {self.m} candidates, more than "
+                f"max_enumerated={self.max_enumerated} (ask, ask_gradient, hits and gradient_hits "
+                "count neuron and gradient queries exactly at any size, for the built-in activations "
+                "and, for gradients, even k); use FamilyQuery or HermiteQuery, which only touch the "
+                "supports they name, or a smaller n, k"
+            )
         if self._all is None:
             self._all = np.array(list(iter(self.supports)), dtype=np.int64).reshape(self.m, self.k)
             self._alive = np.ones(self.m, dtype=bool)
@@ -340,7 +351,7 @@ class AdversaryGame:
         n, k = self.n, self.k
         if len(S) == 0:
             return []
-        table = np.empty((n + 1, k + 1), dtype=object)   # C(n - c, j) as Python ints (no overflow)
+        table = np.empty((n + 1, k + 1), dtype=object)  # C(n - c, j) as Python ints (no overflow)
         for c in range(n + 1):
             for j in range(k + 1):
                 table[c, j] = math.comb(n - c, j)
@@ -390,24 +401,29 @@ class AdversaryGame:
             return self._hermite_correlations(query)
         if isinstance(query, NeuronQuery):
             return self._neuron_correlations(query)
-        raise TypeError(f"unsupported query {query!r}; use FamilyQuery, HermiteQuery or NeuronQuery "
-                        "(or ask_gradient for gradients)")
+        raise TypeError(
+            f"unsupported query {query!r}; use FamilyQuery, HermiteQuery or NeuronQuery (or ask_gradient for gradients)"
+        )
 
     def _hermite_correlations(self, query):
-        c = self.activation.hermite_coefficients(max(sum(d for _, d in a) for a in query.terms),
-                                                 high_precision=True)
+        c = self.activation.hermite_coefficients(max(sum(d for _, d in a) for a in query.terms), high_precision=True)
         outside = sorted({i for alpha in query.terms for i, _ in alpha if i >= self.n})
         if outside:
-            raise ValueError(f"the query uses coordinate(s) {outside}, but the inputs have n={self.n} coordinates "
-                             f"(0 to {self.n - 1})")
+            raise ValueError(
+                f"the query uses coordinate(s) {outside}, but the inputs have n={self.n} coordinates "
+                f"(0 to {self.n - 1})"
+            )
         per_support: dict[tuple, float] = {}
         for alpha, coef in query.terms.items():
             S = tuple(i for i, _ in alpha)
             if len(S) != self.k or any(d % 2 == 0 for _, d in alpha):
                 continue  # orthogonal to every f_S
             m = sum(d for _, d in alpha)
-            log_inner = (self.k * math.log(2) + 0.5 * (math.lgamma(m + 1) - sum(math.lgamma(d + 1) for _, d in alpha))
-                         - 0.5 * m * math.log(self.k))
+            log_inner = (
+                self.k * math.log(2)
+                + 0.5 * (math.lgamma(m + 1) - sum(math.lgamma(d + 1) for _, d in alpha))
+                - 0.5 * m * math.log(self.k)
+            )
             inner = math.exp(log_inner) * c[m]
             per_support[S] = per_support.get(S, 0.0) + coef * inner
         ranks, corr = [], []
@@ -472,8 +488,9 @@ class AdversaryGame:
         :math:`\\nabla\\big(|w| K(\\hat w\\cdot e)\\big) = \\hat w K(\\rho) + K'(\\rho)(e - \\rho\\hat w)`.
         """
         if self.activation.name != "relu":
-            raise ValueError(f"gradient queries are implemented for relu targets, this game uses "
-                             f"{self.activation.name!r}")
+            raise ValueError(
+                f"gradient queries are implemented for relu targets, this game uses {self.activation.name!r}"
+            )
         W = np.asarray(W, dtype=float)
         a = np.asarray(a, dtype=float)
         if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
@@ -544,8 +561,9 @@ class AdversaryGame:
         if isinstance(query, NeuronQuery) and self._certified:
             if query.v.size != self.n:
                 raise ValueError(f"the neuron's weight vector has length {query.v.size}, the game has n={self.n}")
-            found = certified_neuron_hits(query.v, self.k, self.activation, self.tau,
-                                          max_evaluations=self.max_evaluations)
+            found = certified_neuron_hits(
+                query.v, self.k, self.activation, self.tau, max_evaluations=self.max_evaluations
+            )
             return self._alive_only(found.supports, found.corr)
         ranks, corr = self.correlations(query)
         keep = np.abs(corr) > self.tau
@@ -573,8 +591,9 @@ class AdversaryGame:
             If the search needs more than ``max_evaluations`` evaluations.
         """
         if self.activation.name != "relu":
-            raise ValueError(f"gradient queries are implemented for relu targets, this game uses "
-                             f"{self.activation.name!r}")
+            raise ValueError(
+                f"gradient queries are implemented for relu targets, this game uses {self.activation.name!r}"
+            )
         W = np.asarray(W, dtype=float)
         a = np.asarray(a, dtype=float)
         if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
@@ -699,5 +718,7 @@ class AdversaryGame:
         return np.zeros((p, self.n + 1))
 
     def __repr__(self):
-        return (f"AdversaryGame(n={self.n}, k={self.k}, activation={self.activation.name!r}, tau={self.tau}, "
-                f"candidates={self.m}, consistent={self.n_consistent}, queries={self.n_queries_})")
+        return (
+            f"AdversaryGame(n={self.n}, k={self.k}, activation={self.activation.name!r}, tau={self.tau}, "
+            f"candidates={self.m}, consistent={self.n_consistent}, queries={self.n_queries_})"
+        )

@@ -79,7 +79,7 @@ __all__ = [
     "largest_neuron_correlation",
 ]
 
-_U = 2.0 ** -53
+_U = 2.0**-53
 _LEAKY = 0.01
 _SMOOTH = ("sigmoid", "tanh", "softplus", "gelu")
 CERTIFIED_ACTIVATIONS = ("relu", "abs", "leaky_relu", "erf") + _SMOOTH
@@ -117,9 +117,11 @@ class CertifiedHits:
         return len(self.corr)
 
     def __repr__(self):
-        return (f"CertifiedHits({len(self)} supports, max |corr| = "
-                f"{float(np.max(np.abs(self.corr))) if len(self) else 0.0:.3g}, "
-                f"{self.n_evaluations} evaluations, {self.n_refined} refined)")
+        return (
+            f"CertifiedHits({len(self)} supports, max |corr| = "
+            f"{float(np.max(np.abs(self.corr))) if len(self) else 0.0:.3g}, "
+            f"{self.n_evaluations} evaluations, {self.n_refined} refined)"
+        )
 
 
 # ----------------------------------------------------------------------------
@@ -134,9 +136,9 @@ class _Kernel:
         par = k % 2
         if self.name in _SMOOTH:
             c = activation.hermite_coefficients(400, high_precision=True)
-            c2 = c ** 2
+            c2 = c**2
             m = np.arange(len(c2))
-            keep = (m >= k) & (m % 2 == par)   # degrees below k cancel exactly in the alternating sum
+            keep = (m >= k) & (m % 2 == par)  # degrees below k cancel exactly in the alternating sum
             self.c2 = np.where(keep, c2, 0.0)
             self.deg = int(np.max(np.nonzero(self.c2)[0])) if np.any(self.c2) else k
             self.lip = float(np.sum(m * self.c2))
@@ -145,9 +147,11 @@ class _Kernel:
         else:
             a = _LEAKY
             table = {  # (Lipschitz constant on [-1, 1], max |K_par|)
-                ("relu", 0): (0.25, 0.42), ("relu", 1): (0.25, 0.25),
+                ("relu", 0): (0.25, 0.42),
+                ("relu", 1): (0.25, 0.25),
                 ("abs", 0): (1.0, 1.66),
-                ("leaky_relu", 0): ((1 - a) ** 2 * 0.25, 0.42), ("leaky_relu", 1): ((1 - a) ** 2 / 4 + a, 0.26),
+                ("leaky_relu", 0): ((1 - a) ** 2 * 0.25, 0.42),
+                ("leaky_relu", 1): ((1 - a) ** 2 / 4 + a, 0.26),
                 ("erf", 1): (4 / (math.pi * math.sqrt(5)), 0.47),
             }
             self.lip, self.kmax = table[self.name, par]
@@ -159,7 +163,7 @@ class _Kernel:
         if name in _SMOOTH:
             x = r * r
             acc = np.zeros_like(r)
-            for mm in range(self.deg - ((self.deg - par) % 2), -1, -2):   # Horner in rho^2
+            for mm in range(self.deg - ((self.deg - par) % 2), -1, -2):  # Horner in rho^2
                 acc = acc * x + self.c2[mm]
             return acc * r if par else acc
         if name == "erf":
@@ -176,9 +180,10 @@ class _Kernel:
 
     def mp(self, r):
         import mpmath as mp
+
         name, par = self.name, self.par
         if name in _SMOOTH:
-            return mp.fsum(mp.mpf(float(self.c2[mm])) * r ** mm for mm in range(self.k, self.deg + 1, 2))
+            return mp.fsum(mp.mpf(float(self.c2[mm])) * r**mm for mm in range(self.k, self.deg + 1, 2))
         if name == "erf":
             return 2 / mp.pi * mp.asin(2 * r / 3)
         if par == 1:
@@ -203,14 +208,17 @@ def _halves(k):
 def _check_activation(activation, k):
     act = get_activation(activation)
     if act.name not in CERTIFIED_ACTIVATIONS or act is not get_activation(act.name):
-        raise CertificationError(f"certified counts need one of the built-in activations {CERTIFIED_ACTIVATIONS} "
-                                 f"(closed-form kernels or 40-digit Hermite coefficients), got {act!r}")
+        raise CertificationError(
+            f"certified counts need one of the built-in activations {CERTIFIED_ACTIVATIONS} "
+            f"(closed-form kernels or 40-digit Hermite coefficients), got {act!r}"
+        )
     k = check_int(k, "k", minimum=1)
     if act.vanishes(k):
         raise ValueError(act.vanishing_reason(k))
     if k > _MAX_K:
-        raise CertificationError(f"k={k}: each certified evaluation sums 2^(k-1) kernel terms, allowed up to "
-                                 f"k={_MAX_K}")
+        raise CertificationError(
+            f"k={k}: each certified evaluation sums 2^(k-1) kernel terms, allowed up to k={_MAX_K}"
+        )
     return act, k
 
 
@@ -226,9 +234,11 @@ class _Budget:
     def spend(self, count):
         self.used += count
         if self.used > self.limit:
-            raise CertificationError(f"certifying this query needs more than max_evaluations={self.limit} kernel "
-                                     "evaluations (it meets very many supports); it is refused rather than "
-                                     "answered approximately; raise max_evaluations to allow it")
+            raise CertificationError(
+                f"certifying this query needs more than max_evaluations={self.limit} kernel "
+                "evaluations (it meets very many supports); it is refused rather than "
+                "answered approximately; raise max_evaluations to allow it"
+            )
 
 
 def _search(b, k, bound_ok, leaf_decide, budget):
@@ -295,7 +305,7 @@ def _search(b, k, bound_ok, leaf_decide, budget):
 
 
 def _blocks(fn, A, *extra):
-    outs = [fn(A[i:i + _BLOCK], *(e[i:i + _BLOCK] for e in extra)) for i in range(0, len(A), _BLOCK)]
+    outs = [fn(A[i : i + _BLOCK], *(e[i : i + _BLOCK] for e in extra)) for i in range(0, len(A), _BLOCK)]
     if not outs:
         return fn(A[:0], *(e[:0] for e in extra))
     if isinstance(outs[0], tuple):
@@ -329,12 +339,14 @@ class _NeuronEvaluator:
     def phi(self, A):
         def f(block):
             return 2 * (self.kern(block @ self.Hs) @ self.chi)
+
         vals, inv = _unique_rows(A)
         out = _blocks(f, vals)
         return out if inv is None else out[inv]
 
     def phi_mp(self, a):
         import mpmath as mp
+
         with mp.workdps(50):
             s = mp.sqrt(mp.mpf(self.k))
             tot = mp.mpf(0)
@@ -432,7 +444,8 @@ def certified_neuron_hits(v, k, activation="relu", tau=0.05, *, max_evaluations=
 
 
 def largest_neuron_correlation(v, k, activation="relu"):
-    """The largest :math:`|\\langle \\sigma(v\\cdot x)/\\sqrt{K(1)}, \\hat f_S\\rangle|` over all supports, and a support attaining it.
+    """The largest :math:`|\\langle \\sigma(v\\cdot x)/\\sqrt{K(1)}, \\hat f_S\\rangle|` over all supports,
+    and a support attaining it.
 
     Exact (up to float64 rounding of one evaluation): by monotonicity it is
     attained at the ``k`` coordinates of largest :math:`|v_i|`.
@@ -476,6 +489,7 @@ class _GradientEvaluator:
 
     def parts(self, A):
         """(Phi, Psi, D (B, k), r) for abs values A (B, k); r = max |rho| per row."""
+
         def f(block):
             R = np.clip(block @ self.Hs, -1.0, 1.0)
             s = np.sqrt((1 - R) * (1 + R))
@@ -484,6 +498,7 @@ class _GradientEvaluator:
             psi = -(s @ self.chi) / np.pi
             D = ((g * self.chi) @ self.H) / (np.pi * math.sqrt(self.k))
             return phi, psi, D, np.max(np.abs(R), axis=1)
+
         vals, inv = _unique_rows(A)
         out = _blocks(f, vals)
         return out if inv is None else tuple(o[inv] for o in out)
@@ -496,8 +511,8 @@ class _GradientEvaluator:
         with np.errstate(divide="ignore", invalid="ignore"):
             lip_g = np.where(room > 0, d / np.sqrt(room), np.inf)
             lip_s = np.where(room > 0, d * rp / np.sqrt(room), np.inf)
-        eps_g = np.minimum(lip_g, 2.3 * math.sqrt(d))   # arcsin is 1/2-Hoelder: |asin x - asin y| <= 2.3 sqrt|x-y|
-        eps_s = np.minimum(lip_s, 1.5 * math.sqrt(d))   # |sqrt(1-x^2) - sqrt(1-y^2)| <= sqrt(2|x-y|)
+        eps_g = np.minimum(lip_g, 2.3 * math.sqrt(d))  # arcsin is 1/2-Hoelder: |asin x - asin y| <= 2.3 sqrt|x-y|
+        eps_s = np.minimum(lip_s, 1.5 * math.sqrt(d))  # |sqrt(1-x^2) - sqrt(1-y^2)| <= sqrt(2|x-y|)
         e_phi = T * (d / 2 + 8 * u) + 1.1 * T * T * u
         e_psi = T / math.pi * (eps_s + 4 * u) + 1.1 * T * T * u / math.pi
         e_d = T / (math.pi * math.sqrt(self.k)) * (eps_g + 4 * u) + 1.1 * T * T * u / math.sqrt(self.k)
@@ -505,6 +520,7 @@ class _GradientEvaluator:
 
     def exact_mp(self, a):
         import mpmath as mp
+
         with mp.workdps(50):
             sk = mp.sqrt(mp.mpf(self.k))
             phi = psi = mp.mpf(0)
@@ -540,8 +556,9 @@ def _gradient_unit_hits(ev, what, k, tau, budget):
         gap = pos != np.arange(k)[None, :]
         first_out = np.where(gap.any(axis=1), np.argmax(gap, axis=1), k)
         a_out = np.where(first_out < n, b[np.minimum(first_out, n - 1)], 0.0)
-        vals = np.maximum(np.maximum(np.abs(phi), np.max(np.abs(D - b[pos] * psi[:, None]), axis=1)),
-                          a_out * np.abs(psi))
+        vals = np.maximum(
+            np.maximum(np.abs(phi), np.max(np.abs(D - b[pos] * psi[:, None]), axis=1)), a_out * np.abs(psi)
+        )
         e_phi, e_psi, e_d = ev.errors(r)
         err = np.maximum(np.maximum(e_phi + 0 * r, e_d + e_psi), e_psi + 0 * r)
         return vals, err, a_out
@@ -551,8 +568,10 @@ def _gradient_unit_hits(ev, what, k, tau, budget):
 
         def exact(i):
             phi, psi, D = ev.exact_mp(b[pos[i]])
-            return float(max(abs(phi), max(abs(D[j] - float(b[pos[i, j]]) * psi) for j in range(k)),
-                             float(a_out[i]) * abs(psi)))
+            return float(
+                max(abs(phi), max(abs(D[j] - float(b[pos[i, j]]) * psi) for j in range(k)), float(a_out[i]) * abs(psi))
+            )
+
         above = np.zeros(len(pos), dtype=bool)
         above[:] = _decide(vals, err, t, exact, budget)
         return above, vals

@@ -45,14 +45,19 @@ def _erf_coefficients(m_max: int) -> np.ndarray:
     c = np.zeros(m_max + 1)
     m = np.arange(1, m_max + 1, 2)
     j = m - 1
-    log_abs = (gammaln(j + 1) - (j / 2) * math.log(2) - gammaln(j / 2 + 1)  # (j-1)!!
-               + (j / 2) * math.log(2 / 3) - 0.5 * gammaln(m + 1))
+    log_abs = (
+        gammaln(j + 1)
+        - (j / 2) * math.log(2)
+        - gammaln(j / 2 + 1)  # (j-1)!!
+        + (j / 2) * math.log(2 / 3)
+        - 0.5 * gammaln(m + 1)
+    )
     c[m] = (2 / math.sqrt(3 * math.pi)) * (-1.0) ** (j // 2) * np.exp(log_abs)
     return c
 
 
 def _relu_kernel(rho):
-    return (np.sqrt(np.maximum(1 - rho ** 2, 0.0)) + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
+    return (np.sqrt(np.maximum(1 - rho**2, 0.0)) + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
 
 
 def _relu_kernel_derivative(rho):

@@ -62,8 +62,9 @@ def as_rng(rng) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer, np.random.SeedSequence)):
-        raise TypeError(f"rng must be an integer seed or a numpy.random.Generator, got {rng!r} of type "
-                        f"{type(rng).__name__}")
+        raise TypeError(
+            f"rng must be an integer seed or a numpy.random.Generator, got {rng!r} of type {type(rng).__name__}"
+        )
     if not isinstance(rng, np.random.SeedSequence) and rng < 0:
         raise ValueError(f"rng must be a non-negative integer seed (or a numpy.random.Generator), got {rng}")
     return np.random.default_rng(rng)
@@ -118,8 +119,11 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
     check_choice(distribution, "distribution", DISTRIBUTIONS)
     N = check_int(N, "N", minimum=1)
     n = check_int(n, "n", minimum=1)
-    check_budget(N * n * 8 * 2, f"sample({distribution!r}, N={N}, n={n}) (an array of shape ({N}, {n}))",
-                 "draw fewer points at a time (in chunks, with one generator)")
+    check_budget(
+        N * n * 8 * 2,
+        f"sample({distribution!r}, N={N}, n={n}) (an array of shape ({N}, {n}))",
+        "draw fewer points at a time (in chunks, with one generator)",
+    )
     allowed = _PARAMS.get(distribution, {})
     unknown = set(params) - set(allowed)
     if unknown:

@@ -25,7 +25,7 @@ from ._checks import check_int, check_n_k, check_real
 
 __all__ = ["gd_cell", "gd_students", "grid", "sweep"]
 
-_MAX_POINTS = 10 ** 6  # grid points a grid or a sweep accepts (each is at least one training run)
+_MAX_POINTS = 10**6  # grid points a grid or a sweep accepts (each is at least one training run)
 
 
 def grid(**axes):
@@ -70,8 +70,10 @@ def grid(**axes):
     for name in names:
         size *= len(lists[name])
     if size > _MAX_POINTS:
-        raise ValueError(f"the grid has {size:,} points ({' x '.join(str(len(lists[k])) for k in names)}); at most "
-                         f"{_MAX_POINTS:,} are allowed, since each point is a training run")
+        raise ValueError(
+            f"the grid has {size:,} points ({' x '.join(str(len(lists[k])) for k in names)}); at most "
+            f"{_MAX_POINTS:,} are allowed, since each point is a training run"
+        )
     return [dict(zip(names, combo)) for combo in itertools.product(*(lists[k] for k in names))]
 
 
@@ -134,8 +136,10 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
     if isinstance(progress, bool) is False and not isinstance(progress, np.bool_):
         raise TypeError(f"progress must be True or False, got {progress!r}")
     if isinstance(points, (str, bytes, dict)) or not hasattr(points, "__iter__"):
-        raise TypeError(f"points must be a list of dicts of keyword arguments (see lbkit.experiments.grid), "
-                        f"got {type(points).__name__}")
+        raise TypeError(
+            f"points must be a list of dicts of keyword arguments (see lbkit.experiments.grid), "
+            f"got {type(points).__name__}"
+        )
     points = list(itertools.islice(points, _MAX_POINTS + 1))
     if len(points) > _MAX_POINTS:
         raise ValueError(f"more than {_MAX_POINTS:,} points; a sweep runs at most that many")
@@ -160,8 +164,9 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
     else:
         import multiprocessing as mp
 
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
-                                 initializer=_init_worker) as pool:
+        with ProcessPoolExecutor(
+            max_workers=n_workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
+        ) as pool:
             for row in pool.map(_run_one, jobs):
                 results.append(row)
                 if bar is not None:
@@ -171,9 +176,24 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
     return results
 
 
-def gd_cell(n, k, activation="relu", *, rng, max_steps=20_000, target_loss=0.5, width=256, lr=3e-3,
-            batch_size=256, optimizer="adam", noise=0.0, eval_every=100, **gd_kwargs):
-    """Train a two-layer student on the normalised :math:`f_S`, :math:`S = \\{0,\\dots,k-1\\}`, until the test loss drops below ``target_loss``.
+def gd_cell(
+    n,
+    k,
+    activation="relu",
+    *,
+    rng,
+    max_steps=20_000,
+    target_loss=0.5,
+    width=256,
+    lr=3e-3,
+    batch_size=256,
+    optimizer="adam",
+    noise=0.0,
+    eval_every=100,
+    **gd_kwargs,
+):
+    """Train a two-layer student on the normalised :math:`f_S`, :math:`S = \\{0,\\dots,k-1\\}`,
+    until the test loss drops below ``target_loss``.
 
     Parameters
     ----------
@@ -226,15 +246,31 @@ def gd_cell(n, k, activation="relu", *, rng, max_steps=20_000, target_loss=0.5, 
     n, k = check_n_k(n, k)
     _check_activation(activation)
     check_int(batch_size, "batch_size", minimum=1)
-    _check_gd_kwargs(gd_kwargs, ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every",
-                                 "target_loss"))
+    _check_gd_kwargs(
+        gd_kwargs,
+        ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every", "target_loss"),
+    )
     target = orthogonal_network(n, range(k), activation, normalized=True)
-    gd = GDRegressor(width=width, lr=lr, batch_size=batch_size, optimizer=optimizer, noise=noise,
-                     max_steps=max_steps, eval_every=eval_every, target_loss=target_loss, rng=rng, **gd_kwargs)
+    gd = GDRegressor(
+        width=width,
+        lr=lr,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        noise=noise,
+        max_steps=max_steps,
+        eval_every=eval_every,
+        target_loss=target_loss,
+        rng=rng,
+        **gd_kwargs,
+    )
     gd.fit(target)
     steps = gd.steps_to_target_
-    return {"steps": steps, "samples": None if steps is None else steps * batch_size,
-            "final_loss": float(gd.test_loss_), "min_loss": float(np.min(gd.history_["test_loss"]))}
+    return {
+        "steps": steps,
+        "samples": None if steps is None else steps * batch_size,
+        "final_loss": float(gd.test_loss_),
+        "min_loss": float(np.min(gd.history_["test_loss"])),
+    }
 
 
 def _check_gd_kwargs(gd_kwargs, own):
@@ -245,14 +281,18 @@ def _check_gd_kwargs(gd_kwargs, own):
     allowed = set(inspect.signature(GDRegressor.__init__).parameters) - {"self", "rng"} - set(own)
     unknown = sorted(set(gd_kwargs) - allowed)
     if unknown:
-        raise TypeError(f"unknown keyword argument(s) {unknown}; the other keywords allowed are those of "
-                        f"GDRegressor: {sorted(allowed)}")
+        raise TypeError(
+            f"unknown keyword argument(s) {unknown}; the other keywords allowed are those of "
+            f"GDRegressor: {sorted(allowed)}"
+        )
 
 
 def _check_activation(activation):
     if not isinstance(activation, str) and not callable(activation):
-        raise TypeError(f"activation (of the target) must be a name such as 'relu' or a callable, "
-                        f"got {activation!r} of type {type(activation).__name__}")
+        raise TypeError(
+            f"activation (of the target) must be a name such as 'relu' or a callable, "
+            f"got {activation!r} of type {type(activation).__name__}"
+        )
 
 
 def _per_k(value, name, ks):
@@ -266,9 +306,25 @@ def _per_k(value, name, ks):
     return {k: value for k in ks}
 
 
-def gd_students(n, k, activation="relu", *, rng, seeds=4, max_steps=20_000, target_loss=0.5, width=256, lr=3e-3,
-                batch_size=256, optimizer="adam", noise=0.0, eval_every=100, **gd_kwargs):
-    """Train one student per (k, seed) on the normalised :math:`f_S`, :math:`S = \\{0,\\dots,k-1\\}`, as one batched program.
+def gd_students(
+    n,
+    k,
+    activation="relu",
+    *,
+    rng,
+    seeds=4,
+    max_steps=20_000,
+    target_loss=0.5,
+    width=256,
+    lr=3e-3,
+    batch_size=256,
+    optimizer="adam",
+    noise=0.0,
+    eval_every=100,
+    **gd_kwargs,
+):
+    """Train one student per (k, seed) on the normalised :math:`f_S`, :math:`S = \\{0,\\dots,k-1\\}`,
+    as one batched program.
 
     The students are those of :func:`gd_cell` (same hyperparameters and
     stopping rule), trained together by
@@ -334,22 +390,36 @@ def gd_students(n, k, activation="relu", *, rng, seeds=4, max_steps=20_000, targ
         seed_ids = list(range(check_int(seeds, "seeds", minimum=1)))
     _check_activation(activation)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    _check_gd_kwargs(gd_kwargs, ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every",
-                                 "target_loss"))
+    _check_gd_kwargs(
+        gd_kwargs,
+        ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every", "target_loss"),
+    )
     caps, evals = _per_k(max_steps, "max_steps", ks), _per_k(eval_every, "eval_every", ks)
     if target_loss is not None:
         check_real(target_loss, "target_loss", minimum=0, min_open=True)
     students = [(kk, s) for kk in ks for s in seed_ids]
-    base = int(as_rng(rng).integers(2 ** 63))
+    base = int(as_rng(rng).integers(2**63))
     targets = {kk: orthogonal_network(n, range(kk), activation, normalized=True) for kk in ks}
-    bgd = BatchedGDRegressor(width=width, lr=lr, batch_size=batch_size, optimizer=optimizer, noise=noise,
-                             max_steps=[caps[kk] for kk, _ in students], eval_every=[evals[kk] for kk, _ in students],
-                             target_loss=target_loss,
-                             rng=[np.random.SeedSequence([base, kk, s]) for kk, s in students], **gd_kwargs)
+    bgd = BatchedGDRegressor(
+        width=width,
+        lr=lr,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        noise=noise,
+        max_steps=[caps[kk] for kk, _ in students],
+        eval_every=[evals[kk] for kk, _ in students],
+        target_loss=target_loss,
+        rng=[np.random.SeedSequence([base, kk, s]) for kk, s in students],
+        **gd_kwargs,
+    )
     bgd.fit([targets[kk] for kk, _ in students])
     steps = list(bgd.steps_to_target_)
-    return {"k": [kk for kk, _ in students], "seed": [s for _, s in students], "steps": steps,
-            "samples": [None if t is None else t * batch_size for t in steps],
-            "final_loss": [float(x) for x in bgd.test_loss_],
-            "min_loss": [float(np.min(h["test_loss"])) for h in bgd.history_],
-            "cap": [caps[kk] for kk, _ in students]}
+    return {
+        "k": [kk for kk, _ in students],
+        "seed": [s for _, s in students],
+        "steps": steps,
+        "samples": [None if t is None else t * batch_size for t in steps],
+        "final_loss": [float(x) for x in bgd.test_loss_],
+        "min_loss": [float(np.min(h["test_loss"])) for h in bgd.history_],
+        "cap": [caps[kk] for kk, _ in students],
+    }

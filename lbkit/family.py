@@ -40,8 +40,8 @@ __all__ = [
 ]
 
 K_MAX_NETWORK = 26  # largest support size of a network (2^26 hidden units)
-_BLOCK = 2 ** 16  # sign patterns per block when a network evaluates in blocks
-_CACHE_PATTERN_BYTES = 2 ** 27  # a network keeps its (half) sign-pattern matrix when it takes at most 128 MiB
+_BLOCK = 2**16  # sign patterns per block when a network evaluates in blocks
+_CACHE_PATTERN_BYTES = 2**27  # a network keeps its (half) sign-pattern matrix when it takes at most 128 MiB
 
 
 def _pattern_block(k: int, start: int, stop: int) -> np.ndarray:
@@ -86,10 +86,12 @@ def sign_patterns(k: int) -> np.ndarray:
     k = check_int(k, "k", minimum=1)
     if k > 62:
         raise ValueError(f"k must be <= 62 (2^k sign patterns must be countable in int64), got {k}")
-    check_budget(2 ** k * k * 8 * 2, f"sign_patterns({k}) (2^{k} rows of {k} signs, with its work array)",
-                 "evaluate the network instead (it works in blocks of patterns) or use a smaller k")
-    return _pattern_block(k, 0, 2 ** k)
-
+    check_budget(
+        2**k * k * 8 * 2,
+        f"sign_patterns({k}) (2^{k} rows of {k} signs, with its work array)",
+        "evaluate the network instead (it works in blocks of patterns) or use a smaller k",
+    )
+    return _pattern_block(k, 0, 2**k)
 
 
 class OrthogonalNetwork:
@@ -160,8 +162,9 @@ class OrthogonalNetwork:
         self.activation = get_activation(activation)
         self.normalized = check_bool(normalized, "normalized")
         if self.k > K_MAX_NETWORK:
-            raise ValueError(f"k={self.k} gives 2^k = {2 ** self.k} hidden units; networks with k <= {K_MAX_NETWORK} "
-                             f"are supported")
+            raise ValueError(
+                f"k={self.k} gives 2^k = {2**self.k} hidden units; networks with k <= {K_MAX_NETWORK} are supported"
+            )
         self.vanishes = self.activation.vanishes(self.k)
         if self.normalized and self.vanishes:
             raise ValueError(self.activation.vanishing_reason(self.k) + "; a zero network cannot be normalised")
@@ -179,21 +182,24 @@ class OrthogonalNetwork:
     @property
     def n_hidden(self) -> int:
         """Number of hidden units, :math:`2^k`."""
-        return 2 ** self.k
+        return 2**self.k
 
     @property
     def W(self) -> np.ndarray:
-        check_budget(2 ** self.k * (self.n + 2 * self.k) * 8, f"the hidden weights W of shape (2^{self.k}, {self.n})",
-                     "evaluate the network directly (it works in blocks) instead of forming W")
+        check_budget(
+            2**self.k * (self.n + 2 * self.k) * 8,
+            f"the hidden weights W of shape (2^{self.k}, {self.n})",
+            "evaluate the network directly (it works in blocks) instead of forming W",
+        )
         P = sign_patterns(self.k)
-        W = np.zeros((2 ** self.k, self.n))
+        W = np.zeros((2**self.k, self.n))
         W[:, self.S] = P / math.sqrt(self.k)
         return W
 
     @property
     def a(self) -> np.ndarray:
         # chi(w) = (-1)^(number of -1 signs) = (-1)^popcount(row index)
-        parity = np.bitwise_count(np.arange(2 ** self.k, dtype=np.int64)) & 1
+        parity = np.bitwise_count(np.arange(2**self.k, dtype=np.int64)) & 1
         return (1.0 - 2.0 * parity) * self._scale
 
     def _half_patterns(self, dtype):
@@ -215,13 +221,13 @@ class OrthogonalNetwork:
         k, b = self.k, _BLOCK.bit_length() - 1
         s = 1.0 / math.sqrt(k)
         if ("low", dtype) not in self._half:  # one table of 2^b patterns (4 MiB), kept: no rebuilding per call
-            L = _pattern_block(b, 0, 2 ** b) * s  # (2^b, b)
-            chi_L = 1.0 - 2.0 * (np.bitwise_count(np.arange(2 ** b, dtype=np.int64)) & 1)
+            L = _pattern_block(b, 0, 2**b) * s  # (2^b, b)
+            chi_L = 1.0 - 2.0 * (np.bitwise_count(np.arange(2**b, dtype=np.int64)) & 1)
             self._half[("low", dtype)] = (L.astype(dtype), chi_L.astype(dtype))
         L, chi_L = self._half[("low", dtype)]
         out = np.zeros(XS.shape[0], dtype=dtype)
         for start in range(0, XS.shape[0], chunk_size):
-            X_high, X_low = XS[start:start + chunk_size, : k - b], XS[start:start + chunk_size, k - b:]
+            X_high, X_low = XS[start : start + chunk_size, : k - b], XS[start : start + chunk_size, k - b :]
             XL = X_low @ L.T  # (B, 2^b)
             Z = np.empty_like(XL)
             for t in range(2 ** (k - 1 - b)):  # the first k - b signs: the binary expansion of t (first bit 0)
@@ -229,7 +235,7 @@ class OrthogonalNetwork:
                 chi_high = (1.0 - 2.0 * (int(t).bit_count() & 1)) * self._scale
                 np.add(XL, (X_high @ u_high)[:, None], out=Z)
                 Z = self.activation.symmetrized(Z, sign, out=Z)
-                out[start:start + chunk_size] += (Z @ chi_L) * dtype.type(chi_high)
+                out[start : start + chunk_size] += (Z @ chi_L) * dtype.type(chi_high)
         return out
 
     def __call__(self, X, *, dtype=np.float64, chunk_size=None) -> np.ndarray:
@@ -284,9 +290,9 @@ class OrthogonalNetwork:
         U, chi = self._half_patterns(dtype)
         out = np.empty(N, dtype=dtype)
         for start in range(0, N, chunk_size):
-            Z = XS[start:start + chunk_size] @ U.T  # (B, 2^(k-1))
+            Z = XS[start : start + chunk_size] @ U.T  # (B, 2^(k-1))
             Z = self.activation.symmetrized(Z, sign, out=Z)
-            out[start:start + chunk_size] = Z @ chi
+            out[start : start + chunk_size] = Z @ chi
         return out
 
     def __repr__(self):
@@ -294,8 +300,10 @@ class OrthogonalNetwork:
             norm = f"{self.norm:.6g}"
         except ValueError:  # the exact norm is refused for this k and activation (see norm_squared)
             norm = "unavailable"
-        return (f"OrthogonalNetwork(n={self.n}, S={self.S}, activation={self.activation.name!r}, "
-                f"hidden={2 ** self.k}, normalized={self.normalized}, norm={norm})")
+        return (
+            f"OrthogonalNetwork(n={self.n}, S={self.S}, activation={self.activation.name!r}, "
+            f"hidden={2**self.k}, normalized={self.normalized}, norm={norm})"
+        )
 
 
 def orthogonal_network(n, S, activation="relu", normalized=False) -> OrthogonalNetwork:
@@ -381,8 +389,10 @@ class OrthogonalFamily:
             yield OrthogonalNetwork(self.n, S, self.activation, normalized=True)
 
     def __repr__(self):
-        return (f"OrthogonalFamily(n={self.n}, k={self.k}, activation={self.activation.name!r}, "
-                f"size{self.supports._count_text()})")
+        return (
+            f"OrthogonalFamily(n={self.n}, k={self.k}, activation={self.activation.name!r}, "
+            f"size{self.supports._count_text()})"
+        )
 
 
 def orthogonal_family(n, k, activation="relu"):

@@ -35,8 +35,15 @@ MAX_NODES = 100_000
 #: Highest degree hermite_functions evaluates (its recurrence is one numpy step per degree).
 MAX_DEGREE = 20_000
 
-__all__ = ["hermite_functions", "gauss_hermite", "gaussian_expectation", "hermite_feature_count",
-           "hermite_multi_indices", "hermite_features", "FEATURE_SETS"]
+__all__ = [
+    "hermite_functions",
+    "gauss_hermite",
+    "gaussian_expectation",
+    "hermite_feature_count",
+    "hermite_multi_indices",
+    "hermite_features",
+    "FEATURE_SETS",
+]
 
 
 def hermite_functions(m_max: int, t) -> np.ndarray:
@@ -73,11 +80,16 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     m_max = check_int(m_max, "m_max", minimum=0, maximum=MAX_DEGREE)
     t = check_real_array(t, "t")
     if t.ndim > 1:
-        raise ValueError(f"t must be a scalar or one-dimensional, of shape (P,), got shape {t.shape}; "
-                         f"pass t.ravel() and reshape the result")
+        raise ValueError(
+            f"t must be a scalar or one-dimensional, of shape (P,), got shape {t.shape}; "
+            f"pass t.ravel() and reshape the result"
+        )
     t = t.ravel()
-    check_budget((m_max + 1) * t.size * 8, f"hermite_functions({m_max}, t) for {t.size} points",
-                 "use fewer points or a lower degree (or evaluate in chunks)")
+    check_budget(
+        (m_max + 1) * t.size * 8,
+        f"hermite_functions({m_max}, t) for {t.size} points",
+        "use fewer points or a lower degree (or evaluate in chunks)",
+    )
     H = np.empty((m_max + 1, t.size))
     H[0] = 1.0
     if m_max >= 1:
@@ -177,13 +189,17 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
     with np.errstate(all="ignore"):
         gx = check_real_array(g(x), "the values of g")
     if gx.shape != x.shape:
-        raise ValueError(f"g must be vectorised: it must map the {x.size} quadrature nodes (shape {x.shape}) to "
-                         f"an array of the same shape, got shape {gx.shape}")
+        raise ValueError(
+            f"g must be vectorised: it must map the {x.size} quadrature nodes (shape {x.shape}) to "
+            f"an array of the same shape, got shape {gx.shape}"
+        )
     with np.errstate(all="ignore"):
         value = w @ gx
     if not np.all(np.isfinite(gx)) or not np.isfinite(value):
-        raise ValueError("g is not finite at every quadrature node (or its Gaussian expectation overflows): "
-                         "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)")
+        raise ValueError(
+            "g is not finite at every quadrature node (or its Gaussian expectation overflows): "
+            "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)"
+        )
     return float(value)
 
 
@@ -243,8 +259,10 @@ def hermite_feature_count(n: int, degree: int, features: str = "all") -> int:
     features = _check_features(features)
     digits = log10_comb_estimate(n + d, d)  # of "all", the largest count
     if digits > MAX_COUNT_DIGITS:
-        raise ValueError(f"hermite_feature_count(n={n}, degree={d}) has about {digits:.4g} digits, more than the "
-                         f"{MAX_COUNT_DIGITS} lbkit computes exactly; use a smaller n or degree")
+        raise ValueError(
+            f"hermite_feature_count(n={n}, degree={d}) has about {digits:.4g} digits, more than the "
+            f"{MAX_COUNT_DIGITS} lbkit computes exactly; use a smaller n or degree"
+        )
     if features == "all":
         return math.comb(n + d, d)
     # j coordinates in use, chosen in C(n, j) ways; "multilinear": each with power 1;
@@ -306,9 +324,11 @@ def hermite_multi_indices(n: int, degree: int, features: str = "all", *, max_fea
     max_features = check_int(max_features, "max_features", minimum=1)
     P = hermite_feature_count(n, d, features)
     if P > max_features:
-        raise ValueError(f"features={features!r} with n={n}, degree={d} gives {P} features, more than "
-                         f"max_features={max_features}; lower the degree, use a smaller feature set "
-                         f"('multilinear' < 'odd' < 'all') or raise max_features if memory allows")
+        raise ValueError(
+            f"features={features!r} with n={n}, degree={d} gives {P} features, more than "
+            f"max_features={max_features}; lower the degree, use a smaller feature set "
+            f"('multilinear' < 'odd' < 'all') or raise max_features if memory allows"
+        )
     powers = _allowed_powers(features, d)
     rows = []
 
@@ -345,8 +365,8 @@ def _sparse(multi_indices: np.ndarray):
     powers = np.zeros((P, r), dtype=np.int64)
     for p in range(P):
         idx = np.flatnonzero(nz[p])
-        coords[p, :idx.size] = idx
-        powers[p, :idx.size] = multi_indices[p, idx]
+        coords[p, : idx.size] = idx
+        powers[p, : idx.size] = multi_indices[p, idx]
     return coords, powers
 
 
@@ -385,8 +405,10 @@ def hermite_features(X, multi_indices) -> np.ndarray:
     """
     A = np.asarray(multi_indices) if not isinstance(multi_indices, (str, bytes)) else np.asarray([])
     if A.ndim != 2 or not np.issubdtype(A.dtype, np.integer) or np.any(A < 0) or A.shape[0] == 0:
-        raise ValueError(f"multi_indices must be a 2-d array of non-negative integers with at least one row, "
-                         f"got shape {A.shape}, dtype {A.dtype}")
+        raise ValueError(
+            f"multi_indices must be a 2-d array of non-negative integers with at least one row, "
+            f"got shape {A.shape}, dtype {A.dtype}"
+        )
     n = A.shape[1]
     X = np.asarray(check_X(X, n), dtype=float)
     N, P = X.shape[0], A.shape[0]

@@ -79,10 +79,12 @@ def log10_binom(n: int, k: int) -> float:
     if k == 0:
         return 0.0
     if n.bit_length() > _MAX_BITS:
-        raise ValueError(f"n must have at most {_MAX_BITS} bits (about 10^{_MAX_BITS * math.log10(2):.0f}) for an "
-                         f"exact log10_binom, got n of {n.bit_length()} bits")
+        raise ValueError(
+            f"n must have at most {_MAX_BITS} bits (about 10^{_MAX_BITS * math.log10(2):.0f}) for an "
+            f"exact log10_binom, got n of {n.bit_length()} bits"
+        )
     if k <= 100_000:
-        if n < 2 ** 1000:  # (n - i) / (k - i) is correctly rounded; every term is positive
+        if n < 2**1000:  # (n - i) / (k - i) is correctly rounded; every term is positive
             return math.fsum(math.log((n - i) / (k - i)) for i in range(k)) / _LN10
         return math.fsum(math.log(n - i) - math.log(k - i) for i in range(k)) / _LN10
     # lgamma differences cancel catastrophically in float64: take them in enough digits (mpmath)
@@ -91,9 +93,11 @@ def log10_binom(n: int, k: int) -> float:
     with mp.workdps(len(str(n)) + 30):
         value = (mp.loggamma(n + 1) - mp.loggamma(k + 1) - mp.loggamma(n - k + 1)) / mp.log(10)
     if not mp.isfinite(value) or value > _FLOAT_MAX:
-        raise ValueError(f"log10 C(n, k) for n={mp.nstr(mp.mpf(n), 4)}, k={mp.nstr(mp.mpf(k), 4)} is about "
-                         f"{mp.nstr(value, 5)}, beyond float64 "
-                         f"(about 1.8e308)")
+        raise ValueError(
+            f"log10 C(n, k) for n={mp.nstr(mp.mpf(n), 4)}, k={mp.nstr(mp.mpf(k), 4)} is about "
+            f"{mp.nstr(value, 5)}, beyond float64 "
+            f"(about 1.8e308)"
+        )
     return float(value)
 
 

@@ -44,9 +44,11 @@ _BAND_RTOL_CUSTOM = 1e-6  # custom callables: float64 quadrature coefficients, a
 def _check_k_limit(k: int) -> int:
     k = check_int(k, "k", minimum=1)
     if k > K_LIMIT:
-        raise ValueError(f"k={k} is too large for the exact norm: k <= {K_LIMIT} is allowed "
-                         f"(4^k overflows float64 from k = 512; the family has C(n, k) members, so k <= {K_LIMIT} "
-                         f"covers k = log2(n) for every n a computer can hold)")
+        raise ValueError(
+            f"k={k} is too large for the exact norm: k <= {K_LIMIT} is allowed "
+            f"(4^k overflows float64 from k = 512; the family has C(n, k) members, so k <= {K_LIMIT} "
+            f"covers k = log2(n) for every n a computer can hold)"
+        )
     return k
 
 
@@ -117,8 +119,9 @@ def hermite_weights(k: int, m_max: int | None = None):
     m_max = _degree_cutoff(k) if m_max is None else check_int(m_max, "m_max", minimum=k)
     length = (m_max - k) // 2 + 1
     # the log-space convolutions build length x length matrices
-    check_budget(3 * length * length * 8, f"hermite_weights({k}, m_max={m_max}) ({length} degrees)",
-                 "use a smaller m_max")
+    check_budget(
+        3 * length * length * 8, f"hermite_weights({k}, m_max={m_max}) ({length} degrees)", "use a smaller m_max"
+    )
     m = k + 2 * np.arange(length)
     logW = gammaln(m + 1) - m * math.log(k) + _log_sinhc_power(k, length)
     return m, np.exp(logW)
@@ -135,9 +138,11 @@ def _known_degree(act, k: int):
     source = act.coefficient_source
     if source.kind == "quadrature":
         if k > _CUSTOM_DEGREE:
-            raise ValueError(f"k={k}: for activations without a closed form the norm is computed from "
-                             f"quadrature coefficients up to degree {_CUSTOM_DEGREE}, so k <= {_CUSTOM_DEGREE}; "
-                             f"if you know the coefficients, pass them: Activation(fn, coefficients=...)")
+            raise ValueError(
+                f"k={k}: for activations without a closed form the norm is computed from "
+                f"quadrature coefficients up to degree {_CUSTOM_DEGREE}, so k <= {_CUSTOM_DEGREE}; "
+                f"if you know the coefficients, pass them: Activation(fn, coefficients=...)"
+            )
         return _CUSTOM_DEGREE
     return source.max_degree
 
@@ -145,9 +150,11 @@ def _known_degree(act, k: int):
 def _terms(act, k, m, W):
     c = act.hermite_coefficients(int(m[-1]), high_precision=True)
     if not np.all(np.isfinite(c)):
-        raise ValueError(f"the Hermite coefficients of {act.name!r} are not finite: E[sigma(z)^2] must be finite "
-                         f"for z ~ N(0, 1) (sigma square-integrable under the Gaussian)")
-    return 4.0 ** k * c[m] ** 2 * W
+        raise ValueError(
+            f"the Hermite coefficients of {act.name!r} are not finite: E[sigma(z)^2] must be finite "
+            f"for z ~ N(0, 1) (sigma square-integrable under the Gaussian)"
+        )
+    return 4.0**k * c[m] ** 2 * W
 
 
 def _check_converged(act, k, m, terms, tail, truncated_at):
@@ -170,12 +177,14 @@ def _check_converged(act, k, m, terms, tail, truncated_at):
             f"there (the last {_BAND} degrees carry {share} of the sum).  Coefficients that decay this slowly "
             f"come from a kink or a jump (|t|, ReLU, a step), and then no k gives an accurate value; use the "
             f"built-in with a closed form ('abs', 'relu', 'leaky_relu') or pass known coefficients: "
-            f"Activation(fn, coefficients=...)")
+            f"Activation(fn, coefficients=...)"
+        )
     raise ValueError(
         f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are known up "
         f"to degree {truncated_at}, and for this k the series has not converged there (the last {_BAND} "
         f"degrees carry {share} of the sum); use a smaller k "
-        f"(k <= 40 is tested against 80-digit arithmetic)")
+        f"(k <= 40 is tested against 80-digit arithmetic)"
+    )
 
 
 def norm_terms(k: int, activation="relu"):
@@ -226,9 +235,11 @@ def norm_terms(k: int, activation="relu"):
     truncated_at = _known_degree(act, k)  # the degree past which the coefficients are not known (None: all known)
     k_max = _SMOOTH_K_MAX.get(act.name) if source.kind == "high_precision" else None
     if k_max is not None and k > k_max and not act.vanishes(k):  # refuse before computing anything
-        raise ValueError(f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are "
-                         f"known up to degree {truncated_at}, and for k > {k_max} the series has not converged there; "
-                         f"use k <= {k_max} (k <= 40 is tested against 80-digit arithmetic)")
+        raise ValueError(
+            f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are "
+            f"known up to degree {truncated_at}, and for k > {k_max} the series has not converged there; "
+            f"use k <= {k_max} (k <= 40 is tested against 80-digit arithmetic)"
+        )
     if truncated_at is not None and k > _PRECHECK_K:
         # refuse before the expensive weights: the band check needs only the degrees up to `truncated_at`
         m, W = hermite_weights(k, max(k, truncated_at))
@@ -240,7 +251,7 @@ def norm_terms(k: int, activation="relu"):
     m_top = int(m[-1])
     terms = _terms(act, k, m, W)
     # past the cutoff W_k(m) = 2^(1-k) to within 1e-18 relative (see _degree_cutoff)
-    tail = 4.0 ** k * 2.0 ** (1 - k) * act.hermite_tail(m_top + 1, k % 2)
+    tail = 4.0**k * 2.0 ** (1 - k) * act.hermite_tail(m_top + 1, k % 2)
     if truncated_at is not None:
         _check_converged(act, k, m, terms, tail, truncated_at)
     return m, terms, tail
@@ -304,7 +315,7 @@ def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float
         d = np.arange(k + 1)
         signs = np.where(d % 2 == 0, 1.0, -1.0)
         binom = np.array([math.comb(k, int(j)) for j in d], dtype=float)
-        return float(2.0 ** k * np.sum(signs * binom * act.dual_kernel(1 - 2 * d / k)))
+        return float(2.0**k * np.sum(signs * binom * act.dual_kernel(1 - 2 * d / k)))
     _, terms, tail = norm_terms(k, act)
     return float(math.fsum(terms) + tail)
 
@@ -352,8 +363,10 @@ def norm_lower_bound(k: int, activation="relu", *, log10: bool = False) -> float
     log10 = check_bool(log10, "log10")
     top = act.coefficient_source.max_degree
     if top is not None and k > top:
-        raise ValueError(f"k={k} is past the highest known Hermite coefficient of {act.name!r} (degree {top}), "
-                         f"so c_k and the bound are unknown; use k <= {top}")
+        raise ValueError(
+            f"k={k} is past the highest known Hermite coefficient of {act.name!r} (degree {top}), "
+            f"so c_k and the bound are unknown; use k <= {top}"
+        )
     c = act.hermite_coefficients(k, high_precision=True)
     if c[k] == 0:
         return -math.inf if log10 else 0.0
@@ -361,8 +374,10 @@ def norm_lower_bound(k: int, activation="relu", *, log10: bool = False) -> float
     if log10:
         return float(log_value / math.log(10))
     if log_value > _LOG_FLOAT_MAX:
-        raise ValueError(f"norm_lower_bound({k}, {act.name!r}) is about 10^{log_value / math.log(10):.1f}, beyond "
-                         f"the largest float64 (about 1.8e308); pass log10=True for its base-10 logarithm")
+        raise ValueError(
+            f"norm_lower_bound({k}, {act.name!r}) is about 10^{log_value / math.log(10):.1f}, beyond "
+            f"the largest float64 (about 1.8e308); pass log10=True for its base-10 logarithm"
+        )
     return float(math.exp(log_value))
 
 

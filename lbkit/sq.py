@@ -45,13 +45,13 @@ LINKS = {
     "sign": np.sign,
 }
 
-_EXACT_SIZE = 10 ** 6
-_CHUNK = 2 ** 16
-_CACHE_BYTES = 2 ** 26  # keep the fixed sample in memory when it takes at most 64 MiB
+_EXACT_SIZE = 10**6
+_CHUNK = 2**16
+_CACHE_BYTES = 2**26  # keep the fixed sample in memory when it takes at most 64 MiB
 _CSQ_SLACK = 1e-9  # E[phi^2] may exceed 1 by this much (rounding) ...
 _CSQ_SE = 3.0  # ... plus this many standard errors of its estimate
 #: Largest number of coordinates (m * n) an oracle draws to answer one query.
-MAX_DRAWS_PER_QUERY = 10 ** 9
+MAX_DRAWS_PER_QUERY = 10**9
 _MAX_ABS = 1e150  # largest |value| a query or phi(x) * y may reach (its square must stay finite)
 
 
@@ -100,8 +100,9 @@ def boolean_labels(mean, rng) -> np.ndarray:
     if not np.all(np.isfinite(g)):
         raise ValueError(f"mean must be finite; got {int(np.sum(~np.isfinite(g)))} NaN or infinite value(s)")
     if g.size and (g.min() < -1.0 or g.max() > 1.0):
-        raise ValueError(f"a conditional mean of a label in {{-1, +1}} lies in [-1, 1]; got values in "
-                         f"[{g.min():.6g}, {g.max():.6g}]")
+        raise ValueError(
+            f"a conditional mean of a label in {{-1, +1}} lies in [-1, 1]; got values in [{g.min():.6g}, {g.max():.6g}]"
+        )
     u = as_rng(rng).random(g.shape[0])
     return np.where(u < (1.0 + g) / 2.0, 1.0, -1.0)
 
@@ -111,21 +112,24 @@ def _check_link(link):
         return link
     if isinstance(link, str) and link in LINKS:
         return link
-    raise ValueError(f"link must be None (labels y = target(x)), one of {', '.join(repr(k) for k in LINKS)}, "
-                     f"or a callable mapping target values into [-1, 1], got {link!r}")
+    raise ValueError(
+        f"link must be None (labels y = target(x)), one of {', '.join(repr(k) for k in LINKS)}, "
+        f"or a callable mapping target values into [-1, 1], got {link!r}"
+    )
 
 
 class _Oracle:
     """Shared machinery of :class:`CSQOracle` and :class:`SQOracle`."""
 
-    def __init__(self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, m=None,
-                 link=None):
+    def __init__(self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, m=None, link=None):
         check_callable(target, "target", "a callable mapping X of shape (N, n) to y of shape (N,)")
         self.target = target
         target_n = getattr(target, "n", None)
         if n is None and target_n is None:
-            raise ValueError("the input dimension is unknown: pass n=..., or a target with an attribute .n "
-                             "(such as an lbkit OrthogonalNetwork)")
+            raise ValueError(
+                "the input dimension is unknown: pass n=..., or a target with an attribute .n "
+                "(such as an lbkit OrthogonalNetwork)"
+            )
         if n is not None:
             n = check_int(n, "n", minimum=1)
             if target_n is not None and int(target_n) != n:
@@ -142,21 +146,24 @@ class _Oracle:
                     f"(times n={self.n} coordinates), more than lbkit's limit of {MAX_DRAWS_PER_QUERY:.0e} "
                     f"coordinates per query; pass a smaller m=... explicitly (the answer's standard error is then "
                     f"about 1/sqrt(m), larger than tau), use a larger tau, or mode='exact' or 'adversarial' "
-                    f"(one fixed sample)")
-            m = math.ceil(1.0 / self.tau ** 2)
+                    f"(one fixed sample)"
+                )
+            m = math.ceil(1.0 / self.tau**2)
         elif m is None:
             m = _EXACT_SIZE
         self.m = check_int(m, "m", minimum=1)
         if self.m * self.n > MAX_DRAWS_PER_QUERY:
-            raise ValueError(f"m={self.m} sample points of n={self.n} coordinates are {self.m * self.n:.2e} draws per "
-                             f"query, more than lbkit's limit of {MAX_DRAWS_PER_QUERY:.0e}; use a smaller m")
+            raise ValueError(
+                f"m={self.m} sample points of n={self.n} coordinates are {self.m * self.n:.2e} draws per "
+                f"query, more than lbkit's limit of {MAX_DRAWS_PER_QUERY:.0e}; use a smaller m"
+            )
         self.link = _check_link(link)
         self._rng = as_rng(rng)
         self.n_queries_ = 0
         self.last_se_ = None
         # the fixed sample of the exact and adversarial modes: one seed drawn now,
         # chunk i drawn from default_rng([seed, i]); the points never change
-        self._seed = int(self._rng.integers(2 ** 63)) if mode != "sample" else None
+        self._seed = int(self._rng.integers(2**63)) if mode != "sample" else None
         self._cache_X = None
         self._cache_y = None
 
@@ -172,8 +179,10 @@ class _Oracle:
         psi = LINKS[self.link] if isinstance(self.link, str) else self.link
         g = check_output(psi(y), X.shape[0], "link", X.shape)
         if g.min() < -1.0 or g.max() > 1.0:
-            raise ValueError(f"the link must map the target's values into [-1, 1] (it gives E[y | x]); "
-                             f"got values in [{g.min():.6g}, {g.max():.6g}]")
+            raise ValueError(
+                f"the link must map the target's values into [-1, 1] (it gives E[y | x]); "
+                f"got values in [{g.min():.6g}, {g.max():.6g}]"
+            )
         return boolean_labels(g, coins)
 
     def _fixed_chunks(self):
@@ -253,9 +262,11 @@ class _Oracle:
             for v, what in ((q, "the query phi"), (values, "phi(x) * y")):
                 top = float(np.max(np.abs(v))) if v.size else 0.0
                 if top > _MAX_ABS:
-                    raise ValueError(f"{what} reaches |value| = {top:.3g} on the oracle's sample, beyond the "
-                                     f"{_MAX_ABS:g} up to which lbkit averages squares in float64 without overflow; "
-                                     f"a valid query is bounded (SQ) or has E[phi^2] <= 1 (CSQ): rescale it")
+                    raise ValueError(
+                        f"{what} reaches |value| = {top:.3g} on the oracle's sample, beyond the "
+                        f"{_MAX_ABS:g} up to which lbkit averages squares in float64 without overflow; "
+                        f"a valid query is bounded (SQ) or has E[phi^2] <= 1 (CSQ): rescale it"
+                    )
             self._update_stats(stats, q)
             answer.add(values)
         self._check_query(stats)
@@ -269,10 +280,12 @@ class _Oracle:
         return float(value)
 
     def __repr__(self):
-        return (f"{type(self).__name__}(target={self.target!r}, distribution={self.distribution!r}, n={self.n}, "
-                f"tau={self.tau:g}, mode={self.mode!r}, m={self.m}"
-                + ("" if self.link is None else f", link={getattr(self.link, '__name__', self.link)!r}")
-                + f", n_queries_={self.n_queries_})")
+        return (
+            f"{type(self).__name__}(target={self.target!r}, distribution={self.distribution!r}, n={self.n}, "
+            f"tau={self.tau:g}, mode={self.mode!r}, m={self.m}"
+            + ("" if self.link is None else f", link={getattr(self.link, '__name__', self.link)!r}")
+            + f", n_queries_={self.n_queries_})"
+        )
 
 
 class CSQOracle(_Oracle):
@@ -387,7 +400,8 @@ class CSQOracle(_Oracle):
             raise ValueError(
                 f"a correlational query needs E[phi(x)^2] <= 1, but this one has E[phi^2] = {mean2:.6g} "
                 f"(standard error {se2:.2g}) on the oracle's {stats.N} sample points; divide phi by its norm "
-                f"(a label-free quantity the learner can compute) and multiply the answer back")
+                f"(a label-free quantity the learner can compute) and multiply the answer back"
+            )
 
 
 class SQOracle(_Oracle):
@@ -451,7 +465,8 @@ class SQOracle(_Oracle):
         if stats["max"] > 1.0 + 1e-12:
             raise ValueError(
                 f"a statistical query must take values in [-1, 1], but this one reaches |phi| = {stats['max']:.6g} "
-                f"on the oracle's {stats['N']} sample points; rescale it (and the answer) by its bound")
+                f"on the oracle's {stats['N']} sample points; rescale it (and the answer) by its bound"
+            )
 
 
 def boolean_split(phi):

@@ -89,7 +89,7 @@ def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
     """
     b = check_int(batch_size, "batch_size", minimum=1)
     sigma = check_real(sigma, "sigma", minimum=0, min_open=True)
-    root = math.sqrt(b) if b < 2 ** 1000 else math.exp(0.5 * math.log(b))  # a Python int of any size
+    root = math.sqrt(b) if b < 2**1000 else math.exp(0.5 * math.log(b))  # a Python int of any size
     return sigma / root
 
 
@@ -124,7 +124,7 @@ class RunningMoments:
         N = self.N + nb
         delta = mb - self.mean
         self.mean += delta * nb / N
-        self.M2 += M2b + delta ** 2 * self.N * nb / N
+        self.M2 += M2b + delta**2 * self.N * nb / N
         self.N = N
 
     @property

@@ -62,16 +62,20 @@ class Supports:
         if self._count is None:
             digits = log10_comb_estimate(self.n, self.k)
             if digits > MAX_COUNT_DIGITS:
-                raise ValueError(f"the number of supports C(n, k) for n={self.n}, k={self.k} has about {digits:.4g} "
-                                 f"digits, more than the {MAX_COUNT_DIGITS} lbkit computes exactly; use "
-                                 f"log10_binom(n, k) for its logarithm, or iterate over the supports")
+                raise ValueError(
+                    f"the number of supports C(n, k) for n={self.n}, k={self.k} has about {digits:.4g} "
+                    f"digits, more than the {MAX_COUNT_DIGITS} lbkit computes exactly; use "
+                    f"log10_binom(n, k) for its logarithm, or iterate over the supports"
+                )
             self._count = math.comb(self.n, self.k)
         return self._count
 
     def __len__(self):
         if self.count > sys.maxsize:
-            raise OverflowError(f"there are about 10^{log10_comb_estimate(self.n, self.k):.1f} supports, more than "
-                                "len() can return; use the exact integer .count instead")
+            raise OverflowError(
+                f"there are about 10^{log10_comb_estimate(self.n, self.k):.1f} supports, more than "
+                "len() can return; use the exact integer .count instead"
+            )
         return self.count
 
     def __iter__(self):
@@ -80,9 +84,11 @@ class Supports:
     def _check_unrank_cost(self, what: str) -> None:
         cost = self.k * self.n.bit_length()
         if cost > UNRANK_LIMIT:
-            raise ValueError(f"{what} a support of size k={self.k} in range(n={self.n}) costs k * log2(n) = {cost} "
-                             f"big-integer binomials, more than lbkit's limit of {UNRANK_LIMIT}; iterate over the "
-                             f"supports (itertools.islice(iter(...), ...)) or use a smaller k")
+            raise ValueError(
+                f"{what} a support of size k={self.k} in range(n={self.n}) costs k * log2(n) = {cost} "
+                f"big-integer binomials, more than lbkit's limit of {UNRANK_LIMIT}; iterate over the "
+                f"supports (itertools.islice(iter(...), ...)) or use a smaller k"
+            )
 
     def __getitem__(self, i):
         if isinstance(i, slice):

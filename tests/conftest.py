@@ -12,7 +12,10 @@ from hypothesis import HealthCheck, Phase, settings
 
 # Derandomised property tests: the same examples on every run, so CI is deterministic.
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, print_blob=True,
+    "ci",
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: a failure is reported as drawn
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -22,8 +25,7 @@ settings.load_profile("ci")
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "slow: takes more than about 3 s on a 2-core machine (still runs by default; "
-        "deselect with -m 'not slow')",
+        "slow: takes more than about 3 s on a 2-core machine (still runs by default; deselect with -m 'not slow')",
     )
 
 

@@ -72,15 +72,22 @@ def test_relu_coefficients_paper_values():
 def test_relu_coefficients_exact_small_m():
     # c_0 = 1/sqrt(2 pi), c_1 = 1/2, c_2 = 1/sqrt(4 pi), c_4 = -1/sqrt(48 pi), c_6 = 3/sqrt(1440 pi)
     c = get_activation("relu").hermite_coefficients(6)
-    ref = [1 / math.sqrt(2 * math.pi), 0.5, 1 / math.sqrt(4 * math.pi), 0.0,
-           -1 / math.sqrt(48 * math.pi), 0.0, 3 / math.sqrt(1440 * math.pi)]
+    ref = [
+        1 / math.sqrt(2 * math.pi),
+        0.5,
+        1 / math.sqrt(4 * math.pi),
+        0.0,
+        -1 / math.sqrt(48 * math.pi),
+        0.0,
+        3 / math.sqrt(1440 * math.pi),
+    ]
     np.testing.assert_allclose(c, ref, rtol=1e-14, atol=1e-16)
 
 
 def test_relu_parseval_from_below():
     act = get_activation("relu")
     c = act.hermite_coefficients(2000)
-    partial = np.cumsum(c ** 2)
+    partial = np.cumsum(c**2)
     assert act.second_moment() == pytest.approx(0.5, abs=1e-15)
     assert np.all(partial <= 0.5 + 1e-15)  # from below
     assert np.all(np.diff(partial) >= 0)
@@ -120,7 +127,7 @@ def test_smooth_parseval_high_precision(name):
     act = get_activation(name)
     c = act.hermite_coefficients(act.coefficient_source.max_degree, high_precision=True)
     ref = quad_expectation(lambda t: float(NP_FUNCS[name](np.array(t))) ** 2)
-    assert math.fsum(c ** 2) == pytest.approx(ref, abs=1e-12)
+    assert math.fsum(c**2) == pytest.approx(ref, abs=1e-12)
     assert act.second_moment() == pytest.approx(ref, abs=1e-12)
     # the truncation point is far enough: the last coefficients are negligible.
     # NOTE: lbkit's comment on _HIGH_M says |c_m| < 1e-18 beyond it; for tanh
@@ -223,11 +230,12 @@ def test_dual_kernel_symmetry_for_odd_activation():
 # parity and the vanishing rule
 # ----------------------------------------------------------------------------
 CALLABLES = {
-    "cube": (lambda t: t ** 3, "odd", (-1, 3)),
+    "cube": (lambda t: t**3, "odd", (-1, 3)),
     "cos": (lambda t: np.cos(t), "even", (math.inf, -1)),
-    "quartic_plus_linear": (lambda t: t ** 4 + t, "none", (4, 1)),
+    "quartic_plus_linear": (lambda t: t**4 + t, "none", (4, 1)),
     "exp": (lambda t: np.exp(t), "none", (math.inf, math.inf)),
 }
+
 
 @pytest.mark.parametrize("key", list(CALLABLES))
 def test_parity_detection_for_callables(key):
@@ -246,7 +254,7 @@ def test_part_degrees_for_callables(key):
 
 
 def test_declared_parity_and_degrees_are_kept():
-    act = Activation(lambda t: t ** 5 - t, "quintic", parity="odd", part_degrees=(-1, 5))
+    act = Activation(lambda t: t**5 - t, "quintic", parity="odd", part_degrees=(-1, 5))
     assert act.parity == "odd" and act.part_degrees == (-1, 5)
     assert act.vanishes(2) and not act.vanishes(5) and act.vanishes(7)
 
@@ -269,7 +277,7 @@ def test_vanishes_abs_and_cube():
     act = get_activation("abs")
     for k in range(1, 41):
         assert act.vanishes(k) == (k % 2 == 1), k
-    cube = get_activation(lambda t: t ** 3)
+    cube = get_activation(lambda t: t**3)
     assert [k for k in range(1, 12) if cube.vanishes(k)] == [2, 4, 5, 6, 7, 8, 9, 10, 11]
 
 
@@ -304,8 +312,10 @@ def test_get_activation_cache_and_passthrough():
     a = get_activation("ReLU")
     assert a is get_activation("relu")
     assert get_activation(a) is a
+
     def my_act(t):
         return np.tanh(t) ** 3
+
     b = get_activation(my_act)
     assert b.name == "my_act" and b.parity == "odd"
     assert "my_act" in repr(b)
@@ -335,9 +345,16 @@ def test_hermite_tail_against_partial_sums_and_moments():
 # ----------------------------------------------------------------------------
 def test_coefficient_sources_are_described():
     kinds = {name: get_activation(name).coefficient_source.kind for name in BUILTIN_ACTIVATIONS}
-    assert kinds == {"relu": "closed_form", "abs": "closed_form", "leaky_relu": "closed_form",
-                     "erf": "closed_form", "sigmoid": "high_precision", "tanh": "high_precision",
-                     "softplus": "high_precision", "gelu": "high_precision"}
+    assert kinds == {
+        "relu": "closed_form",
+        "abs": "closed_form",
+        "leaky_relu": "closed_form",
+        "erf": "closed_form",
+        "sigmoid": "high_precision",
+        "tanh": "high_precision",
+        "softplus": "high_precision",
+        "gelu": "high_precision",
+    }
     assert get_activation("tanh").coefficient_source.max_degree == 360
     assert Activation(np.cos).coefficient_source.kind == "quadrature"
 
@@ -354,9 +371,10 @@ def test_ab_relu_closed_forms_vs_quadrature(a, b):
     c = act.hermite_coefficients(4000)
     m = np.arange(c.size)
     for r in (-0.9, -0.3, 0.0, 0.4, 0.8):
-        assert float(act.dual_kernel(r)) == pytest.approx(math.fsum(c ** 2 * r ** m), abs=1e-9)
-        assert float(act.dual_kernel_derivative(r)) == pytest.approx(math.fsum(m[1:] * c[1:] ** 2 * r ** (m[1:] - 1)),
-                                                                      abs=1e-6)
+        assert float(act.dual_kernel(r)) == pytest.approx(math.fsum(c**2 * r**m), abs=1e-9)
+        assert float(act.dual_kernel_derivative(r)) == pytest.approx(
+            math.fsum(m[1:] * c[1:] ** 2 * r ** (m[1:] - 1)), abs=1e-6
+        )
 
 
 def test_ab_relu_members_are_the_builtins():
@@ -383,8 +401,12 @@ def test_dual_kernel_derivative_vs_monte_carlo(name):
 
 def test_supplied_kernel_and_coefficients_are_used():
     c = get_activation("erf").hermite_coefficients(300)
-    act = Activation(lambda t: np.asarray(__import__("scipy").special.erf(t)), "my_erf", coefficients=c,
-                     kernel=lambda r: 2 / np.pi * np.arcsin(2 * r / 3))
+    act = Activation(
+        lambda t: np.asarray(__import__("scipy").special.erf(t)),
+        "my_erf",
+        coefficients=c,
+        kernel=lambda r: 2 / np.pi * np.arcsin(2 * r / 3),
+    )
     assert act.coefficient_source.kind == "supplied" and act.coefficient_source.max_degree == 300
     assert float(act.dual_kernel(0.5)) == pytest.approx(2 / np.pi * np.arcsin(1 / 3), rel=1e-15)
     with pytest.raises(ValueError, match="past the supplied coefficients"):

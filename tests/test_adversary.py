@@ -42,8 +42,12 @@ def test_hermite_correlations_match_monte_carlo_and_touch_only_named_supports(X)
     q = HermiteQuery({((0, 1), (1, 3)): 1.0, ((2, 1), (3, 1)): 0.5, ((4, 2), (5, 1)): 2.0, ((0, 1),): 1.0})
     ranks, corr = game.correlations(q)
     assert sorted(game.supports[r] for r in ranks) == [(0, 1), (2, 3)]  # even degree / wrong size: orthogonal
-    phi = (h(1, X[:, 0]) * h(3, X[:, 1]) + 0.5 * h(1, X[:, 2]) * h(1, X[:, 3])
-           + 2.0 * h(2, X[:, 4]) * h(1, X[:, 5]) + h(1, X[:, 0])) / q.norm_
+    phi = (
+        h(1, X[:, 0]) * h(3, X[:, 1])
+        + 0.5 * h(1, X[:, 2]) * h(1, X[:, 3])
+        + 2.0 * h(2, X[:, 4]) * h(1, X[:, 5])
+        + h(1, X[:, 0])
+    ) / q.norm_
     for r, c in zip(ranks, corr):
         m, se = mc_corr(X, phi, game.supports[r])
         assert abs(m - c) < 5 * se
@@ -62,7 +66,7 @@ def test_gradient_correlations_match_monte_carlo(X):
     for r in (0, 7):
         y = lbkit.orthogonal_network(6, game.supports[r], "relu", normalized=True)(X)
         for j in range(2):
-            on = (X @ W[j] > 0)
+            on = X @ W[j] > 0
             for i in range(6):
                 m, se = lbkit.mean_se(a[j] * on * X[:, i] * y)
                 scale = abs(a[j]) / math.sqrt(2)
@@ -77,12 +81,12 @@ def test_bessel_holds_exactly_for_every_query(seed):
     game = AdversaryGame(9, 2, "relu", tau=0.1)
     rng = np.random.default_rng(seed)
     _, corr = game.correlations(NeuronQuery(rng.standard_normal(9)))
-    assert np.sum(corr ** 2) <= 1 + 1e-12
+    assert np.sum(corr**2) <= 1 + 1e-12
     _, g = game.gradient_correlations(rng.standard_normal((3, 9)), rng.standard_normal(3))
-    assert np.all(np.sum(g ** 2, axis=0) <= 1 + 1e-12)  # each gradient coordinate is one norm-1 query
+    assert np.all(np.sum(g**2, axis=0) <= 1 + 1e-12)  # each gradient coordinate is one norm-1 query
     before = game.n_consistent
     game.ask(NeuronQuery(rng.standard_normal(9)))
-    assert before - game.n_consistent < 1 / game.tau ** 2
+    assert before - game.n_consistent < 1 / game.tau**2
 
 
 def test_family_queries_remove_exactly_one_and_bookkeeping():
@@ -93,7 +97,7 @@ def test_family_queries_remove_exactly_one_and_bookkeeping():
     game.ask(FamilyQuery([0, 1, 2]))  # wrong size: orthogonal to all
     assert game.n_consistent == 27 and game.n_queries == 3
     assert game.history == [(0, 28), (1, 27), (2, 27), (3, 27)]
-    assert game.guaranteed() == pytest.approx(28 - 3 / 0.1 ** 2, rel=1e-14)
+    assert game.guaranteed() == pytest.approx(28 - 3 / 0.1**2, rel=1e-14)
     assert (0, 1) not in game.consistent(limit=30) and len(game.consistent(limit=30)) == 27
     answers = game.ask_gradient(np.ones((2, 8)), np.ones(2))
     assert answers.shape == (2, 9) and game.n_queries == 3 + 18
@@ -101,30 +105,34 @@ def test_family_queries_remove_exactly_one_and_bookkeeping():
 
 
 def test_huge_game_with_queries_that_name_their_supports():
-    game = AdversaryGame(10 ** 6, 40, "relu", tau=1e-3)
+    game = AdversaryGame(10**6, 40, "relu", tau=1e-3)
     S = tuple(range(0, 80, 2))
     game.ask(FamilyQuery(S))
     game.ask(HermiteQuery({tuple((i, 1) for i in range(1, 81, 2)): 1.0}))
-    assert game.m - game.n_consistent == 2 - (abs(game.correlations(
-        HermiteQuery({tuple((i, 1) for i in range(1, 81, 2)): 1.0}))[1]).size == 1)
+    assert game.m - game.n_consistent == 2 - (
+        abs(game.correlations(HermiteQuery({tuple((i, 1) for i in range(1, 81, 2)): 1.0}))[1]).size == 1
+    )
     with pytest.raises(ValueError, match="meets every support"):
-        game.ask(NeuronQuery(np.ones(10 ** 6)))
+        game.ask(NeuronQuery(np.ones(10**6)))
 
 
-@pytest.mark.parametrize("call, exc, match", [
-    (lambda: AdversaryGame(6, 3, "relu"), ValueError, "odd part is linear"),
-    (lambda: AdversaryGame(6, 2, "relu", tau=0), ValueError, r"tau must lie in \(0, 1\]"),
-    (lambda: AdversaryGame(3, 4), ValueError, "k=4 is larger than n=3"),
-    (lambda: AdversaryGame(6, 2).ask("x0"), TypeError, "unsupported query"),
-    (lambda: AdversaryGame(6, 2).ask(NeuronQuery(np.ones(5))), ValueError, "length 5"),
-    (lambda: AdversaryGame(6, 3, "erf").ask_gradient(np.ones((1, 6)), np.ones(1)), ValueError, "relu targets"),
-    (lambda: AdversaryGame(6, 2).ask_gradient(np.ones((2, 5)), np.ones(2)), ValueError, r"shape \(p, 6\)"),
-    (lambda: AdversaryGame(6, 2).ask_gradient(np.zeros((1, 6)), np.ones(1)), ValueError, "non-zero rows"),
-    (lambda: NeuronQuery(np.zeros(3)), ValueError, "non-zero vector"),
-    (lambda: HermiteQuery({((0, 1), (0, 3)): 1.0}), ValueError, "repeats a coordinate"),
-    (lambda: HermiteQuery({((0, 0),): 1.0}), ValueError, "degree must be >= 1"),
-    (lambda: HermiteQuery({}), TypeError, "non-empty dict"),
-])
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: AdversaryGame(6, 3, "relu"), ValueError, "odd part is linear"),
+        (lambda: AdversaryGame(6, 2, "relu", tau=0), ValueError, r"tau must lie in \(0, 1\]"),
+        (lambda: AdversaryGame(3, 4), ValueError, "k=4 is larger than n=3"),
+        (lambda: AdversaryGame(6, 2).ask("x0"), TypeError, "unsupported query"),
+        (lambda: AdversaryGame(6, 2).ask(NeuronQuery(np.ones(5))), ValueError, "length 5"),
+        (lambda: AdversaryGame(6, 3, "erf").ask_gradient(np.ones((1, 6)), np.ones(1)), ValueError, "relu targets"),
+        (lambda: AdversaryGame(6, 2).ask_gradient(np.ones((2, 5)), np.ones(2)), ValueError, r"shape \(p, 6\)"),
+        (lambda: AdversaryGame(6, 2).ask_gradient(np.zeros((1, 6)), np.ones(1)), ValueError, "non-zero rows"),
+        (lambda: NeuronQuery(np.zeros(3)), ValueError, "non-zero vector"),
+        (lambda: HermiteQuery({((0, 1), (0, 3)): 1.0}), ValueError, "repeats a coordinate"),
+        (lambda: HermiteQuery({((0, 0),): 1.0}), ValueError, "degree must be >= 1"),
+        (lambda: HermiteQuery({}), TypeError, "non-empty dict"),
+    ],
+)
 def test_bad_inputs(call, exc, match):
     with pytest.raises(exc, match=match):
         call()

@@ -20,5 +20,6 @@ def test_every_documented_name_exists():
         module = {"lbkit": lbkit, "lbkit.learners": lbkit.learners}.get(mod)
         if module is None:
             import importlib
+
             module = importlib.import_module(mod)
         assert hasattr(module, name), f"api.md documents {mod}.{name}, which does not exist"

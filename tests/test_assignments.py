@@ -110,8 +110,9 @@ def test_every_set_has_a_proof_question_with_a_rubric(built, name):
     """Each set has a question graded by hand; its rubric is in the solutions, not in the student notebook."""
     master = json.loads((ROOT / "assignments" / name / f"{name}.ipynb").read_text())
     sources = ["".join(c["source"]) for c in master["cells"]]
-    assert any(src.startswith("# BEGIN QUESTION") and "manual: true" in src for src in sources), \
+    assert any(src.startswith("# BEGIN QUESTION") and "manual: true" in src for src in sources), (
         f"{name} has no manually graded question"
+    )
     student = built[name]["student"].read_text()
     solution = built[name]["solution"].read_text()
     assert "**Rubric" in solution and "**Rubric" not in student

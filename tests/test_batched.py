@@ -9,9 +9,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-import lbkit
-from lbkit.learners import BatchedGDRegressor, GDRegressor, TwoLayerNet
-from lbkit.learners.batched import torch_target_values
+import lbkit  # noqa: E402 (after the torch skip)
+from lbkit.learners import BatchedGDRegressor, GDRegressor, TwoLayerNet  # noqa: E402 (after the torch skip)
+from lbkit.learners.batched import torch_target_values  # noqa: E402 (after the torch skip)
 
 
 def relu_net(n, S):
@@ -20,15 +20,27 @@ def relu_net(n, S):
 
 # -- torch f_S ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("activation, S", [("relu", [0, 3]), ("relu", [1, 2, 4, 5]), ("tanh", [0, 2, 5]),
-                                           ("sigmoid", [1, 3, 4]), ("erf", [0]), ("abs", [2, 3]),
-                                           ("leaky_relu", [0, 1]), ("softplus", [0, 4]), ("gelu", [1, 5])])
+
+@pytest.mark.parametrize(
+    "activation, S",
+    [
+        ("relu", [0, 3]),
+        ("relu", [1, 2, 4, 5]),
+        ("tanh", [0, 2, 5]),
+        ("sigmoid", [1, 3, 4]),
+        ("erf", [0]),
+        ("abs", [2, 3]),
+        ("leaky_relu", [0, 1]),
+        ("softplus", [0, 4]),
+        ("gelu", [1, 5]),
+    ],
+)
 def test_torch_evaluation_of_f_S_equals_lbkit_to_float_tolerance(activation, S):
     f = lbkit.orthogonal_network(6, S, activation, normalized=not lbkit.get_activation(activation).vanishes(len(S)))
     X = lbkit.sample("gaussian", 3000, 6, rng=1).astype(np.float32)
     ref = f(X.astype(float))
     got = torch_target_values(f, torch.from_numpy(X)).numpy()
-    scale = max(1.0, float(np.sqrt(np.mean(ref ** 2))))
+    scale = max(1.0, float(np.sqrt(np.mean(ref**2))))
     np.testing.assert_allclose(got, ref, rtol=0, atol=2e-5 * scale)
 
 
@@ -37,8 +49,17 @@ def test_torch_evaluation_of_f_S_equals_lbkit_to_float_tolerance(activation, S):
 SETTINGS = {"width": 32, "max_steps": 120, "eval_every": 30, "n_test": 512, "batch_size": 64, "lr": 1e-2}
 
 
-@pytest.mark.parametrize("extra", [{}, {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9}, {"loss": "logistic"},
-                                   {"noise": 0.05}, {"n_train": 200}, {"activation": "tanh"}])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9},
+        {"loss": "logistic"},
+        {"noise": 0.05},
+        {"n_train": 200},
+        {"activation": "tanh"},
+    ],
+)
 def test_batched_students_equal_separate_runs(extra):
     n = 8
     if extra.get("loss") == "logistic":
@@ -58,8 +79,9 @@ def test_batched_students_equal_separate_runs(extra):
 
 def test_batched_stops_each_student_at_its_own_target_or_cap():
     fs = [relu_net(8, [0, 1]), relu_net(8, [0, 1, 2, 3])]
-    bgd = BatchedGDRegressor(width=32, lr=1e-2, max_steps=[400, 60], eval_every=[5, 20], target_loss=0.5,
-                             n_test=512, rng=[0, 1]).fit(fs)
+    bgd = BatchedGDRegressor(
+        width=32, lr=1e-2, max_steps=[400, 60], eval_every=[5, 20], target_loss=0.5, n_test=512, rng=[0, 1]
+    ).fit(fs)
     h0, h1 = bgd.history_
     assert bgd.steps_to_target_[0] is not None and h0["step"][-1] == bgd.steps_to_target_[0]
     assert h0["test_loss"][-1] < 0.5 and np.all(np.diff(h0["step"]) == 5)
@@ -78,7 +100,8 @@ def test_batched_is_deterministic_and_spawns_seeds_from_one_rng():
     assert len({h["test_loss"][-1] for h in a.history_}) == 3
     assert a.predict(np.zeros((2, 6))).shape == (3, 2)
     assert "rng=7" in repr(a) and repr(BatchedGDRegressor(max_steps=[1, 2], rng=0)).startswith(
-        "BatchedGDRegressor(max_steps=[1, 2]")
+        "BatchedGDRegressor(max_steps=[1, 2]"
+    )
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -98,22 +121,34 @@ def test_same_seed_same_result_with_one_or_two_threads(threads):
 
 # -- the engine's gradient against autograd --------------------------------------------------------------------------
 
+
 def _streams(seed, n, n_test):
     """Replicate the engine's seeding: the test set, then the first minibatch, and the initial network."""
     data_rng, init_rng, _ = np.random.default_rng(seed).spawn(3)
-    g = torch.Generator().manual_seed(int(data_rng.integers(2 ** 62)))
+    g = torch.Generator().manual_seed(int(data_rng.integers(2**62)))
     torch.randn(n_test, n, generator=g)
-    init = torch.Generator().manual_seed(int(init_rng.integers(2 ** 62)))
+    init = torch.Generator().manual_seed(int(init_rng.integers(2**62)))
     return g, init
 
 
-@pytest.mark.parametrize("optimizer, steps, activation", [("sgd", 1, "relu"), ("adam", 5, "relu"),
-                                                          ("sgd", 1, "tanh"), ("adam", 3, "sigmoid")])
+@pytest.mark.parametrize(
+    "optimizer, steps, activation",
+    [("sgd", 1, "relu"), ("adam", 5, "relu"), ("sgd", 1, "tanh"), ("adam", 3, "sigmoid")],
+)
 def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, activation):
     n, width, B, n_test, lr = 5, 12, 16, 64, 0.05
     f = relu_net(n, [0, 2])
-    gd = GDRegressor(width=width, activation=activation, batch_size=B, n_test=n_test, lr=lr, optimizer=optimizer,
-                     max_steps=steps, eval_every=steps, rng=4).fit(f)
+    gd = GDRegressor(
+        width=width,
+        activation=activation,
+        batch_size=B,
+        n_test=n_test,
+        lr=lr,
+        optimizer=optimizer,
+        max_steps=steps,
+        eval_every=steps,
+        rng=4,
+    ).fit(f)
     g, init = _streams(4, n, n_test)
     net = TwoLayerNet(n, width, activation, generator=init)
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(net.parameters(), lr=lr)
@@ -129,6 +164,7 @@ def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, acti
 
 # -- micrograd-style: TwoLayerNet + SGD against a numpy gradient -----------------------------------------------------
 
+
 def _numpy_step(W, b, a, c, X, y, lr, loss):
     """One SGD step, gradient written out by hand in float64 numpy."""
     P = X @ W.T + b
@@ -136,9 +172,9 @@ def _numpy_step(W, b, a, c, X, y, lr, loss):
     h = H @ a + c
     N = len(y)
     if loss == "square":
-        r = 2 * (h - y) / N                             # d/dh of mean (h - y)^2
+        r = 2 * (h - y) / N  # d/dh of mean (h - y)^2
     else:
-        r = -y / (1 + np.exp(y * h)) / N                # d/dh of mean log(1 + exp(-y h))
+        r = -y / (1 + np.exp(y * h)) / N  # d/dh of mean log(1 + exp(-y h))
     dP = np.outer(r, a) * (P > 0)
     grads = {"W": dP.T @ X, "b": dP.sum(0), "a": H.T @ r, "c": r.sum()}
     return {k: v - lr * grads[k] for k, v in {"W": W, "b": b, "a": a, "c": c}.items()}
@@ -162,7 +198,7 @@ def test_two_layer_net_sgd_step_matches_a_numpy_gradient(loss):
     expected = _numpy_step(*(before[k] for k in "Wbac"), X, y, lr, loss)
     for k in "Wbac":
         np.testing.assert_allclose(getattr(net, k).detach().numpy(), expected[k], rtol=1e-12, atol=1e-14)
-        assert not np.allclose(before[k], expected[k])     # the step moved every parameter
+        assert not np.allclose(before[k], expected[k])  # the step moved every parameter
 
 
 def test_gradient_noise_has_the_stated_variance():
@@ -177,8 +213,9 @@ def test_gradient_noise_has_the_stated_variance():
     sigma = 0.3
     base = GDRegressor(noise=0.0, **kw).fit(f).model_
     noisy = GDRegressor(noise=sigma, **kw).fit(f).model_
-    diff = np.concatenate([(q.detach().numpy() - p.detach().numpy()).ravel()
-                           for p, q in zip(base.parameters(), noisy.parameters())]) / (-0.01 * sigma)
+    diff = np.concatenate(
+        [(q.detach().numpy() - p.detach().numpy()).ravel() for p, q in zip(base.parameters(), noisy.parameters())]
+    ) / (-0.01 * sigma)
     P = diff.size
     assert P == 256 * 8 + 256 + 256 + 1
     assert abs(diff.mean()) < 5 / math.sqrt(P)
@@ -187,16 +224,20 @@ def test_gradient_noise_has_the_stated_variance():
 
 # -- validation ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, exc, match", [
-    ({"activation": ["relu"]}, TypeError, r"activation \(of the student\) must be a string, one of 'relu'"),
-    ({"activation": "gelu"}, ValueError, r"activation \(of the student\) must be one of 'relu', 'tanh', 'sigmoid'"),
-    ({"loss": None}, TypeError, "loss must be a string, 'square' or 'logistic'"),
-    ({"momentum": 1.5}, ValueError, r"momentum must lie in \[0, 1\)"),
-    ({"progress": "yes"}, TypeError, "progress must be True or False"),
-    ({"width": 10 ** 7}, ValueError, r"would allocate about .* GiB .* reduce width"),
-    ({"n_test": 10 ** 9}, ValueError, "GiB"),
-    ({"max_steps": [5, 5]}, TypeError, "per-student values are for BatchedGDRegressor"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"activation": ["relu"]}, TypeError, r"activation \(of the student\) must be a string, one of 'relu'"),
+        ({"activation": "gelu"}, ValueError, r"activation \(of the student\) must be one of 'relu', 'tanh', 'sigmoid'"),
+        ({"loss": None}, TypeError, "loss must be a string, 'square' or 'logistic'"),
+        ({"momentum": 1.5}, ValueError, r"momentum must lie in \[0, 1\)"),
+        ({"progress": "yes"}, TypeError, "progress must be True or False"),
+        ({"width": 10**7}, ValueError, r"would allocate about .* GiB .* reduce width"),
+        ({"n_test": 10**9}, ValueError, "GiB"),
+        ({"max_steps": [5, 5]}, TypeError, "per-student values are for BatchedGDRegressor"),
+    ],
+)
 def test_gd_regressor_refuses_bad_arguments_before_work(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         GDRegressor(rng=0, **kwargs).fit(relu_net(32, [0, 1]))

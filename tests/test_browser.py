@@ -103,7 +103,9 @@ def book_html(tmp_path_factory):
     jb = pathlib.Path(sys.executable).parent / "jupyter-book"
     proc = subprocess.run(
         [str(jb), "build", str(ROOT), "--path-output", str(out)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     html_dir = out / "_build" / "html"
     assert proc.returncode == 0 and (html_dir / "index.html").is_file(), (
@@ -152,8 +154,12 @@ def local_mathjax(tmp_path_factory):
     if npm is None:
         pytest.skip("the maths check needs a local MathJax 3: npm (to install it) or LBKIT_MATHJAX")
     prefix = tmp_path_factory.mktemp("mathjax")
-    proc = subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix), "mathjax@3"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix), "mathjax@3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     es5 = prefix / "node_modules" / "mathjax" / "es5"
     if proc.returncode != 0 or not (es5 / "tex-mml-chtml.js").is_file():
         pytest.skip(f"could not install MathJax 3 with npm: {proc.stderr[-500:]}")
@@ -192,9 +198,16 @@ def driver(server):
     options.binary_location = CHROMIUM
     profile = tempfile.TemporaryDirectory(prefix="lbkit-chromium-")
     for arg in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,1000",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
         f"--user-data-dir={profile.name}",
         # offline: every host but the local server fails to resolve at once
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
@@ -232,9 +245,7 @@ def crawl(server, driver):
     for page in _toc_pages():
         driver.get(server.base + page)
         # wait until every image has either loaded or failed
-        WebDriverWait(driver, TIMEOUT).until(
-            lambda d: all(i["complete"] for i in d.execute_script(_IMAGES_JS))
-        )
+        WebDriverWait(driver, TIMEOUT).until(lambda d: all(i["complete"] for i in d.execute_script(_IMAGES_JS)))
         pages[page] = {
             "stderr": driver.execute_script(_STDERR_JS),
             "images": driver.execute_script(_IMAGES_JS),
@@ -259,7 +270,7 @@ class _Ids(html.parser.HTMLParser):
                 self.ids.add(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fetch(url):
     """(HTTP status, set of ids on the page) for a local URL without fragment."""
     try:
@@ -295,8 +306,7 @@ def test_images_load_and_have_alt_text(crawl):
             if not (img["alt"] or "").strip():
                 no_alt.append(f"{page}: {img['src']}")
     assert not (broken or no_alt), (
-        "images that did not load:\n" + "\n".join(broken)
-        + "\nimages without alt text:\n" + "\n".join(no_alt)
+        "images that did not load:\n" + "\n".join(broken) + "\nimages without alt text:\n" + "\n".join(no_alt)
     )
 
 
@@ -312,7 +322,8 @@ def test_chapters_with_figures_show_them(crawl):
             cells = json.loads(nb.read_text())["cells"]
             if any(
                 "image/png" in out.get("data", {}) or "image/svg+xml" in out.get("data", {})
-                for cell in cells for out in cell.get("outputs", [])
+                for cell in cells
+                for out in cell.get("outputs", [])
             ):
                 expected.append(page)
     assert "chapters/01_introduction.html" in expected
@@ -360,9 +371,7 @@ def test_solution_dropdown_opens_on_click(server, driver):
 
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", title)
     title.click()
-    WebDriverWait(driver, TIMEOUT).until(
-        lambda d: body.is_displayed(), "the solution did not open on click"
-    )
+    WebDriverWait(driver, TIMEOUT).until(lambda d: body.is_displayed(), "the solution did not open on click")
     assert button.get_attribute("aria-expanded") == "true"
     assert "toggle-hidden" not in solution.get_attribute("class").split()
 
@@ -390,15 +399,18 @@ def test_math_typesets_without_errors(math_server, driver):
         if driver.execute_script("return !!document.querySelector('script[src*=\"tex-mml-chtml\"]')"):
             WebDriverWait(driver, 60).until(
                 lambda d: d.execute_script("return !!(window.MathJax && MathJax.startup && MathJax.startup.promise)"),
-                f"MathJax did not start on {page}")
+                f"MathJax did not start on {page}",
+            )
             ok = driver.execute_async_script(
                 "const done = arguments[arguments.length - 1];"
-                "MathJax.startup.promise.then(() => done(true), () => done(false));")
+                "MathJax.startup.promise.then(() => done(true), () => done(false));"
+            )
             assert ok, f"MathJax failed on {page}"
             typeset += driver.execute_script("return document.querySelectorAll('mjx-container').length")
             errors = driver.execute_script(
                 "return Array.from(document.querySelectorAll('mjx-merror'))"
-                ".map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 100))")
+                ".map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 100))"
+            )
             problems += [f"{page}: MathJax error {e!r}" for e in errors]
         problems += [f"{page}: raw TeX in the text: {t!r}" for t in driver.execute_script(_RAW_TEX_JS)]
     assert not problems, "\n".join(problems)
@@ -439,7 +451,8 @@ def test_no_assert_visible_without_a_click(server, driver):
         found += [f"{page}: {line}" for line in driver.execute_script(_VISIBLE_ASSERTS_JS)]
     assert not found, (
         f"{len(found)} visible code blocks contain an assert (a check cell needs the tag `hide-input`):\n"
-        + "\n".join(found))
+        + "\n".join(found)
+    )
 
 
 _HIDE_INPUT_JS = r"""
@@ -513,12 +526,16 @@ def _table_problems(page, width, measured):
         visible_width = t["boxWidth"] if t["boxWidth"] is not None else t["colWidth"]
         strict = width >= 1000 or t["ledger"]
         if strict and t["width"] > min(visible_width, t["colWidth"]) + 1:
-            problems.append(f"{name}: {t['width']:.0f} px wide in a column of {min(visible_width, t['colWidth']):.0f} px"
-                            + (" (cut: it scrolls sideways)" if t["boxWidth"] is not None else ""))
+            problems.append(
+                f"{name}: {t['width']:.0f} px wide in a column of {min(visible_width, t['colWidth']):.0f} px"
+                + (" (cut: it scrolls sideways)" if t["boxWidth"] is not None else "")
+            )
         elif t["boxWidth"] is None and t["right"] > t["colRight"] + 1:
             problems.append(f"{name}: sticks out of the column by {t['right'] - t['colRight']:.0f} px")
         elif t["boxWidth"] is not None and t["boxRight"] > t["colRight"] + 1:
-            problems.append(f"{name}: its scrolling box sticks out of the column by {t['boxRight'] - t['colRight']:.0f} px")
+            problems.append(
+                f"{name}: its scrolling box sticks out of the column by {t['boxRight'] - t['colRight']:.0f} px"
+            )
     return problems
 
 

@@ -18,17 +18,40 @@ from lbkit import certify
 from lbkit.certify import CertificationError
 
 # every certified activation with the support sizes its parity rule allows
-ACT_K = [("relu", 2), ("relu", 4), ("relu", 6), ("abs", 4), ("leaky_relu", 4), ("leaky_relu", 1),
-         ("erf", 3), ("erf", 5), ("sigmoid", 3), ("tanh", 5), ("softplus", 4), ("gelu", 4), ("gelu", 6)]
+ACT_K = [
+    ("relu", 2),
+    ("relu", 4),
+    ("relu", 6),
+    ("abs", 4),
+    ("leaky_relu", 4),
+    ("leaky_relu", 1),
+    ("erf", 3),
+    ("erf", 5),
+    ("sigmoid", 3),
+    ("tanh", 5),
+    ("softplus", 4),
+    ("gelu", 4),
+    ("gelu", 6),
+]
 
 
 def queries(n, k, rng):
     """Random, aligned, spread, near-aligned, sparse and tiny-scale weight vectors."""
     out = [rng.standard_normal(n), rng.standard_normal(n) ** 3]
-    v = np.zeros(n); v[rng.choice(n, k, replace=False)] = rng.choice([-1, 1], k); out.append(v)   # aligned with one S
-    v = np.zeros(n); v[: k + 3] = 1.0; out.append(v)                                               # ties: spread evenly
-    v = np.zeros(n); v[: k + 1] = 1.0; v += 1e-3 * rng.standard_normal(n); out.append(v)           # near ties
-    v = np.zeros(n); v[: k - 1] = 1.0; v[-1] = 1e-9; out.append(v)                                 # one tiny coordinate
+    v = np.zeros(n)
+    v[rng.choice(n, k, replace=False)] = rng.choice([-1, 1], k)
+    out.append(v)  # aligned with one S
+    v = np.zeros(n)
+    v[: k + 3] = 1.0
+    out.append(v)  # ties: spread evenly
+    v = np.zeros(n)
+    v[: k + 1] = 1.0
+    v += 1e-3 * rng.standard_normal(n)
+    out.append(v)  # near ties
+    v = np.zeros(n)
+    v[: k - 1] = 1.0
+    v[-1] = 1e-9
+    out.append(v)  # one tiny coordinate
     return [lbkit.NeuronQuery(x).v for x in out]
 
 
@@ -51,7 +74,7 @@ def test_neuron_counts_equal_enumeration(act, k):
             got = {tuple(S): c for S, c in zip(hits.supports.tolist(), hits.corr)}
             assert set(got) == expect, (act, k, tau)
             assert all(abs(got[S] - allc[S]) < 1e-12 for S in got)
-            assert len(got) < 1 / tau ** 2
+            assert len(got) < 1 / tau**2
         value, S = certify.largest_neuron_correlation(v, k, act)
         assert abs(value - top) < 1e-12 and abs(abs(allc[S]) - top) < 1e-12
 
@@ -60,12 +83,16 @@ def test_neuron_counts_equal_enumeration(act, k):
 def test_gradient_counts_equal_enumeration(k, n):
     rng = np.random.default_rng([17, k, n])
     students = [(rng.standard_normal((3, n)), rng.standard_normal(3))]
-    W = np.zeros((2, n)); W[0, :k] = 1.0; W[1, : k + 2] = 1.0
-    students.append((W, np.array([1.0, -2.0])))                                        # aligned and spread units
-    W = rng.standard_normal((2, n)); W[:, ::2] = 0.0
-    students.append((W, rng.standard_normal(2)))                                       # sparse units (exact zeros)
-    W = np.zeros((1, n)); W[0, : k - 1] = 1.0
-    students.append((W, np.ones(1)))                                                   # k - 1 coordinates only
+    W = np.zeros((2, n))
+    W[0, :k] = 1.0
+    W[1, : k + 2] = 1.0
+    students.append((W, np.array([1.0, -2.0])))  # aligned and spread units
+    W = rng.standard_normal((2, n))
+    W[:, ::2] = 0.0
+    students.append((W, rng.standard_normal(2)))  # sparse units (exact zeros)
+    W = np.zeros((1, n))
+    W[0, : k - 1] = 1.0
+    students.append((W, np.ones(1)))  # k - 1 coordinates only
     for W, a in students:
         game = lbkit.AdversaryGame(n, k, "relu", tau=0.05)
         ranks, corr = game.gradient_correlations(W, a)
@@ -77,7 +104,7 @@ def test_gradient_counts_equal_enumeration(k, n):
             assert set(got) == expect
             exact = {game.supports[int(r)]: c for r, c in zip(ranks, best)}
             assert all(abs(got[S] - exact[S]) < 1e-12 for S in got)
-            assert len(got) < (n + 1) * len(a) / tau ** 2          # Bessel, per coordinate
+            assert len(got) < (n + 1) * len(a) / tau**2  # Bessel, per coordinate
         value, S, upper = certify.largest_gradient_correlation(W, a, k)
         assert value <= best.max() + 1e-12 <= upper + 2e-12
         assert abs(value - best[game.supports.index(S)]) < 1e-12
@@ -86,7 +113,7 @@ def test_gradient_counts_equal_enumeration(k, n):
 def test_game_uses_the_certified_search_and_agrees_with_enumeration():
     rng = np.random.default_rng(3)
     n, k, tau = 14, 4, 0.01
-    big = lbkit.AdversaryGame(n, k, "relu", tau=tau, max_enumerated=1)   # cannot enumerate: certified only
+    big = lbkit.AdversaryGame(n, k, "relu", tau=tau, max_enumerated=1)  # cannot enumerate: certified only
     small = lbkit.AdversaryGame(n, k, "relu", tau=tau)
     for _ in range(5):
         v = rng.standard_normal(n)
@@ -154,7 +181,8 @@ def test_theoretical_facts_behind_the_bound():
 
 
 def test_real_size_counts():
-    """n = 1000, k = 10: random queries hit nothing; spread queries hit exactly the supports their structure predicts."""
+    """n = 1000, k = 10: random queries hit nothing; spread queries hit exactly the supports their
+    structure predicts."""
     n, k = 1000, 10
     rng = np.random.default_rng(6)
     game = lbkit.AdversaryGame(n, k, "relu", tau=1e-4)
@@ -163,7 +191,8 @@ def test_real_size_counts():
         game.ask(lbkit.NeuronQuery(rng.standard_normal(n)))
     game.ask_gradient(rng.standard_normal((8, n)) / math.sqrt(n), rng.standard_normal(8))
     assert game.n_consistent == game.m and game.n_queries_ == 20 + 8 * (n + 1)
-    v = np.zeros(n); v[:14] = 1.0
+    v = np.zeros(n)
+    v[:14] = 1.0
     perm = rng.permutation(n)
     ranks, corr = game.hits(lbkit.NeuronQuery(v[perm]))
     assert len(ranks) == math.comb(14, 10) and np.all(np.abs(corr) > 1e-4)
@@ -171,7 +200,8 @@ def test_real_size_counts():
     assert all(set(game.supports[int(r)]) <= inside for r in ranks[:50])
     value, S = game.largest_correlation(lbkit.NeuronQuery(v[perm]))
     assert set(S) <= inside and abs(value - np.max(np.abs(corr))) < 1e-15
-    v = np.zeros(n); v[:15] = 1.0   # one more coordinate: every correlation falls below 1e-4
+    v = np.zeros(n)
+    v[:15] = 1.0  # one more coordinate: every correlation falls below 1e-4
     assert len(game.hits(lbkit.NeuronQuery(v))[0]) == 0
     value, S, upper = game.largest_gradient_correlation(rng.standard_normal((4, n)), np.ones(4))
     assert 0 < value <= upper < 1e-6
@@ -182,7 +212,7 @@ def test_refusals():
     with pytest.raises(CertificationError, match="max_evaluations"):
         certify.certified_neuron_hits(v, 4, "relu", 1e-4, max_evaluations=10)
     with pytest.raises(CertificationError, match="built-in activations"):
-        certify.certified_neuron_hits(v, 3, lbkit.get_activation(lambda t: t ** 3 + np.sin(t)), 0.01)
+        certify.certified_neuron_hits(v, 3, lbkit.get_activation(lambda t: t**3 + np.sin(t)), 0.01)
     with pytest.raises(CertificationError, match="k=18"):
         certify.certified_neuron_hits(lbkit.NeuronQuery(np.ones(40)).v, 18, "relu", 0.01)
     with pytest.raises(CertificationError, match="even k"):
@@ -196,9 +226,10 @@ def test_refusals():
     game = lbkit.AdversaryGame(40, 4, "relu", tau=1e-4, max_evaluations=5)
     with pytest.raises(CertificationError):
         game.ask(lbkit.NeuronQuery(np.ones(40)))
-    assert game.n_queries_ == 0 and game.history == [(0, game.m)]   # a refused query is not counted
-    custom = lbkit.AdversaryGame(200, 3, lbkit.get_activation(lambda t: np.tanh(t) + 0.1 * t ** 3),
-                                 max_enumerated=1000)   # a custom activation: enumeration only
+    assert game.n_queries_ == 0 and game.history == [(0, game.m)]  # a refused query is not counted
+    custom = lbkit.AdversaryGame(
+        200, 3, lbkit.get_activation(lambda t: np.tanh(t) + 0.1 * t**3), max_enumerated=1000
+    )  # a custom activation: enumeration only
     with pytest.raises(ValueError, match="max_enumerated"):
         custom.ask(lbkit.NeuronQuery(np.ones(200)))
 

@@ -18,7 +18,7 @@ NB = "chapters/07_gd_in_practice.ipynb"
 N_VALUES, K_VALUES = (8, 16, 32, 64, 128), (2, 4, 6)
 # medians inside the calibrated range (close to what the chapter measures)
 MEDIANS = {2: [25, 40, 52, 65, 90], 4: [212, 350, 712, 4600, 17600], 6: [1025, 2700, None, None, None]}
-SEED_FACTORS = [0.8, 0.95, 1.05, 1.35]         # spread of four seeds around the median, as measured
+SEED_FACTORS = [0.8, 0.95, 1.05, 1.35]  # spread of four seeds around the median, as measured
 
 
 def caps(n):
@@ -31,14 +31,30 @@ def fabricate(medians=MEDIANS, factors=SEED_FACTORS):
         for n, m in zip(N_VALUES, meds):
             for seed, f in enumerate(factors):
                 steps = np.nan if m is None else float(round(m * f))
-                rows.append({"n": n, "k": k, "seed": seed, "steps": steps, "cap": caps(n)[k],
-                             "final_loss": 0.97 if m is None else 0.45, "min_loss": 0.96 if m is None else 0.45})
+                rows.append(
+                    {
+                        "n": n,
+                        "k": k,
+                        "seed": seed,
+                        "steps": steps,
+                        "cap": caps(n)[k],
+                        "final_loss": 0.97 if m is None else 0.45,
+                        "min_loss": 0.96 if m is None else 0.45,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def namespace(phase):
-    ns = {"np": np, "pd": pd, "math": math, "phase": phase, "N_VALUES": N_VALUES, "K_VALUES": K_VALUES,
-          "glue": lambda *args, **kwargs: None}
+    ns = {
+        "np": np,
+        "pd": pd,
+        "math": math,
+        "phase": phase,
+        "N_VALUES": N_VALUES,
+        "K_VALUES": K_VALUES,
+        "glue": lambda *args, **kwargs: None,
+    }
     ns["steps"] = phase.groupby(["k", "n"])["steps"].median().unstack("n")
     return ns
 
@@ -64,13 +80,18 @@ def test_claims_pass_with_the_slow_seed_spread_seen_at_the_edge():
     run_claims(fabricate(factors=[0.6, 0.9, 1.1, 1.5]))
 
 
-@pytest.mark.parametrize("bad, where", [
-    ({**MEDIANS, 4: MEDIANS[4][::-1]}, "a reversed trend in n (k = 4)"),
-    ({**MEDIANS, 2: MEDIANS[2][::-1]}, "a reversed trend in n (k = 2)"),
-    ({2: MEDIANS[6][:2] + [3000, 3500, 4000], 4: MEDIANS[4], 6: MEDIANS[2][:2] + [None] * 3},
-     "a reversed trend in k"),
-    ({**MEDIANS, 6: [1100, 2900, 4000, None, None]}, "k = 6 learned at n = 32"),
-])
+@pytest.mark.parametrize(
+    "bad, where",
+    [
+        ({**MEDIANS, 4: MEDIANS[4][::-1]}, "a reversed trend in n (k = 4)"),
+        ({**MEDIANS, 2: MEDIANS[2][::-1]}, "a reversed trend in n (k = 2)"),
+        (
+            {2: MEDIANS[6][:2] + [3000, 3500, 4000], 4: MEDIANS[4], 6: MEDIANS[2][:2] + [None] * 3},
+            "a reversed trend in k",
+        ),
+        ({**MEDIANS, 6: [1100, 2900, 4000, None, None]}, "k = 6 learned at n = 32"),
+    ],
+)
 def test_phase_diagram_check_catches_a_wrong_claim(bad, where):
     with pytest.raises(AssertionError):
         run_cell(NB, "claim:phase-diagram", namespace(fabricate(bad)))
@@ -79,7 +100,7 @@ def test_phase_diagram_check_catches_a_wrong_claim(bad, where):
 @pytest.mark.parametrize("factor", [0.5, 2.0])
 def test_scaling_check_catches_a_factor_two_change_in_the_reported_growth(factor):
     k4 = list(MEDIANS[4])
-    k4[-1] = k4[-1] * factor                     # T(128, 4) / T(32, 4) halved or doubled
+    k4[-1] = k4[-1] * factor  # T(128, 4) / T(32, 4) halved or doubled
     phase = fabricate(with_k4(k4))
     ns = namespace(phase)
     run_cell(NB, "compute:scaling", ns)

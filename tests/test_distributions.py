@@ -60,7 +60,7 @@ def test_gaussian_moments():
     X = sample("gaussian", N, n, rng=13)
     m, se = mc_mean(X)
     assert np.all(se < 0.01) and np.all(np.abs(m) < 5 * se)
-    m2, se2 = mc_mean(X ** 2)
+    m2, se2 = mc_mean(X**2)
     assert np.all(np.abs(m2 - 1) < 5 * se2)
     m4, se4 = mc_mean(X[:, 2] ** 4)
     assert abs(m4 - 3) < 5 * se4
@@ -72,18 +72,18 @@ def test_student_t_moments_and_radial_structure():
     m, se = mc_mean(X)
     assert np.all(se < 0.01) and np.all(np.abs(m) < 5 * se)
     # marginal variance df/(df-2) = 5/3; E[x^2] has a finite variance for df > 4
-    m2, se2 = mc_mean(X ** 2)
+    m2, se2 = mc_mean(X**2)
     assert np.all(np.abs(m2 - df / (df - 2)) < 5 * se2)
     # the law is a Gaussian scale mixture with ONE scale per row: E[x_i^2 x_j^2] = df^2/((df-2)(df-4)),
     # not (df/(df-2))^2 as for independent t coordinates.  (df = 12 so that the estimate has a
     # finite variance: that needs df > 8.)
     df = 12.0
     Y = sample("student_t", N, 2, rng=15, df=df)
-    m2y, se2y = mc_mean(Y ** 2)
+    m2y, se2y = mc_mean(Y**2)
     assert np.all(np.abs(m2y - df / (df - 2)) < 5 * se2y)
     mc, sec = mc_mean(Y[:, 0] ** 2 * Y[:, 1] ** 2)
-    assert abs(mc - df ** 2 / ((df - 2) * (df - 4))) < 5 * sec
-    assert abs(df ** 2 / ((df - 2) * (df - 4)) - (df / (df - 2)) ** 2) > 10 * sec  # distinguishable
+    assert abs(mc - df**2 / ((df - 2) * (df - 4))) < 5 * sec
+    assert abs(df**2 / ((df - 2) * (df - 4)) - (df / (df - 2)) ** 2) > 10 * sec  # distinguishable
 
 
 def test_rademacher_values_and_moments():
@@ -110,7 +110,7 @@ def test_skewed_product():
     assert np.all(X >= -1.0)
     m, se = mc_mean(X)
     assert np.all(np.abs(m) < 5 * se)
-    v, sev = mc_mean(X ** 2)
+    v, sev = mc_mean(X**2)
     assert np.all(np.abs(v - 1) < 5 * sev)
     # Exp(1) - 1 has third central moment 2: clearly not sign-symmetric
     m3, se3 = mc_mean(X[:, 0] ** 3)
@@ -129,6 +129,7 @@ def test_every_described_law_samples_and_its_symmetry_claim_holds(name):
 
 def test_mean_se_matches_definition_and_rejects_bad_input():
     import lbkit
+
     v = np.random.default_rng(0).standard_normal((4, 1000))
     m, se = lbkit.mean_se(v, axis=1)
     np.testing.assert_allclose(m, v.mean(axis=1), rtol=0, atol=0)

@@ -256,7 +256,7 @@ def test_norm_refuses_k_beyond_the_known_coefficients():
 def test_activation_must_be_square_integrable_and_finite():
     with pytest.raises(ValueError, match="not finite: E\\[sigma\\(z\\)\\^2\\] must be finite"):
         with np.errstate(all="ignore"):
-            norm_squared(2, lambda t: np.exp(t ** 2))
+            norm_squared(2, lambda t: np.exp(t**2))
     with pytest.raises(ValueError, match=r"must be finite on the whole real line.*for example at t = -"):
         with np.errstate(all="ignore"):
             get_activation(np.sqrt)

@@ -47,27 +47,30 @@ def test_gd_students_trains_every_k_and_seed_and_splitting_seeds_changes_nothing
     assert rows["k"] == [2, 2, 2, 4, 4, 4] and rows["seed"] == [0, 1, 2] * 2
     assert all(s is not None for s in rows["steps"][:3]) and rows["steps"][3:] == [None] * 3
     assert rows["cap"] == [600] * 3 + [40] * 3
-    part = gd_students(8, [4], rng=3, seeds=[1, 2], **kw)       # same base seed: the same students
+    part = gd_students(8, [4], rng=3, seeds=[1, 2], **kw)  # same base seed: the same students
     assert part["final_loss"] == pytest.approx(rows["final_loss"][4:], rel=1e-5)
     again = gd_students(8, [2, 4], rng=3, seeds=3, **kw)
     assert again == rows
 
 
-@pytest.mark.parametrize("call, exc, match", [
-    (lambda: gd_cell(4, 2.5, rng=0), TypeError, "k must be an integer, got 2.5"),
-    (lambda: gd_cell(4, 6, rng=0), ValueError, "k=6 is larger than n=4"),
-    (lambda: gd_cell("8", 2, rng=0), TypeError, "n must be an integer"),
-    (lambda: gd_cell(8, 2, rng=0, activation=["relu"]), TypeError, "activation .* must be a name"),
-    (lambda: gd_cell(8, 2, rng=0, colour="red"), TypeError, r"unknown keyword argument\(s\) \['colour'\]"),
-    (lambda: gd_cell(8, 2, rng=0, width=10 ** 8), ValueError, "GiB"),
-    (lambda: grid(n=[]), ValueError, "axis 'n' is empty"),
-    (lambda: grid(n=range(10 ** 4), k=range(10 ** 3)), ValueError, "at most 1,000,000"),
-    (lambda: grid(n={"a": 1}), TypeError, "must be a list of values"),
-    (lambda: sweep(3, [], seed=0), TypeError, "fn must be a module-level function"),
-    (lambda: sweep(gd_cell, "nk", seed=0), TypeError, "points must be a list of dicts"),
-    (lambda: sweep(gd_cell, [{"n": 4, "k": 2, "rng": 1}], seed=0), ValueError, "rng is set by the sweep"),
-    (lambda: sweep(gd_cell, [], seed=0, n_workers=0), ValueError, "n_workers must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: gd_cell(4, 2.5, rng=0), TypeError, "k must be an integer, got 2.5"),
+        (lambda: gd_cell(4, 6, rng=0), ValueError, "k=6 is larger than n=4"),
+        (lambda: gd_cell("8", 2, rng=0), TypeError, "n must be an integer"),
+        (lambda: gd_cell(8, 2, rng=0, activation=["relu"]), TypeError, "activation .* must be a name"),
+        (lambda: gd_cell(8, 2, rng=0, colour="red"), TypeError, r"unknown keyword argument\(s\) \['colour'\]"),
+        (lambda: gd_cell(8, 2, rng=0, width=10**8), ValueError, "GiB"),
+        (lambda: grid(n=[]), ValueError, "axis 'n' is empty"),
+        (lambda: grid(n=range(10**4), k=range(10**3)), ValueError, "at most 1,000,000"),
+        (lambda: grid(n={"a": 1}), TypeError, "must be a list of values"),
+        (lambda: sweep(3, [], seed=0), TypeError, "fn must be a module-level function"),
+        (lambda: sweep(gd_cell, "nk", seed=0), TypeError, "points must be a list of dicts"),
+        (lambda: sweep(gd_cell, [{"n": 4, "k": 2, "rng": 1}], seed=0), ValueError, "rng is set by the sweep"),
+        (lambda: sweep(gd_cell, [], seed=0, n_workers=0), ValueError, "n_workers must be >= 1"),
+    ],
+)
 def test_experiments_refuse_bad_arguments_up_front(call, exc, match):
     with pytest.raises(exc, match=match):
         call()

@@ -36,7 +36,7 @@ from tests.reference import MP_KERNELS, NP_FUNCS, mc_mean, mp_alternating_norm, 
 def reference_weights(n, S, normalizer=1.0):
     k = len(S)
     P = patterns(k)
-    W = np.zeros((2 ** k, n))
+    W = np.zeros((2**k, n))
     for j, w in enumerate(P):
         for i, s in enumerate(S):
             W[j, s] = w[i] / math.sqrt(k)
@@ -51,7 +51,7 @@ def direct_numpy(X, S, f, chunk=20_000):
     chi = P.prod(axis=1)
     out = np.empty(X.shape[0])
     for s in range(0, X.shape[0], chunk):
-        out[s:s + chunk] = f(X[s:s + chunk][:, list(S)] @ P.T / math.sqrt(k)) @ chi
+        out[s : s + chunk] = f(X[s : s + chunk][:, list(S)] @ P.T / math.sqrt(k)) @ chi
     return out
 
 
@@ -104,6 +104,7 @@ def mp_series_kernel(c0, c_odd):
 
     def K(r):
         return mp.polyval(coeffs, r)
+
     return K
 
 
@@ -118,9 +119,11 @@ def test_reference_coefficients_agree_with_mpmath_quad():
     c = mp_odd_coefficients("sigmoid", M_REF["sigmoid"])
     with mp.workdps(40):
         for m in (1, 21, 61):
+
             def g(t, m=m):
                 He_m = mp.hermite(m, t / mp.sqrt(2)) * mp.mpf(2) ** (-mp.mpf(m) / 2)
                 return (1 / (1 + mp.exp(-t))) * He_m * mp.exp(-t * t / 2)
+
             q = (mp.quad(g, [-mp.inf, 0]) + mp.quad(g, [0, mp.inf])) / mp.sqrt(2 * mp.pi * mp.factorial(m))
             assert abs(q - c[m]) <= mp.mpf(10) ** -25 * max(abs(q), mp.mpf(10) ** -15), m
 
@@ -176,8 +179,7 @@ def test_dual_kernel_method_loses_accuracy_in_float64():
     assert rel > 1e-3, rel  # measured: about 24 (even the sign is wrong)
     # while at small k both methods agree
     for k in (1, 3, 5):
-        assert norm_squared(k, "sigmoid", method="dual_kernel") == pytest.approx(
-            norm_squared(k, "sigmoid"), rel=1e-9)
+        assert norm_squared(k, "sigmoid", method="dual_kernel") == pytest.approx(norm_squared(k, "sigmoid"), rel=1e-9)
     for k in (2, 4, 6):
         assert norm_squared(k, "relu", method="dual_kernel") == pytest.approx(norm_squared(k, "relu"), rel=1e-10)
 
@@ -205,10 +207,25 @@ def test_relu_k4_exact_value():
     assert abs(norm_squared(4, "relu") - 0.298) > 4e-3  # the PAPER.md figure is not the exact value
 
 
-MC_CASES = [("relu", 2), ("relu", 4), ("relu", 6), ("sigmoid", 3), ("sigmoid", 5), ("sigmoid", 7),
-            ("tanh", 3), ("tanh", 5), ("erf", 3), ("abs", 2), ("abs", 4),
-            # beyond the required list: the other built-ins
-            ("leaky_relu", 2), ("softplus", 2), ("softplus", 4), ("gelu", 2), ("gelu", 4)]
+MC_CASES = [
+    ("relu", 2),
+    ("relu", 4),
+    ("relu", 6),
+    ("sigmoid", 3),
+    ("sigmoid", 5),
+    ("sigmoid", 7),
+    ("tanh", 3),
+    ("tanh", 5),
+    ("erf", 3),
+    ("abs", 2),
+    ("abs", 4),
+    # beyond the required list: the other built-ins
+    ("leaky_relu", 2),
+    ("softplus", 2),
+    ("softplus", 4),
+    ("gelu", 2),
+    ("gelu", 4),
+]
 
 
 @pytest.mark.parametrize("name,k", MC_CASES)
@@ -216,7 +233,7 @@ def test_norm_squared_vs_monte_carlo(name, k):
     rng = np.random.default_rng(1000 + 17 * k + len(name))
     X = rng.standard_normal((200_000, k))
     f = direct_numpy(X, tuple(range(k)), NP_FUNCS[name])
-    mc, se = mc_mean(f ** 2)
+    mc, se = mc_mean(f**2)
     exact = norm_squared(k, name)
     assert se < 0.05 * exact  # the test can see a 25% error (sigmoid k=7: se/exact = 0.023)
     assert abs(mc - exact) < 5 * se, (mc, exact, se)
@@ -226,7 +243,7 @@ def test_exp_norm_closed_form():
     # f_S for sigma = exp is 2^k prod_i sinh(x_i / sqrt k): ||f_S||^2 = 4^k ((e^(2/k) - 1)/2)^k.
     # This exercises the custom-callable path (float64 quadrature coefficients).
     for k in range(1, 7):
-        exact = 4 ** k * ((math.exp(2 / k) - 1) / 2) ** k
+        exact = 4**k * ((math.exp(2 / k) - 1) / 2) ** k
         assert norm_squared(k, lambda t: np.exp(t)) == pytest.approx(exact, rel=1e-10), k
 
 
@@ -234,10 +251,10 @@ def test_exp_network_does_not_vanish_at_k20():
     # f_S = 2^k prod_i sinh(x_i / sqrt k) for sigma = exp, so ||f_S||^2 = 4^k ((e^(2/k) - 1) / 2)^k
     act = get_activation(lambda t: np.exp(t))
     assert not act.vanishes(20)
-    exact = 4 ** 20 * ((math.exp(2 / 20) - 1) / 2) ** 20  # 2.874e-14
+    exact = 4**20 * ((math.exp(2 / 20) - 1) / 2) ** 20  # 2.874e-14
     assert norm_squared(20, act) == pytest.approx(exact, rel=1e-4)
     # custom callables: float64 quadrature coefficients, no noise amplified by 2^(k+1) in the tail
-    exact19 = 4 ** 19 * ((math.exp(2 / 19) - 1) / 2) ** 19
+    exact19 = 4**19 * ((math.exp(2 / 19) - 1) / 2) ** 19
     assert norm_squared(19, act) == pytest.approx(exact19, rel=1e-4)
 
 
@@ -255,7 +272,7 @@ def test_first_term_is_the_relu_lower_bound_in_closed_form(k):
     # relu: c_k = He_{k-2}(0) / sqrt(2 pi k!) for even k, He_{k-2}(0) = +-(k-3)!!, and W_k(k) = k!/k^k, so
     # 4^k c_k^2 k!/k^k = 4^k ((k-3)!!)^2 / (2 pi k^k)
     double_fact = math.prod(range(k - 3, 0, -2)) if k > 2 else 1
-    exact = 4 ** k * double_fact ** 2 / (2 * math.pi * k ** k)
+    exact = 4**k * double_fact**2 / (2 * math.pi * k**k)
     assert norm_terms(k, "relu")[1][0] == pytest.approx(exact, rel=1e-12)
     assert norm_lower_bound(k, "relu") == pytest.approx(exact, rel=1e-12)
 
@@ -284,7 +301,7 @@ def test_hermite_weights_vs_alternating_formula(k):
 @pytest.mark.parametrize("k", (3, 7, 20, 40))
 def test_hermite_weights_increase_to_limit(k):
     m, W = hermite_weights(k)  # default cutoff
-    assert W[0] == pytest.approx(math.factorial(k) / k ** k, rel=1e-12)
+    assert W[0] == pytest.approx(math.factorial(k) / k**k, rel=1e-12)
     limit = 2.0 ** (1 - k)
     d = np.diff(W)
     # non-decreasing up to rounding: once converged W wobbles by ~1e-12 relative
@@ -310,7 +327,7 @@ def test_norm_lower_bound_below_norm():
         # and the bound itself against 4^k c_k^2 k!/k^k with c_k = He_{k-2}(0)/sqrt(2 pi k!) in mpmath
         with mp.workdps(40):
             ck = mp.fac2(k - 3) * (-1) ** ((k - 2) // 2) / mp.sqrt(2 * mp.pi * mp.factorial(k))
-            ref = mp.mpf(4) ** k * ck ** 2 * mp.factorial(k) / mp.mpf(k) ** k
+            ref = mp.mpf(4) ** k * ck**2 * mp.factorial(k) / mp.mpf(k) ** k
         assert lb == pytest.approx(float(ref), rel=1e-12), k
     for k in range(1, 40, 2):
         lb, ns = norm_lower_bound(k, "sigmoid"), norm_squared(k, "sigmoid")
@@ -354,7 +371,7 @@ def test_supports_contains():
 
 @pytest.mark.slow  # s[-1] scans ~1e6 binomials (about 2 s), as does index()
 def test_supports_huge():
-    n, k = 10 ** 6, 40
+    n, k = 10**6, 40
     s = supports(n, k)
     assert s.count == math.comb(n, k)
     assert s[-1] == tuple(range(n - k, n))
@@ -367,8 +384,8 @@ def test_supports_huge():
 
 def test_supports_huge_len_points_to_count():
     # Python's len() must return an index-sized int; C(10**6, 40) ~ 1e182 is not, so lbkit says to use .count
-    s = supports(10 ** 6, 40)
-    assert s.count == math.comb(10 ** 6, 40)
+    s = supports(10**6, 40)
+    assert s.count == math.comb(10**6, 40)
     with pytest.raises(OverflowError, match=r"use the exact integer \.count"):
         len(s)
 
@@ -392,8 +409,12 @@ def test_weights_vs_definition(n, S):
     np.testing.assert_allclose(np.linalg.norm(net.W, axis=1), 1.0, rtol=1e-15)
 
 
-NONVANISHING = [(name, k) for name in ("relu", "sigmoid", "tanh", "erf") for k in (2, 3, 4, 5)
-                if not get_activation(name).vanishes(k)]
+NONVANISHING = [
+    (name, k)
+    for name in ("relu", "sigmoid", "tanh", "erf")
+    for k in (2, 3, 4, 5)
+    if not get_activation(name).vanishes(k)
+]
 
 
 @pytest.mark.parametrize("name,k", NONVANISHING)
@@ -405,7 +426,7 @@ def test_network_output_vs_direct(name, k, rng):
     X = rng.standard_normal((3000, n))
     W_ref, a_ref = reference_weights(n, S)
     ref = f(X @ W_ref.T) @ a_ref  # plain numpy, full 2^k units, no pairing
-    scale = math.sqrt(np.mean(ref ** 2))
+    scale = math.sqrt(np.mean(ref**2))
     assert scale > 0.01 * net.norm  # a non-trivial output
     out = net(X)
     assert out.dtype == np.float64 and out.shape == (3000,)
@@ -439,7 +460,7 @@ def test_chunk_size_does_not_change_result(rng):
     for name, S in (("relu", (0, 2, 3, 6)), ("sigmoid", (1, 2, 5))):
         net = orthogonal_network(7, S, name)
         base = net(X)
-        scale = math.sqrt(np.mean(base ** 2))
+        scale = math.sqrt(np.mean(base**2))
         for cs in (1, 2, 7, 128, 1000, 1001, 5000):
             # Not bit-identical: OpenBLAS blocks rows differently for different chunk
             # shapes, so results move by a few ulp (measured <= 2e-15).  Allow 1e-14.
@@ -447,8 +468,17 @@ def test_chunk_size_does_not_change_result(rng):
         np.testing.assert_array_equal(net(X, chunk_size=len(X)), base)  # one chunk == the default here
 
 
-@pytest.mark.parametrize("name,S", [("relu", (0, 2)), ("relu", (1, 2, 4, 5)), ("sigmoid", (0, 3, 4)),
-                                    ("tanh", (1, 2, 3, 4, 5)), ("erf", (2,)), ("abs", (0, 1, 3, 5))])
+@pytest.mark.parametrize(
+    "name,S",
+    [
+        ("relu", (0, 2)),
+        ("relu", (1, 2, 4, 5)),
+        ("sigmoid", (0, 3, 4)),
+        ("tanh", (1, 2, 3, 4, 5)),
+        ("erf", (2,)),
+        ("abs", (0, 1, 3, 5)),
+    ],
+)
 def test_coordinate_oddness_and_global_parity(name, S, rng):
     n = 6
     net = orthogonal_network(n, S, name)
@@ -488,7 +518,8 @@ def test_orthogonal_family_members_have_unit_norm():
     # ||f||^2 = a^T G a with G_ij = K(<W_i, W_j>) (rows have unit norm), K the ReLU kernel written here
     def K(r):
         r = np.clip(r, -1, 1)
-        return (np.sqrt(1 - r ** 2) + (np.pi - np.arccos(r)) * r) / (2 * np.pi)
+        return (np.sqrt(1 - r**2) + (np.pi - np.arccos(r)) * r) / (2 * np.pi)
+
     for n, k in ((6, 2), (7, 4)):
         fam = orthogonal_family(n, k, "relu")
         assert len(fam) == math.comb(n, k)
@@ -507,7 +538,8 @@ def test_orthogonal_family_gram_is_identity_for_gaussian():
     # exact orthogonality under N(0, I): G between units of f_S and f_T is K(<w, v>)
     def K(r):
         r = np.clip(r, -1, 1)
-        return (np.sqrt(1 - r ** 2) + (np.pi - np.arccos(r)) * r) / (2 * np.pi)
+        return (np.sqrt(1 - r**2) + (np.pi - np.arccos(r)) * r) / (2 * np.pi)
+
     fam = orthogonal_family(5, 2, "relu")
     nets = list(fam)
     G = np.array([[f.a @ K(f.W @ g.W.T) @ g.a for g in nets] for f in nets])
@@ -531,7 +563,7 @@ def test_orthogonal_under_sign_symmetric_laws(dist, pair):
     assert se < 1e-2  # can see a correlation of 0.05 (student_t, df=5, is heavy-tailed: se ~ 6e-3)
     assert abs(mc) < 5 * se, (mc, se)
     # and each is (close to) unit norm / has mean zero only where expected
-    m2, se2 = mc_mean(fS ** 2)
+    m2, se2 = mc_mean(fS**2)
     if dist == "gaussian":  # normalised under N(0, I): unit norm
         assert abs(m2 - 1) < 5 * se2, (m2, se2)
     else:  # not unit norm under the other laws, but clearly non-zero
@@ -540,7 +572,7 @@ def test_orthogonal_under_sign_symmetric_laws(dist, pair):
 
 def _E_abs_normal(mu, s):
     """E|N(mu, s^2)|."""
-    return s * math.sqrt(2 / math.pi) * math.exp(-mu ** 2 / (2 * s * s)) + mu * (1 - 2 * special.ndtr(-mu / s))
+    return s * math.sqrt(2 / math.pi) * math.exp(-(mu**2) / (2 * s * s)) + mu * (1 - 2 * special.ndtr(-mu / s))
 
 
 @pytest.mark.parametrize("pair", list(PAIRS))
@@ -556,7 +588,7 @@ def test_not_orthogonal_under_shifted_gaussian(pair):
         # with x0+x1 ~ N(1, 2), x0-x1 ~ N(0, 2) under shift 0.5
         mean = (_E_abs_normal(1.0, math.sqrt(2)) - _E_abs_normal(0.0, math.sqrt(2))) / math.sqrt(2)
         mean /= math.sqrt(2 - 4 / math.pi)
-        assert abs(mc - mean ** 2) < 5 * se, (mc, mean ** 2, se)
+        assert abs(mc - mean**2) < 5 * se, (mc, mean**2, se)
 
 
 def test_not_orthogonal_under_skewed_product():
@@ -566,5 +598,5 @@ def test_not_orthogonal_under_skewed_product():
     assert abs(mc) > 8 * se, (mc, se)  # overlapping pair: measured ~ 20 SE
     # disjoint pair: E[f_S]^2 with x = e - 1, e ~ Exp(1): E|e0 + e1 - 2| = 8/e^2, E|e0 - e1| = 1
     mc_d, se_d = mc_mean(nets[(0, 1)] * nets[(2, 3)])
-    mean = (8 / math.e ** 2 - 1) / math.sqrt(2) / math.sqrt(2 - 4 / math.pi)
-    assert abs(mc_d - mean ** 2) < 5 * se_d, (mc_d, mean ** 2, se_d)
+    mean = (8 / math.e**2 - 1) / math.sqrt(2) / math.sqrt(2 - 4 / math.pi)
+    assert abs(mc_d - mean**2) < 5 * se_d, (mc_d, mean**2, se_d)

@@ -32,8 +32,8 @@ def test_hermite_functions_low_degrees_closed_form():
     H = hermite_functions(3, t)
     np.testing.assert_allclose(H[0], 1.0, rtol=0, atol=0)
     np.testing.assert_allclose(H[1], t, rtol=1e-15)
-    np.testing.assert_allclose(H[2], (t ** 2 - 1) / math.sqrt(2), rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(H[3], (t ** 3 - 3 * t) / math.sqrt(6), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(H[2], (t**2 - 1) / math.sqrt(2), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(H[3], (t**3 - 3 * t) / math.sqrt(6), rtol=1e-14, atol=1e-15)
 
 
 def test_hermite_functions_no_overflow_at_high_degree():
@@ -41,8 +41,11 @@ def test_hermite_functions_no_overflow_at_high_degree():
     H = hermite_functions(400, np.array([0.0]))[:, 0]
     assert np.all(np.isfinite(H))
     j = np.arange(0, 201)
-    log_ref = 0.5 * np.array([math.lgamma(2 * i + 1) for i in j]) - j * math.log(2) - np.array(
-        [math.lgamma(i + 1) for i in j])
+    log_ref = (
+        0.5 * np.array([math.lgamma(2 * i + 1) for i in j])
+        - j * math.log(2)
+        - np.array([math.lgamma(i + 1) for i in j])
+    )
     np.testing.assert_allclose(H[0::2], (-1.0) ** j * np.exp(log_ref), rtol=1e-11)
     np.testing.assert_allclose(H[1::2], 0.0, atol=0)
 
@@ -63,11 +66,11 @@ def test_gauss_hermite_weights_and_moments():
         assert np.all(w >= 0) and np.all(w[np.abs(x) < 20] > 0)
         assert abs(w.sum() - 1.0) < 1e-14
         assert abs(w @ x) < 1e-13
-        assert abs(w @ x ** 2 - 1.0) < 1e-13
-        assert abs(w @ x ** 4 - 3.0) < 1e-12
-        assert abs(w @ x ** 6 - 15.0) < 1e-11
+        assert abs(w @ x**2 - 1.0) < 1e-13
+        assert abs(w @ x**4 - 3.0) < 1e-12
+        assert abs(w @ x**6 - 15.0) < 1e-11
         # E[z^8] = 105, exact from 5 nodes on
-        assert abs(w @ x ** 8 - 105.0) < 1e-10
+        assert abs(w @ x**8 - 105.0) < 1e-10
 
 
 def test_gauss_hermite_matches_numpy_hermegauss():
@@ -93,6 +96,6 @@ def test_gaussian_expectation_known_values():
     # E[cos z] = exp(-1/2), E[exp(z)] = exp(1/2), E[z^10] = 9!! = 945
     assert abs(gaussian_expectation(np.cos) - math.exp(-0.5)) < 1e-14
     assert abs(gaussian_expectation(np.exp) - math.exp(0.5)) < 1e-13
-    assert abs(gaussian_expectation(lambda t: t ** 10) - 945.0) < 1e-9
+    assert abs(gaussian_expectation(lambda t: t**10) - 945.0) < 1e-9
     # a kink converges only algebraically: about 1.6e-4 off with 2000 nodes, so the tolerance is loose
     assert abs(gaussian_expectation(np.abs, n_nodes=2000) - math.sqrt(2 / math.pi)) < 5e-4

@@ -32,7 +32,7 @@ from lbkit import (
 from lbkit.learners import hermite_feature_count
 
 SECONDS = 5.0
-BYTES = 64 * 2 ** 20
+BYTES = 64 * 2**20
 
 
 @contextmanager
@@ -47,7 +47,7 @@ def fast_and_small(seconds=SECONDS, max_bytes=BYTES):
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert elapsed < seconds, f"took {elapsed:.1f} s"
-    assert peak < max_bytes, f"allocated {peak / 2 ** 20:.0f} MiB"
+    assert peak < max_bytes, f"allocated {peak / 2**20:.0f} MiB"
 
 
 def mp_log10_binom(n, k):
@@ -57,8 +57,9 @@ def mp_log10_binom(n, k):
 
 
 # ---------------------------------------------------------------------------- silent wrong numbers
-@pytest.mark.parametrize("n, k", [(10**30, 10**6), (10**17, 2 * 10**5), (10**6, 3 * 10**5), (10**400, 5),
-                                  (10**12, 100_001)])
+@pytest.mark.parametrize(
+    "n, k", [(10**30, 10**6), (10**17, 2 * 10**5), (10**6, 3 * 10**5), (10**400, 5), (10**12, 100_001)]
+)
 def test_log10_binom_exact_at_every_size(n, k):
     with fast_and_small():
         value = log10_binom(n, k)
@@ -108,9 +109,16 @@ def test_numpy_bool_is_a_bool():
     assert orthogonal_network(4, [0, 1], "relu", normalized=np.True_).normalized is True
 
 
-@pytest.mark.parametrize("call", [lambda: supports(5, True), lambda: norm_squared(True, "relu"),
-                                  lambda: sample("gaussian", True, 2, rng=0), lambda: lbkit.as_rng(True),
-                                  lambda: lbkit.minibatch_tolerance(4, sigma=True)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: supports(5, True),
+        lambda: norm_squared(True, "relu"),
+        lambda: sample("gaussian", True, 2, rng=0),
+        lambda: lbkit.as_rng(True),
+        lambda: lbkit.minibatch_tolerance(4, sigma=True),
+    ],
+)
 def test_bool_is_not_a_number(call):
     with pytest.raises(TypeError):
         call()
@@ -218,12 +226,15 @@ def test_repr_of_a_valid_unnormalised_network():
     assert repr(f).endswith("norm=unavailable)")
 
 
-@pytest.mark.parametrize("values, exc, match", [
-    (["a", "b"], TypeError, "values must be an array of real numbers"),
-    ("ab", TypeError, "got a string"),
-    ([1 + 1j, 2], TypeError, "complex"),
-    ([[1.0, 2.0], [3.0]], ValueError, "rectangular"),
-])
+@pytest.mark.parametrize(
+    "values, exc, match",
+    [
+        (["a", "b"], TypeError, "values must be an array of real numbers"),
+        ("ab", TypeError, "got a string"),
+        ([1 + 1j, 2], TypeError, "complex"),
+        ([[1.0, 2.0], [3.0]], ValueError, "rectangular"),
+    ],
+)
 def test_mean_se_messages(values, exc, match):
     with pytest.raises(exc, match=match):
         mean_se(values)

@@ -41,13 +41,15 @@ def test_target_loss_stops_early_and_records_step():
 
 def test_fixed_training_set_sgd_and_noise_paths_run():
     f = lbkit.orthogonal_network(6, [0, 1], "relu", normalized=True)
-    gd = GDRegressor(width=8, optimizer="sgd", momentum=0.9, lr=1e-2, n_train=128, noise=0.1,
-                     max_steps=50, eval_every=25, rng=1).fit(f)
+    gd = GDRegressor(
+        width=8, optimizer="sgd", momentum=0.9, lr=1e-2, n_train=128, noise=0.1, max_steps=50, eval_every=25, rng=1
+    ).fit(f)
     assert gd.history_["test_loss"].shape == (3,)
     assert np.all(np.isfinite(gd.history_["test_loss"]))
     # with noise the trajectory differs from the noiseless one
-    g0 = GDRegressor(width=8, optimizer="sgd", momentum=0.9, lr=1e-2, n_train=128, noise=0.0,
-                     max_steps=50, eval_every=25, rng=1).fit(f)
+    g0 = GDRegressor(
+        width=8, optimizer="sgd", momentum=0.9, lr=1e-2, n_train=128, noise=0.0, max_steps=50, eval_every=25, rng=1
+    ).fit(f)
     assert not np.array_equal(gd.history_["test_loss"], g0.history_["test_loss"])
 
 
@@ -61,14 +63,17 @@ def test_two_layer_net_shapes_and_init_is_seeded():
     assert "width=7" in repr(a)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"optimizer": "lbfgs"}, "optimizer must be 'adam' or 'sgd'"),
-    ({"lr": -1.0}, "lr must be > 0, got -1"),
-    ({"width": 0}, "width must be >= 1"),
-    ({"batch_size": 2.5}, "batch_size must be an integer"),
-    ({"distribution": "cauchy"}, "unknown distribution 'cauchy'"),
-    ({"target_loss": -0.1}, "target_loss must be > 0, got -0.1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"optimizer": "lbfgs"}, "optimizer must be 'adam' or 'sgd'"),
+        ({"lr": -1.0}, "lr must be > 0, got -1"),
+        ({"width": 0}, "width must be >= 1"),
+        ({"batch_size": 2.5}, "batch_size must be an integer"),
+        ({"distribution": "cauchy"}, "unknown distribution 'cauchy'"),
+        ({"target_loss": -0.1}, "target_loss must be > 0, got -0.1"),
+    ],
+)
 def test_bad_hyperparameters_raise(kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         GDRegressor(max_steps=5, rng=0, **kwargs).fit(linear_target, n=3)

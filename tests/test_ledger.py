@@ -20,7 +20,7 @@ def _load_make_ledger():
     if "make_ledger" not in sys.modules:
         spec = importlib.util.spec_from_file_location("make_ledger", ROOT / "tools" / "make_ledger.py")
         module = importlib.util.module_from_spec(spec)
-        sys.modules["make_ledger"] = module      # dataclasses look their module up there
+        sys.modules["make_ledger"] = module  # dataclasses look their module up there
         spec.loader.exec_module(module)
     return sys.modules["make_ledger"]
 
@@ -45,14 +45,16 @@ def test_every_statement_has_a_check(ledger):
     missing = [f"{s.label} ({s.chapter})" for s in ledger.unchecked()]
     assert not missing, (
         "these statements have no checking cell; tag the code cell that checks each one "
-        f"with 'check:<label>' and run tools/make_ledger.py: {missing}")
+        f"with 'check:<label>' and run tools/make_ledger.py: {missing}"
+    )
 
 
 def test_every_check_names_an_existing_statement(ledger):
     unknown = [f"check:{label} ({chapter}, cell index {index})" for chapter, index, label in ledger.unknown_tags()]
     assert not unknown, (
         "these check tags name no theorem, lemma, proposition or corollary in the book "
-        f"(definitions are not claims): {unknown}")
+        f"(definitions are not claims): {unknown}"
+    )
 
 
 def test_check_tags_are_on_code_cells(ledger):
@@ -72,8 +74,7 @@ def test_checking_cells_assert_something(ledger):
 
 def test_ledger_page_is_up_to_date():
     committed = (ROOT / make_ledger.LEDGER).read_text(encoding="utf-8")
-    assert committed == make_ledger.render(ROOT), (
-        "ledger.md is out of date: run python tools/make_ledger.py")
+    assert committed == make_ledger.render(ROOT), "ledger.md is out of date: run python tools/make_ledger.py"
 
 
 def test_ledger_page_is_in_the_toc():

@@ -36,7 +36,7 @@ def test_bound_values_quoted_in_the_design_notes_and_huge_sizes():
 
 
 def test_vacuous_bound_is_minus_infinity():
-    assert csq_lower_bound(5, 2, 0.1, 0.1) == -math.inf      # C(5,2) = 10 = 1/eps
+    assert csq_lower_bound(5, 2, 0.1, 0.1) == -math.inf  # C(5,2) = 10 = 1/eps
     assert csq_lower_bound(5, 2, 0.1, 0.2) > -math.inf
 
 
@@ -46,16 +46,19 @@ def test_gd_queries_and_tolerance():
     assert minibatch_tolerance(100, sigma=2.0) == 0.2
 
 
-@pytest.mark.parametrize("call, exc, match", [
-    (lambda: csq_lower_bound(4, 5, 0.1, 0.1), ValueError, "k=5 is larger than n=4"),
-    (lambda: csq_lower_bound(10, 2, 0.0, 0.1), ValueError, r"tau must lie in \(0, 1\]"),
-    (lambda: csq_lower_bound(10, 2, 0.1, 1.5), ValueError, r"eps must lie in \(0, 1\]"),
-    (lambda: csq_lower_bound(10, 2, float("nan"), 0.1), ValueError, "tau must be finite, got nan"),
-    (lambda: csq_lower_bound(10, 2, "0.1", 0.1), TypeError, "tau must be a real number"),
-    (lambda: sq_lower_bound(10, 2, 0.1, 0.1, label_norm=0), ValueError, "label_norm must lie"),
-    (lambda: gd_query_count(0, 10), ValueError, "p must be >= 1"),
-    (lambda: minibatch_tolerance(16, sigma=-1), ValueError, "sigma must be > 0, got -1"),
-])
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: csq_lower_bound(4, 5, 0.1, 0.1), ValueError, "k=5 is larger than n=4"),
+        (lambda: csq_lower_bound(10, 2, 0.0, 0.1), ValueError, r"tau must lie in \(0, 1\]"),
+        (lambda: csq_lower_bound(10, 2, 0.1, 1.5), ValueError, r"eps must lie in \(0, 1\]"),
+        (lambda: csq_lower_bound(10, 2, float("nan"), 0.1), ValueError, "tau must be finite, got nan"),
+        (lambda: csq_lower_bound(10, 2, "0.1", 0.1), TypeError, "tau must be a real number"),
+        (lambda: sq_lower_bound(10, 2, 0.1, 0.1, label_norm=0), ValueError, "label_norm must lie"),
+        (lambda: gd_query_count(0, 10), ValueError, "p must be >= 1"),
+        (lambda: minibatch_tolerance(16, sigma=-1), ValueError, "sigma must be > 0, got -1"),
+    ],
+)
 def test_bad_inputs(call, exc, match):
     with pytest.raises(exc, match=match):
         call()

@@ -22,9 +22,11 @@ from lbkit.learners.polyreg import (
 
 
 def brute_force_indices(n, degree, features):
-    allowed = {"all": range(degree + 1),
-               "odd": [0] + list(range(1, degree + 1, 2)),
-               "multilinear": [0, 1] if degree >= 1 else [0]}[features]
+    allowed = {
+        "all": range(degree + 1),
+        "odd": [0] + list(range(1, degree + 1, 2)),
+        "multilinear": [0, 1] if degree >= 1 else [0],
+    }[features]
     return {a for a in itertools.product(allowed, repeat=n) if sum(a) <= degree}
 
 
@@ -41,7 +43,7 @@ def test_counts_and_indices_match_brute_force(n, degree, features):
 
 def test_closed_form_counts_exact_for_large_n():
     assert hermite_feature_count(100, 3, "all") == math.comb(103, 3)
-    assert hermite_feature_count(10 ** 6, 40, "multilinear") == sum(math.comb(10 ** 6, j) for j in range(41))
+    assert hermite_feature_count(10**6, 40, "multilinear") == sum(math.comb(10**6, j) for j in range(41))
     # "odd", degree 3: 1 + n + C(n,2) + [C(n,3) + n]  (a triple of distinct coordinates, or h_3 of one)
     n = 50
     assert hermite_feature_count(n, 3, "odd") == 1 + n + math.comb(n, 2) + math.comb(n, 3) + n
@@ -151,13 +153,16 @@ def test_repr_and_fitted_attributes(rng):
     assert reg.transform(rng.standard_normal((7, 4))).shape == (7, 11)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"degree": -1}, "degree must be >= 0"),
-    ({"degree": 2, "features": "cubic"}, "features must be one of"),
-    ({"degree": 2, "ridge": -1.0}, "ridge must be"),
-    ({"degree": 2, "ridge": float("nan")}, "ridge must be"),
-    ({"degree": 2, "solver": "qr"}, "solver must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"degree": -1}, "degree must be >= 0"),
+        ({"degree": 2, "features": "cubic"}, "features must be one of"),
+        ({"degree": 2, "ridge": -1.0}, "ridge must be"),
+        ({"degree": 2, "ridge": float("nan")}, "ridge must be"),
+        ({"degree": 2, "solver": "qr"}, "solver must be"),
+    ],
+)
 def test_bad_hyperparameters(kwargs, match, rng):
     with pytest.raises(ValueError, match=match):
         HermiteRegressor(**kwargs).fit(rng.standard_normal((10, 2)), rng.standard_normal(10))
@@ -199,11 +204,13 @@ def test_refuses_too_many_features_and_too_large_design():
 
 
 def test_polyreg_does_not_import_torch():
-    code = ("import sys, numpy as np\n"
-            "from lbkit.learners import HermiteRegressor\n"
-            "X = np.random.default_rng(0).standard_normal((50, 2))\n"
-            "HermiteRegressor(2).fit(X, X[:, 0] * X[:, 1]).predict(X)\n"
-            "assert 'torch' not in sys.modules, 'torch was imported'\n"
-            "print('ok')")
+    code = (
+        "import sys, numpy as np\n"
+        "from lbkit.learners import HermiteRegressor\n"
+        "X = np.random.default_rng(0).standard_normal((50, 2))\n"
+        "HermiteRegressor(2).fit(X, X[:, 0] * X[:, 1]).predict(X)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+        "print('ok')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and "ok" in out.stdout, out.stderr

@@ -97,13 +97,24 @@ def test_adversarial_answer_is_within_tau_of_the_fixed_sample_mean(seed, tau, ki
 
 # ---------------------------------------------------------------------------- hostile input
 JUNK = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=5), st.complex_numbers(allow_nan=True),
-    st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 40),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=5),
+    st.complex_numbers(allow_nan=True),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-10, 40),
     st.sampled_from([10**6, 10**9, 10**30, 10**400, -(10**30), 2**63, np.int64(7), np.float32(0.5), np.nan]),
-    st.lists(st.integers(-3, 12), max_size=4), st.just(object()), st.just(np.array([[1.0, 2.0]])),
+    st.lists(st.integers(-3, 12), max_size=4),
+    st.just(object()),
+    st.just(np.array([[1.0, 2.0]])),
 )
-ACTIVATIONS = st.one_of(JUNK, st.sampled_from(["relu", "tanh", "erf", "abs", "gelu", "nope", ""]),
-                        st.just(lambda t: np.abs(t)), st.just(lambda t: t + 1j), st.just(lambda t: 1.0))
+ACTIVATIONS = st.one_of(
+    JUNK,
+    st.sampled_from(["relu", "tanh", "erf", "abs", "gelu", "nope", ""]),
+    st.just(lambda t: np.abs(t)),
+    st.just(lambda t: t + 1j),
+    st.just(lambda t: 1.0),
+)
 
 DOCUMENTED = (ValueError, TypeError)
 
@@ -115,8 +126,9 @@ def call_is_clean(fn, *args, allowed=DOCUMENTED, **kwargs):
         out = fn(*args, **kwargs)
     except allowed as exc:
         message = str(exc)
-        assert message and not message.startswith(("could not convert", "int() argument", "float() argument",
-                                                   "unsupported operand", "'", "math range error")), message
+        assert message and not message.startswith(
+            ("could not convert", "int() argument", "float() argument", "unsupported operand", "'", "math range error")
+        ), message
         out = None
     assert time.perf_counter() - start < SECONDS, (fn.__name__, args, kwargs)
     if isinstance(out, float):

@@ -62,9 +62,11 @@ def _actionlint():
 def test_workflow_passes_actionlint():
     exe = _actionlint()
     if exe is None:
-        pytest.skip(f"actionlint is not installed: `.venv/bin/pip install {ACTIONLINT_PIN}` (its install "
-                    "fetches the actionlint binary from GitHub's releases, so it fails offline); the "
-                    "workflow installs it and runs this test")
+        pytest.skip(
+            f"actionlint is not installed: `.venv/bin/pip install {ACTIONLINT_PIN}` (its install "
+            "fetches the actionlint binary from GitHub's releases, so it fails offline); the "
+            "workflow installs it and runs this test"
+        )
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml"))
     proc = subprocess.run([exe, "-no-color", *workflows], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0, f"actionlint found problems:\n{proc.stdout}{proc.stderr}"
@@ -80,7 +82,10 @@ def test_workflow_matches_the_github_actions_schema(tmp_path):
     def lint(path):
         return subprocess.run(
             [exe, "--builtin-schema", "vendor.github-workflows", str(path)],
-            capture_output=True, text=True, timeout=120, cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
         )
 
     proc = lint(WORKFLOW)
@@ -114,17 +119,18 @@ def test_workflow_runs_the_readme_commands(workflow):
     assert build in runs, f"no step runs {build!r}"
     # the browser test's packages, before the tests
     apt = next((i for i, r in enumerate(runs) if "apt-get install" in r), None)
-    assert apt is not None and {"chromium", "chromium-driver"} <= set(runs[apt].split()), \
+    assert apt is not None and {"chromium", "chromium-driver"} <= set(runs[apt].split()), (
         "the workflow must apt-get install chromium and chromium-driver"
+    )
     assert apt < runs.index(test) and runs.index(install_only) < runs.index(test) < runs.index(build)
 
 
 def test_workflow_deploys_to_github_pages(workflow):
     on = workflow.get("on", workflow.get(True))
     assert "main" in on["push"]["branches"] and "pull_request" in on
-    (upload_job, upload), = _uses(workflow, "actions/upload-pages-artifact")
+    ((upload_job, upload),) = _uses(workflow, "actions/upload-pages-artifact")
     assert upload["with"]["path"] == "_build/html"
-    (deploy_job, _), = _uses(workflow, "actions/deploy-pages")
+    ((deploy_job, _),) = _uses(workflow, "actions/deploy-pages")
     job = workflow["jobs"][deploy_job]
     assert upload_job in ([job["needs"]] if isinstance(job["needs"], str) else job["needs"])
     assert job["permissions"] == {"pages": "write", "id-token": "write"}
@@ -154,7 +160,8 @@ def test_binder_installs_torch_cpu_and_the_requirements():
     torch_book = _pins(ROOT / "requirements.txt")["torch"]
     torch_binder = _pins(req)["torch"]
     assert torch_binder == f"{torch_book}+cpu", (
-        f"binder pins torch=={torch_binder}, requirements.txt torch=={torch_book}: keep them equal (with +cpu)")
+        f"binder pins torch=={torch_binder}, requirements.txt torch=={torch_book}: keep them equal (with +cpu)"
+    )
 
 
 def test_binder_python_matches_the_readme():

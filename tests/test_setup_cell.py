@@ -50,10 +50,16 @@ def _copy_tree(dest: pathlib.Path) -> pathlib.Path:
     """Copy the working tree (tracked + untracked, not ignored) into a fresh git repo at dest."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("needs git and a git checkout of the book")
-    files = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode().split("\0")
+    files = (
+        subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, files):
         src = ROOT / name
         if src.is_file():
@@ -74,8 +80,9 @@ def test_chapters_are_in_sync_with_config():
     url, branch = tool.read_config()
     assert tool.problems(url, branch) == []
     # and the check command agrees
-    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "set_repository_url.py"), "--check"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "set_repository_url.py"), "--check"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert "in sync" in proc.stdout
 
@@ -87,8 +94,13 @@ def test_url_is_validated():
     packaging = pytest.importorskip("packaging.requirements")
     req = packaging.Requirement(tool.pip_source(EXAMPLE_URL, "main"))
     assert (req.name, req.extras, req.url) == ("lbkit", {"book"}, f"git+{EXAMPLE_URL}@main")
-    for bad in ("http://github.com/o/r", "https://example.com/o/r", "github.com/o/r",
-                "https://github.com/o", "https://github.com/o/r/tree/main"):
+    for bad in (
+        "http://github.com/o/r",
+        "https://example.com/o/r",
+        "github.com/o/r",
+        "https://github.com/o",
+        "https://github.com/o/r/tree/main",
+    ):
         with pytest.raises(ValueError, match="is not of the form"):
             tool.check_url(bad)
 
@@ -136,9 +148,14 @@ def fresh_python(tmp_path_factory):
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
-    site = pathlib.Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True).stdout.strip())
+    site = pathlib.Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     # links to our site-packages, minus lbkit, pip/setuptools (the venv has its own) and .pth files
     shadow = base / "shared-site-packages"
     shadow.mkdir()
@@ -149,8 +166,12 @@ def fresh_python(tmp_path_factory):
             continue
         (shadow / entry.name).symlink_to(entry)
     (site / "zz_shared.pth").write_text(f"{shadow}\n")
-    probe = subprocess.run([str(python), "-c", "import numpy, importlib.util as u; print(u.find_spec('lbkit'))"],
-                           capture_output=True, text=True, cwd=base)
+    probe = subprocess.run(
+        [str(python), "-c", "import numpy, importlib.util as u; print(u.find_spec('lbkit'))"],
+        capture_output=True,
+        text=True,
+        cwd=base,
+    )
     assert probe.returncode == 0 and probe.stdout.strip() == "None", probe.stderr
     return python
 
@@ -165,8 +186,9 @@ def _run_setup(python, source, cwd):
     """)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV"))}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    return subprocess.run([str(python), "-c", source + "\n" + check], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(python), "-c", source + "\n" + check], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def _setup_source(tree, chapter="03_orthogonal_family.ipynb"):
@@ -221,12 +243,17 @@ def test_setup_cell_installs_from_the_repository_url(fresh_python, tmp_path):
 @pytest.mark.slow
 def test_launch_buttons_follow_the_url(tmp_path):
     tree = _copy_tree(tmp_path / "book")
-    subprocess.run([sys.executable, str(tree / "tools" / "set_repository_url.py"), EXAMPLE_URL],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(tree / "tools" / "set_repository_url.py"), EXAMPLE_URL], check=True, capture_output=True
+    )
     jb = pathlib.Path(sys.executable).parent / "jupyter-book"
     out = tmp_path / "out"
-    proc = subprocess.run([str(jb), "build", str(tree), "--path-output", str(out), "-W", "-n", "--keep-going"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [str(jb), "build", str(tree), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     html_dir = out / "_build" / "html"
     page = (html_dir / "chapters" / "03_orthogonal_family.html").read_text()

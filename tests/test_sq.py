@@ -19,7 +19,7 @@ NORM2 = 2 - 4 / math.pi
 # E[x1 x4 f_S] = (E|z|^3 - E|z|) / sqrt(NORM2) = sqrt(2/pi) / sqrt(NORM2)
 CORR_X1X4 = math.sqrt(2 / math.pi) / math.sqrt(NORM2)
 # E[f_S^4] = E(|u|-|v|)^4 / NORM2^2 = (12 - 32/pi) / NORM2^2
-FOURTH = (12 - 32 / math.pi) / NORM2 ** 2
+FOURTH = (12 - 32 / math.pi) / NORM2**2
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +42,14 @@ def test_closed_forms_are_right():
     rng = np.random.default_rng(123)
     u, v = rng.standard_normal((2, 400_000))
     fs = (np.abs(u) - np.abs(v)) / math.sqrt(NORM2)
-    assert abs(np.mean(fs ** 2) - 1) < 0.01
-    assert abs(np.mean(fs ** 4) - FOURTH) < 0.05 * FOURTH
-    assert abs(np.mean((u ** 2 - v ** 2) / 2 * fs) - CORR_X1X4) < 0.01
+    assert abs(np.mean(fs**2) - 1) < 0.01
+    assert abs(np.mean(fs**4) - FOURTH) < 0.05 * FOURTH
+    assert abs(np.mean((u**2 - v**2) / 2 * fs) - CORR_X1X4) < 0.01
 
 
 def test_exact_default_size_self_correlation(f):
     oracle = CSQOracle(f, mode="exact", rng=0)  # m = 10**6 by default
-    assert oracle.m == 10 ** 6
+    assert oracle.m == 10**6
     ans = oracle(f)  # E[f_S^2] = 1 exactly
     assert abs(ans - 1.0) < 4 * oracle.last_se_
     assert 1e-4 < oracle.last_se_ < 5e-3
@@ -103,8 +103,8 @@ def test_exact_matches_numpy_mean_on_same_points(f):
     # rebuild the documented fixed sample by hand: chunk i from default_rng([seed, i])
     m = 70_001
     oracle = CSQOracle(f, mode="exact", rng=7, m=m)
-    seed = int(np.random.default_rng(7).integers(2 ** 63))
-    sizes = [2 ** 16, m - 2 ** 16]
+    seed = int(np.random.default_rng(7).integers(2**63))
+    sizes = [2**16, m - 2**16]
     X = np.vstack([lbkit.sample("gaussian", s, 6, rng=np.random.default_rng([seed, i])) for i, s in enumerate(sizes)])
     vals = x1x4(X) * f(X)
     assert abs(oracle(x1x4) - vals.mean()) < 1e-13
@@ -126,9 +126,9 @@ def test_n_from_argument_for_plain_callable():
 # --------------------------------------------------------------------------- sample mode
 def test_sample_default_m():
     f = lbkit.orthogonal_network(4, [0, 1], "relu", normalized=True)
-    assert CSQOracle(f, tau=0.03, rng=0).m == math.ceil(1 / 0.03 ** 2) == 1112
+    assert CSQOracle(f, tau=0.03, rng=0).m == math.ceil(1 / 0.03**2) == 1112
     assert SQOracle(f, tau=0.5, rng=0).m == 4
-    assert CSQOracle(f, tau=0.03, mode="exact", rng=0).m == 10 ** 6
+    assert CSQOracle(f, tau=0.03, mode="exact", rng=0).m == 10**6
 
 
 def test_sample_spread_matches_theory(f):
@@ -407,11 +407,14 @@ def test_boolean_labels_extremes_and_coupling():
     assert np.all(high >= low) and np.any(high > low)
 
 
-@pytest.mark.parametrize("bad, match", [
-    (np.zeros((3, 2)), "one-dimensional"),
-    (np.array([0.1, np.nan]), "finite"),
-    (np.array([0.5, 1.2]), r"lies in \[-1, 1\]"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (np.zeros((3, 2)), "one-dimensional"),
+        (np.array([0.1, np.nan]), "finite"),
+        (np.array([0.5, 1.2]), r"lies in \[-1, 1\]"),
+    ],
+)
 def test_boolean_labels_bad_input(bad, match):
     with pytest.raises(ValueError, match=match):
         lbkit.boolean_labels(bad, rng=0)
@@ -427,7 +430,7 @@ def test_sign_link_gives_the_parity_of_the_support(f):
     assert abs(answer - 2 / math.pi) < 4 * oracle.last_se_
     # and the labels are in {-1, +1}: E[y^2] = 1 on the whole sample
     sq_oracle = SQOracle(f, mode="exact", rng=3, m=N_FIX, link="sign")
-    assert sq_oracle(lambda X, y: y ** 2) == 1.0
+    assert sq_oracle(lambda X, y: y**2) == 1.0
 
 
 def test_tanh_link_against_an_independent_sample(f):

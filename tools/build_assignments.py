@@ -50,8 +50,11 @@ DEFAULT_OUT = ASSIGNMENTS / "_build"
 
 def find_sets() -> list[str]:
     """Names of the problem sets: folders ``assignments/<set>/`` containing ``<set>.ipynb``."""
-    return sorted(p.parent.name for p in ASSIGNMENTS.glob("*/*.ipynb")
-                  if p.stem == p.parent.name and not p.parent.name.startswith(("_", ".")))
+    return sorted(
+        p.parent.name
+        for p in ASSIGNMENTS.glob("*/*.ipynb")
+        if p.stem == p.parent.name and not p.parent.name.startswith(("_", "."))
+    )
 
 
 def resolve(names) -> list[str]:
@@ -91,9 +94,11 @@ def build_set(name: str, out: Path = DEFAULT_OUT, run_tests: bool = True) -> dic
         raise RuntimeError(f"expected one autograder zip in {result / 'autograder'}, found {zips}")
     autograder = result / "autograder.zip"
     shutil.copyfile(zips[0], autograder)
-    return {"student": result / "student" / f"{name}.ipynb",
-            "solution": result / "autograder" / f"{name}.ipynb",
-            "autograder": autograder}
+    return {
+        "student": result / "student" / f"{name}.ipynb",
+        "solution": result / "autograder" / f"{name}.ipynb",
+        "autograder": autograder,
+    }
 
 
 def grade(submission, autograder, quiet: bool = True):
@@ -139,14 +144,20 @@ def main(argv=None) -> int:
         parser.add_argument("set", help="problem set name or prefix, e.g. ps1")
         parser.add_argument("submissions", nargs="+", help="student notebooks (.ipynb) or export zips")
         parser.add_argument("--out", default=str(DEFAULT_OUT), help="build folder (default assignments/_build)")
-        parser.add_argument("-q", "--quiet", dest="verbose", action="store_false",
-                            help="print only the scores, not otter's per-question summary")
+        parser.add_argument(
+            "-q",
+            "--quiet",
+            dest="verbose",
+            action="store_false",
+            help="print only the scores, not otter's per-question summary",
+        )
         return _cmd_grade(parser.parse_args(argv))
     parser.epilog = "To grade: build_assignments.py grade SET SUBMISSION [SUBMISSION ...]"
     parser.add_argument("sets", nargs="*", help="problem set names or prefixes (default: all)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="build folder (default assignments/_build)")
-    parser.add_argument("--no-run-tests", action="store_true",
-                        help="do not grade the reference solutions after generating")
+    parser.add_argument(
+        "--no-run-tests", action="store_true", help="do not grade the reference solutions after generating"
+    )
     return _cmd_build(parser.parse_args(argv))
 
 

@@ -28,9 +28,13 @@ def execute(path: str, timeout: int = 600) -> float:
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
-                            record_timing=False)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
+        record_timing=False,
+    )
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start

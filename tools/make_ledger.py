@@ -67,8 +67,8 @@ the tolerances. Definitions are not claims and are not listed.
 statement that does not exist, or when this page is out of date.
 """
 
-MAX_ASSERTS = 3   # assertions shown per statement
-MAX_CHARS = 80    # characters shown per assertion
+MAX_ASSERTS = 3  # assertions shown per statement
+MAX_CHARS = 80  # characters shown per assertion
 
 _OPEN = re.compile(r"^\s*(`{3,}|:{3,})\{prf:(\w+)\}[ \t]*(.*)$")
 _LABEL = re.compile(r"^\s*:label:\s*(\S+)\s*$")
@@ -79,24 +79,24 @@ class Statement:
     label: str
     kind: str
     title: str
-    chapter: str          # document path without suffix, e.g. "chapters/03_orthogonal_family"
-    cell: int             # index of the markdown cell in the notebook
+    chapter: str  # document path without suffix, e.g. "chapters/03_orthogonal_family"
+    cell: int  # index of the markdown cell in the notebook
 
 
 @dataclass
 class CheckCell:
     chapter: str
-    index: int            # index of the cell in the notebook
-    number: int | None    # 1-based number among the chapter's code cells (None: not a code cell)
+    index: int  # index of the cell in the notebook
+    number: int | None  # 1-based number among the chapter's code cells (None: not a code cell)
     labels: list[str]
-    outcome: str          # "passed", "not run" or "error"
+    outcome: str  # "passed", "not run" or "error"
     asserts: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Ledger:
-    chapters: list[str]                 # document paths, in book order
-    titles: dict[str, str]              # document path -> short chapter name
+    chapters: list[str]  # document paths, in book order
+    titles: dict[str, str]  # document path -> short chapter name
     statements: list[Statement]
     checks: list[CheckCell]
 
@@ -149,7 +149,7 @@ def statements_in(nb, chapter: str) -> list[Statement]:
             if not m or m.group(2) not in KINDS:
                 continue
             label = None
-            for option in lines[j + 1:]:
+            for option in lines[j + 1 :]:
                 if not option.strip().startswith(":"):
                     break
                 lm = _LABEL.match(option)
@@ -163,8 +163,7 @@ def statements_in(nb, chapter: str) -> list[Statement]:
 
 def _is_tolerance(test: ast.expr) -> bool:
     for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
-                                                 for op in node.ops):
+        if isinstance(node, ast.Compare) and any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in node.ops):
             return True
         if isinstance(node, ast.Call) and any(k.arg in ("atol", "rtol") for k in node.keywords):
             return True
@@ -181,8 +180,9 @@ def assertions(source: str) -> list[str]:
         tree = ast.parse(clean)
     except SyntaxError:
         return [" ".join(line.split()) for line in source.splitlines() if line.lstrip().startswith("assert ")]
-    in_functions = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    for n in ast.walk(f)}
+    in_functions = {
+        id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in ast.walk(f)
+    }
     nodes = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Assert)), key=lambda n: (n.lineno, n.col_offset))
     top = [n for n in nodes if id(n) not in in_functions] or nodes
     tolerance = [n for n in top if _is_tolerance(n.test)]
@@ -210,7 +210,7 @@ def checks_in(nb, chapter: str) -> list[CheckCell]:
         if cell.cell_type == "code":
             number += 1
         tags = cell.metadata.get("tags", [])
-        labels = [t[len(TAG_PREFIX):] for t in tags if isinstance(t, str) and t.startswith(TAG_PREFIX)]
+        labels = [t[len(TAG_PREFIX) :] for t in tags if isinstance(t, str) and t.startswith(TAG_PREFIX)]
         if not labels:
             continue
         if cell.cell_type != "code":
@@ -250,7 +250,7 @@ def _escape(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    text = text if len(text) <= MAX_CHARS else text[:MAX_CHARS - 1].rstrip() + "…"
+    text = text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1].rstrip() + "…"
     text = _escape(text)
     return f"``{text}``" if "`" in text else f"`{text}`"
 
@@ -286,9 +286,11 @@ def render(root: Path = ROOT) -> str:
         status = f"all {len(ledger.checks)} checking cells ran without error"
     else:
         status = ", ".join(f"{v} {k}" for k, v in sorted(outcomes.items()))
-    summary = (f"**{len(ledger.statements)} statements** ({kinds_text}) in {n_chapters} chapters, checked by "
-               f"**{len(ledger.checks)} code cells** carrying {n_tags} `check:` tags; as of the last stored "
-               f"execution {status}.")
+    summary = (
+        f"**{len(ledger.statements)} statements** ({kinds_text}) in {n_chapters} chapters, checked by "
+        f"**{len(ledger.checks)} code cells** carrying {n_tags} `check:` tags; as of the last stored "
+        f"execution {status}."
+    )
     if unchecked:
         have = "statement has" if len(unchecked) == 1 else "statements have"
         summary += f" **{len(unchecked)} {have} no check:** " + ", ".join(f"`{s.label}`" for s in unchecked) + "."
@@ -296,10 +298,17 @@ def render(root: Path = ROOT) -> str:
     # The table sits in a container of class `ledger-table`, which _static/ledger.css lays out to fit
     # the page's column: wrapped code in the tolerance column on a wide window, one card per row on a
     # phone (tests/test_browser.py checks both).
-    lines = ["# Ledger of checked claims", "", INTRO.strip(), "", summary, "",
-             ":::{container} ledger-table",
-             "| Chapter | Statement | Kind | Paper | Checked in | Outcome | Tolerance (assertions) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Ledger of checked claims",
+        "",
+        INTRO.strip(),
+        "",
+        summary,
+        "",
+        ":::{container} ledger-table",
+        "| Chapter | Statement | Kind | Paper | Checked in | Outcome | Tolerance (assertions) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines += [_row(ledger, s) for s in ledger.statements]
     lines += [":::"]
     return "\n".join(lines) + "\n"

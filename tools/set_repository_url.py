@@ -45,7 +45,7 @@ SETUP_TAG = "lbkit-setup"
 HOSTS = ("github.com", "gitlab.com", "bitbucket.org")  # the hosts sphinx-book-theme can link to
 URL_RE = re.compile(r"^https://(?P<host>[^/]+)/(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+?)(\.git)?/?$")
 
-SETUP_SOURCE = '''\
+SETUP_SOURCE = """\
 # Setup, for running this notebook on its own (Colab, Binder, a bare Jupyter):
 # install lbkit if it is missing. Quiet, and does nothing when lbkit is installed.
 import importlib, importlib.util, pathlib, subprocess, sys
@@ -60,7 +60,7 @@ if importlib.util.find_spec("lbkit") is None:
             "repository, and no public repository URL is configured: clone the repository "
             "and run the first command of its README (or `pip install -e .` in the clone)")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", LBKIT_PIP_SOURCE], check=True)
-    importlib.invalidate_caches()'''
+    importlib.invalidate_caches()"""
 
 
 def block(url: str, branch: str) -> str:
@@ -106,7 +106,8 @@ def check_url(url: str) -> str:
     if not m or m.group("host") not in HOSTS:
         raise ValueError(
             f"repository URL {url!r} is not of the form https://HOST/OWNER/REPO with HOST one of "
-            f"{', '.join(HOSTS)} (the hosts whose launch buttons Jupyter Book can build)")
+            f"{', '.join(HOSTS)} (the hosts whose launch buttons Jupyter Book can build)"
+        )
     return f"https://{m.group('host')}/{m.group('owner')}/{m.group('repo')}"
 
 
@@ -200,8 +201,10 @@ def main(argv: list[str]) -> int:
         found = problems(url, branch)
         for p in found:
             print(p, file=sys.stderr)
-        print(f"repository URL: {url or '(none)'}; branch {branch}; "
-              f"{len(chapters())} chapters; {'out of sync' if found else 'in sync'}")
+        print(
+            f"repository URL: {url or '(none)'}; branch {branch}; "
+            f"{len(chapters())} chapters; {'out of sync' if found else 'in sync'}"
+        )
         return 1 if found else 0
     if args.branch is not None:
         branch = args.branch

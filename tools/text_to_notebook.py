@@ -17,6 +17,7 @@ cell metadata (caption and label shown in the book, alt text for the image)::
 The notebook is the source of truth once created; edit it in Jupyter from then
 on (drafts are not kept in the repository).
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,7 +1,8 @@
 """Learners: gradient descent on two-layer networks (torch) and Hermite polynomial regression (numpy).
 
 ``GDRegressor``, ``BatchedGDRegressor`` (many students as one tensor program)
-and ``TwoLayerNet`` need torch, which is imported only when one of them is first used, so that ``from lbkit.learners import HermiteRegressor``
+and ``TwoLayerNet`` need torch, which is imported only when one of them is first used,
+so that ``from lbkit.learners import HermiteRegressor``
 works without importing torch.
 """
 

@@ -44,7 +44,7 @@ _TARGET_ACTS = {
     "softplus": lambda z: torch.nn.functional.softplus(z, threshold=40.0),
     "gelu": torch.nn.functional.gelu,
 }
-_MEMORY_LIMIT = 4 * 2 ** 30  # bytes a fit may plan to allocate (the book's machines have 8 GiB and more)
+_MEMORY_LIMIT = 4 * 2**30  # bytes a fit may plan to allocate (the book's machines have 8 GiB and more)
 
 
 def memory_limit() -> int:
@@ -67,6 +67,7 @@ def _torch_threads(k: int):
 
 
 # -- validation shared with GDRegressor ------------------------------------------------------------------------------
+
 
 def _check_choice(value, name, allowed):
     options = " or ".join(map(repr, allowed)) if len(allowed) == 2 else "one of " + ", ".join(map(repr, allowed))
@@ -97,8 +98,7 @@ def validate_params(est) -> None:
         check_int(est.n_train, "n_train", minimum=1)
     check_real(est.noise, "noise", minimum=0)
     if not isinstance(est.distribution, str):
-        raise TypeError(f"distribution must be a string, one of {', '.join(DISTRIBUTIONS)}; "
-                        f"got {est.distribution!r}")
+        raise TypeError(f"distribution must be a string, one of {', '.join(DISTRIBUTIONS)}; got {est.distribution!r}")
     if est.distribution not in DISTRIBUTIONS:
         raise ValueError(f"unknown distribution {est.distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
     check_int(est.n_test, "n_test", minimum=1)
@@ -131,19 +131,24 @@ def check_memory(M, n, est) -> None:
     """Refuse, before any work, a fit whose tensors would not fit in memory."""
     p = est.width
     n_params = p * n + 2 * p + 1
-    per_student = (4 * n_params * 4                              # parameters, gradients, two optimiser states
-                   + 4 * est.batch_size * (n + 4 * p + 8)         # minibatch and activations kept for backward
-                   + 4 * est.n_test * (n + 2 * p + 2)             # test set and its evaluation
-                   + (0 if est.n_train is None else 12 * est.n_train * (n + 1)))
+    per_student = (
+        4 * n_params * 4  # parameters, gradients, two optimiser states
+        + 4 * est.batch_size * (n + 4 * p + 8)  # minibatch and activations kept for backward
+        + 4 * est.n_test * (n + 2 * p + 2)  # test set and its evaluation
+        + (0 if est.n_train is None else 12 * est.n_train * (n + 1))
+    )
     total, limit = M * per_student, memory_limit()
     if total > limit:
-        raise ValueError(f"this fit would allocate about {total / 2 ** 30:.1f} GiB ({M} student(s), n={n}, "
-                         f"width={p}, batch_size={est.batch_size}, n_test={est.n_test}, n_train={est.n_train}), "
-                         f"more than the {limit / 2 ** 30:.1f} GiB allowed; reduce width, batch_size, n_test, "
-                         f"n_train or the number of students")
+        raise ValueError(
+            f"this fit would allocate about {total / 2**30:.1f} GiB ({M} student(s), n={n}, "
+            f"width={p}, batch_size={est.batch_size}, n_test={est.n_test}, n_train={est.n_train}), "
+            f"more than the {limit / 2**30:.1f} GiB allowed; reduce width, batch_size, n_test, "
+            f"n_train or the number of students"
+        )
 
 
 # -- targets --------------------------------------------------------------------------------------------------------
+
 
 def target_values(target, X) -> np.ndarray:
     """The target on X of shape (N, n), checked: shape (N,), finite, real."""
@@ -158,8 +163,10 @@ def target_values(target, X) -> np.ndarray:
     if y.shape != (N,):
         raise ValueError(f"target returned shape {y.shape} for {N} inputs; expected ({N},)")
     if not np.all(np.isfinite(y)):
-        raise ValueError(f"target returned {int(np.sum(~np.isfinite(y)))} NaN or infinite value(s) on {N} inputs; "
-                         f"labels must be finite")
+        raise ValueError(
+            f"target returned {int(np.sum(~np.isfinite(y)))} NaN or infinite value(s) on {N} inputs; "
+            f"labels must be finite"
+        )
     return y
 
 
@@ -171,8 +178,10 @@ def check_not_zero(target, second_moment: float) -> None:
     act, k = getattr(target, "activation", None), getattr(target, "k", None)
     if act is not None and k is not None and hasattr(act, "vanishes") and act.vanishes(k):
         why = " (" + act.vanishing_reason(k) + ")"
-    raise ValueError(f"the target is zero up to rounding: its mean square on the test set is {second_moment:.2g}"
-                     f"{why}; there is nothing to learn")
+    raise ValueError(
+        f"the target is zero up to rounding: its mean square on the test set is {second_moment:.2g}"
+        f"{why}; there is nothing to learn"
+    )
 
 
 def torch_network(target):
@@ -197,12 +206,15 @@ def torch_target_values(target, X: torch.Tensor) -> torch.Tensor:
     """An lbkit orthogonal network evaluated in float32 torch on X of shape (N, n) (for tests and benchmarks)."""
     spec = torch_network(target)
     if spec is None:
-        raise TypeError(f"torch evaluation covers lbkit's orthogonal networks with a built-in activation, got {target!r}")
+        raise TypeError(
+            f"torch evaluation covers lbkit's orthogonal networks with a built-in activation, got {target!r}"
+        )
     S, U, chi, act = spec
     return act(X[:, S] @ U.T) @ chi
 
 
 # -- the engine -----------------------------------------------------------------------------------------------------
+
 
 class _Student:
     """The random streams, test set and labelled data of one student (everything drawn before training)."""
@@ -212,9 +224,9 @@ class _Student:
         root = as_rng(rng)
         data_rng, init_rng, noise_rng = root.spawn(3)
         self.data_np = data_rng
-        self.data = torch.Generator().manual_seed(int(data_rng.integers(2 ** 62)))
-        self.init = torch.Generator().manual_seed(int(init_rng.integers(2 ** 62)))
-        self.noise = torch.Generator().manual_seed(int(noise_rng.integers(2 ** 62)))
+        self.data = torch.Generator().manual_seed(int(data_rng.integers(2**62)))
+        self.init = torch.Generator().manual_seed(int(init_rng.integers(2**62)))
+        self.noise = torch.Generator().manual_seed(int(noise_rng.integers(2**62)))
         self.spec = torch_network(target) if est.distribution == "gaussian" else None
         self.gaussian = est.distribution == "gaussian"
         self.logistic = est.loss == "logistic"
@@ -223,10 +235,10 @@ class _Student:
         y_test = target_values(target, X_test.double().numpy())
         if self.logistic:
             self.check_mean(y_test)
-            self.g_scale = float(np.mean(y_test ** 2))
+            self.g_scale = float(np.mean(y_test**2))
             check_not_zero(target, self.g_scale)
         else:
-            check_not_zero(target, float(np.mean(y_test ** 2)))
+            check_not_zero(target, float(np.mean(y_test**2)))
         self.X_test, self.y_test = X_test, torch.from_numpy(y_test).float()
         self.X_train = self.y_train = None
         if est.n_train is not None:
@@ -244,8 +256,10 @@ class _Student:
     @staticmethod
     def check_mean(y):
         if np.any(np.abs(y) > 1):
-            raise ValueError("with loss='logistic' the target must return E[y | x] in [-1, 1], got values up "
-                             f"to {np.max(np.abs(y)):.4g} in absolute value")
+            raise ValueError(
+                "with loss='logistic' the target must return E[y | x] in [-1, 1], got values up "
+                f"to {np.max(np.abs(y)):.4g} in absolute value"
+            )
 
     def init_params(self, n, width, dtype=torch.float32):
         g = self.init
@@ -266,9 +280,9 @@ def _stack_targets(students):
     U = torch.zeros(M, H, kmax)
     chi = torch.zeros(M, H)
     for m, (S, Um, chim, _) in enumerate(specs):
-        idx[m, :len(S)] = torch.tensor(S)
-        U[m, :Um.shape[0], :len(S)] = Um
-        chi[m, :Um.shape[0]] = chim
+        idx[m, : len(S)] = torch.tensor(S)
+        U[m, : Um.shape[0], : len(S)] = Um
+        chi[m, : Um.shape[0]] = chim
     return idx, U, chi, specs[0][3]
 
 
@@ -288,7 +302,7 @@ def _derivative_from_output(act, H, out=None):
     if act == "tanh":
         D = torch.mul(H, H, out=out) if out is not None else H * H
         return D.neg_().add_(1.0)
-    D = torch.mul(H, H, out=out) if out is not None else H * H    # sigmoid: h (1 - h) = h - h^2
+    D = torch.mul(H, H, out=out) if out is not None else H * H  # sigmoid: h (1 - h) = h - h^2
     return D.neg_().add_(H)
 
 
@@ -313,7 +327,7 @@ def train(est, targets, n, rngs):
         students = [_Student(t, n, r, est) for t, r in zip(targets, rngs)]
         torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
         inits = [s.init_params(n, p) for s in students]
-        W1 = torch.stack([torch.cat([W, b.unsqueeze(1)], 1) for W, b, _, _ in inits])      # (M, p, n + 1)
+        W1 = torch.stack([torch.cat([W, b.unsqueeze(1)], 1) for W, b, _, _ in inits])  # (M, p, n + 1)
         a = torch.stack([x[2] for x in inits])
         c = torch.stack([x[3] for x in inits])
         params = [W1, a, c]
@@ -336,7 +350,7 @@ def train(est, targets, n, rngs):
         state1 = [torch.zeros_like(q) for q in params]
         state2 = [torch.zeros_like(q) for q in params] if adam else None
 
-        active = list(range(M))                    # student index of each row of the stacked tensors
+        active = list(range(M))  # student index of each row of the stacked tensors
         final = [None] * M
         hist = [{"step": [], "train_loss": [], "test_loss": []} for _ in range(M)]
         to_target = [None] * M
@@ -366,6 +380,7 @@ def train(est, targets, n, rngs):
             from tqdm import (
                 tqdm,  # text bars: identical output with or without ipywidgets
             )
+
             bar = tqdm(total=max(caps), desc="GD steps" if M == 1 else f"GD steps ({M} students)", leave=False)
         step = 0
         soonest = min(next_eval)
@@ -386,8 +401,12 @@ def train(est, targets, n, rngs):
                     XS = torch.gather(Xb, 2, t_idx.unsqueeze(1).expand(Ma, B, t_idx.shape[1]))
                     yb = torch.bmm(t_act(torch.bmm(XS, t_U.transpose(1, 2))), t_chi.unsqueeze(2)).squeeze(2)
                 else:
-                    yb = torch.stack([torch.from_numpy(target_values(students[m].target, Xb[j, :, :n].double().numpy()))
-                                      for j, m in enumerate(active)]).float()
+                    yb = torch.stack(
+                        [
+                            torch.from_numpy(target_values(students[m].target, Xb[j, :, :n].double().numpy()))
+                            for j, m in enumerate(active)
+                        ]
+                    ).float()
             if logistic:
                 u = torch.stack([torch.rand(B, generator=g) for g in gens])
                 yb = torch.where(u < (1 + yb) / 2, 1.0, -1.0)
@@ -415,7 +434,7 @@ def train(est, targets, n, rngs):
                     g_c[j] += noise * torch.randn((), generator=gen)
             # -- optimiser (entry by entry, so stacking students changes nothing)
             if adam:
-                bc1, bc2 = 1 - b1 ** step, 1 - b2 ** step      # as torch.optim.Adam computes them
+                bc1, bc2 = 1 - b1**step, 1 - b2**step  # as torch.optim.Adam computes them
                 torch._foreach_lerp_(state1, grads, 1 - b1)
                 torch._foreach_mul_(state2, b2)
                 torch._foreach_addcmul_(state2, grads, grads, 1 - b2)
@@ -509,7 +528,8 @@ class BatchedGDRegressor:
 
     Parameters
     ----------
-    width, activation, loss, optimizer, lr, momentum, batch_size, n_train, noise, distribution, n_test, target_loss, num_threads, progress
+    width, activation, loss, optimizer, lr, momentum, batch_size, n_train, noise, distribution, n_test, target_loss,
+    num_threads, progress
         As for :class:`lbkit.learners.GDRegressor`.
     max_steps : int or sequence of int, default 5000
         Step cap, for all students or one per student.  A student stops at its
@@ -544,9 +564,26 @@ class BatchedGDRegressor:
     (3, (3,))
     """
 
-    def __init__(self, width=256, activation="relu", loss="square", optimizer="adam", lr=3e-3, momentum=0.0,
-                 batch_size=256, max_steps=5000, n_train=None, noise=0.0, distribution="gaussian", n_test=4096,
-                 eval_every=50, target_loss=None, num_threads=1, progress=False, rng=None):
+    def __init__(
+        self,
+        width=256,
+        activation="relu",
+        loss="square",
+        optimizer="adam",
+        lr=3e-3,
+        momentum=0.0,
+        batch_size=256,
+        max_steps=5000,
+        n_train=None,
+        noise=0.0,
+        distribution="gaussian",
+        n_test=4096,
+        eval_every=50,
+        target_loss=None,
+        num_threads=1,
+        progress=False,
+        rng=None,
+    ):
         self.width = width
         self.activation = activation
         self.loss = loss
@@ -575,11 +612,15 @@ class BatchedGDRegressor:
     def _rngs(self, M):
         r = self.rng
         if r is None:
-            raise TypeError("rng is required: pass a seed, a numpy Generator, or one of them per student "
-                            "(lbkit keeps randomness explicit)")
+            raise TypeError(
+                "rng is required: pass a seed, a numpy Generator, or one of them per student "
+                "(lbkit keeps randomness explicit)"
+            )
         if isinstance(r, (list, tuple)):
             if len(r) != M:
-                raise ValueError(f"rng has {len(r)} entries for {M} targets; give one seed per student or a single seed")
+                raise ValueError(
+                    f"rng has {len(r)} entries for {M} targets; give one seed per student or a single seed"
+                )
             for x in r:
                 if x is None:
                     raise TypeError("rng has an entry None; every student needs a seed or a numpy Generator")
@@ -639,6 +680,7 @@ class BatchedGDRegressor:
         if not hasattr(self, "models_"):
             raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit(targets) first")
         from .._checks import check_X
+
         X = check_X(X, self.models_[0].n)
         Xt = torch.from_numpy(np.asarray(X, dtype=float)).float()
         with torch.no_grad():

@@ -54,13 +54,16 @@ class TwoLayerNet(torch.nn.Module):
     torch.Size([2])
     """
 
-    def __init__(self, n: int, width: int, activation: str = "relu", *, generator: torch.Generator,
-                 dtype=torch.float32):
+    def __init__(
+        self, n: int, width: int, activation: str = "relu", *, generator: torch.Generator, dtype=torch.float32
+    ):
         super().__init__()
         n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
         if not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator (the source of the initialisation), got "
-                            f"{type(generator).__name__}; e.g. torch.Generator().manual_seed(0)")
+            raise TypeError(
+                f"generator must be a torch.Generator (the source of the initialisation), got "
+                f"{type(generator).__name__}; e.g. torch.Generator().manual_seed(0)"
+            )
         if activation not in _ACTS:
             raise ValueError(f"student activation must be one of {sorted(_ACTS)}, got {activation!r}")
         self.n, self.width, self.activation = n, width, activation
@@ -178,9 +181,26 @@ class GDRegressor:
     (5,)
     """
 
-    def __init__(self, width=256, activation="relu", loss="square", optimizer="adam", lr=3e-3, momentum=0.0, batch_size=256,
-                 max_steps=5000, n_train=None, noise=0.0, distribution="gaussian", n_test=4096, eval_every=50,
-                 target_loss=None, num_threads=1, progress=False, rng=None):
+    def __init__(
+        self,
+        width=256,
+        activation="relu",
+        loss="square",
+        optimizer="adam",
+        lr=3e-3,
+        momentum=0.0,
+        batch_size=256,
+        max_steps=5000,
+        n_train=None,
+        noise=0.0,
+        distribution="gaussian",
+        n_test=4096,
+        eval_every=50,
+        target_loss=None,
+        num_threads=1,
+        progress=False,
+        rng=None,
+    ):
         self.width = width
         self.activation = activation
         self.loss = loss
@@ -209,9 +229,12 @@ class GDRegressor:
 
     def _validate(self):
         validate_params(self)
-        if isinstance(self.max_steps, (list, tuple, np.ndarray)) or isinstance(self.eval_every, (list, tuple, np.ndarray)):
-            raise TypeError("max_steps and eval_every of a GDRegressor are integers (per-student values are for "
-                            "BatchedGDRegressor)")
+        if isinstance(self.max_steps, (list, tuple, np.ndarray)) or isinstance(
+            self.eval_every, (list, tuple, np.ndarray)
+        ):
+            raise TypeError(
+                "max_steps and eval_every of a GDRegressor are integers (per-student values are for BatchedGDRegressor)"
+            )
 
     def fit(self, target, n: int | None = None):
         """Train on labels ``y = target(x)``.
@@ -280,6 +303,7 @@ class GDRegressor:
         if not hasattr(self, "model_"):
             raise ValueError("this GDRegressor is not fitted yet; call fit(target) first")
         from .._checks import check_X
+
         X = check_X(X, self.model_.n)
         with torch.no_grad():
             return self.model_(torch.from_numpy(np.asarray(X, dtype=float)).float()).numpy().astype(float)

@@ -28,6 +28,7 @@ from ..hermite import FEATURE_SETS, hermite_feature_count, hermite_features, her
 
 __all__ = ["HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
 
+
 class HermiteRegressor:
     """Least squares on orthonormal multivariate Hermite features of bounded degree.
 
@@ -79,8 +80,9 @@ class HermiteRegressor:
     (5, [1, 1, 0])
     """
 
-    def __init__(self, degree, features="all", *, ridge=0.0, solver="lstsq", max_features=20_000,
-                 max_entries=250_000_000):
+    def __init__(
+        self, degree, features="all", *, ridge=0.0, solver="lstsq", max_features=20_000, max_entries=250_000_000
+    ):
         self.degree = degree
         self.features = features
         self.ridge = ridge
@@ -89,8 +91,10 @@ class HermiteRegressor:
         self.max_entries = max_entries
 
     def __repr__(self):
-        s = (f"HermiteRegressor(degree={self.degree!r}, features={self.features!r}, ridge={self.ridge!r}, "
-             f"solver={self.solver!r}")
+        s = (
+            f"HermiteRegressor(degree={self.degree!r}, features={self.features!r}, ridge={self.ridge!r}, "
+            f"solver={self.solver!r}"
+        )
         if hasattr(self, "coef_"):
             s += f", n_features_={self.n_features_}, n_coef={self.coef_.size}"
         return s + ")"
@@ -151,9 +155,11 @@ class HermiteRegressor:
         N, P = X.shape[0], A.shape[0]
         if self.solver == "lstsq":
             if N * P > self.max_entries:
-                raise ValueError(f"the design matrix would have N * P = {N} * {P} = {N * P} entries "
-                                 f"({8 * N * P / 1e9:.1f} GB), more than max_entries={self.max_entries}; "
-                                 "use fewer samples or features, or solver='normal' (chunked normal equations)")
+                raise ValueError(
+                    f"the design matrix would have N * P = {N} * {P} = {N * P} entries "
+                    f"({8 * N * P / 1e9:.1f} GB), more than max_entries={self.max_entries}; "
+                    "use fewer samples or features, or solver='normal' (chunked normal equations)"
+                )
             Phi = hermite_features(X, A)
             if self.ridge > 0:
                 Phi = np.vstack([Phi, math.sqrt(self.ridge * N) * np.eye(P)])
@@ -161,23 +167,27 @@ class HermiteRegressor:
             coef, *_ = np.linalg.lstsq(Phi, y, rcond=None)
         else:
             if self.ridge == 0 and N < P:
-                raise ValueError(f"solver='normal' needs at least as many samples as features without a ridge: "
-                                 f"got N={N} samples for P={P} features; use more samples, ridge > 0 or "
-                                 f"solver='lstsq' (the minimum-norm solution)")
+                raise ValueError(
+                    f"solver='normal' needs at least as many samples as features without a ridge: "
+                    f"got N={N} samples for P={P} features; use more samples, ridge > 0 or "
+                    f"solver='lstsq' (the minimum-norm solution)"
+                )
             G = np.zeros((P, P))
             b = np.zeros(P)
             chunk = max(1, min(N, self.max_entries // (4 * P)))
             for s in range(0, N, chunk):
-                Phi = hermite_features(X[s:s + chunk], A)
+                Phi = hermite_features(X[s : s + chunk], A)
                 G += Phi.T @ Phi
-                b += Phi.T @ y[s:s + chunk]
+                b += Phi.T @ y[s : s + chunk]
             G /= N
             b /= N
             G[np.diag_indices(P)] += self.ridge
             cond = np.linalg.cond(G)
             if not cond < 1e12:
-                raise ValueError(f"the normal equations are (nearly) singular: condition number {cond:.1e} with "
-                                 f"{P} features and {N} samples; use more samples, ridge > 0 or solver='lstsq'")
+                raise ValueError(
+                    f"the normal equations are (nearly) singular: condition number {cond:.1e} with "
+                    f"{P} features and {N} samples; use more samples, ridge > 0 or solver='lstsq'"
+                )
             coef = np.linalg.solve(G, b)
         self.multi_indices_ = A
         self.coef_ = coef
@@ -215,8 +225,8 @@ class HermiteRegressor:
         check_fitted(self, "coef_")
         X = np.asarray(check_X(X, self.n_features_), dtype=float)
         P = self.coef_.size
-        chunk = max(1, min(X.shape[0], 2 ** 24 // P))
+        chunk = max(1, min(X.shape[0], 2**24 // P))
         out = np.empty(X.shape[0])
         for s in range(0, X.shape[0], chunk):
-            out[s:s + chunk] = hermite_features(X[s:s + chunk], self.multi_indices_) @ self.coef_
+            out[s : s + chunk] = hermite_features(X[s : s + chunk], self.multi_indices_) @ self.coef_
         return out
