@@ -33,7 +33,7 @@ no sampling is involved.
 
 Neuron and gradient queries meet every support.  For the built-in
 activations they are answered by a certified branch-and-bound search
-(:mod:`lbkit.certify`) that finds every support with correlation above
+(``lbkit.certify``) that finds every support with correlation above
 ``tau`` without visiting the others, so the counts stay exact at
 :math:`n = 1000, k = 10` (:math:`\\binom nk \\approx 2.6\\cdot10^{23}`
 candidates).  :meth:`AdversaryGame.correlations` and
@@ -615,7 +615,7 @@ class AdversaryGame:
         """The largest :math:`|\\langle\\phi, \\hat f_S\\rangle|` of a neuron query over all candidates, and where.
 
         Exact for the built-in activations at any ``n``: it is attained on the
-        ``k`` coordinates of largest :math:`|v_i|` (see :mod:`lbkit.certify`).
+        ``k`` coordinates of largest :math:`|v_i|` (see ``lbkit.certify``).
 
         Returns
         -------

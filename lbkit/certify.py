@@ -394,7 +394,7 @@ def certified_neuron_hits(v, k, activation="relu", tau=0.05, *, max_evaluations=
     k : int
         Support size.
     activation : str or Activation
-        One of :data:`CERTIFIED_ACTIVATIONS` (the targets' activation, also the neuron's).
+        One of ``lbkit.certify.CERTIFIED_ACTIVATIONS`` (the targets' activation, also the neuron's).
     tau : float in (0, 1]
     max_evaluations : int
         Work limit; a query needing more is refused with :class:`CertificationError`.

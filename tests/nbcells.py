@@ -6,8 +6,10 @@ To show that such a check *can fail*, a test runs the very same cell source on
 fabricated data (a reversed trend, a growth off by a factor of two) and expects
 an ``AssertionError``; on data inside the calibrated range it must pass.
 
->>> src = cell_source("chapters/07_gd_in_practice.ipynb", "claim:phase-diagram")  # doctest: +SKIP
->>> run_cell("chapters/07_gd_in_practice.ipynb", "claim:phase-diagram", {"steps": fake})  # doctest: +SKIP
+Usage (``fake`` stands for a table the test builds)::
+
+    src = cell_source("chapters/07_gd_in_practice.ipynb", "claim:phase-diagram")
+    run_cell("chapters/07_gd_in_practice.ipynb", "claim:phase-diagram", {"phase": fake})
 """
 
 from __future__ import annotations
