@@ -528,8 +528,9 @@ class BatchedGDRegressor:
 
     Parameters
     ----------
-    width, activation, loss, optimizer, lr, momentum, batch_size, n_train, noise, distribution, n_test, target_loss,
-    num_threads, progress
+    width, activation, loss, optimizer, lr, momentum, batch_size
+        As for :class:`lbkit.learners.GDRegressor`.
+    n_train, noise, distribution, n_test, target_loss, num_threads, progress
         As for :class:`lbkit.learners.GDRegressor`.
     max_steps : int or sequence of int, default 5000
         Step cap, for all students or one per student.  A student stops at its
