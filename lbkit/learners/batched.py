@@ -28,7 +28,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from .._checks import check_int, check_real
+from .._checks import check_bool, check_int, check_real
 from ..distributions import DISTRIBUTIONS, as_rng, sample
 
 __all__ = ["BatchedGDRegressor"]
@@ -78,12 +78,6 @@ def _check_choice(value, name, allowed):
     return value
 
 
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r} of type {type(value).__name__}")
-    return bool(value)
-
-
 def validate_params(est) -> None:
     """Check every hyperparameter of a GDRegressor or BatchedGDRegressor, naming what was given and what is allowed."""
     check_int(est.width, "width", minimum=1)
@@ -106,7 +100,7 @@ def validate_params(est) -> None:
     if est.target_loss is not None:
         check_real(est.target_loss, "target_loss", minimum=0, min_open=True)
     check_int(est.num_threads, "num_threads", minimum=1)
-    _check_bool(est.progress, "progress")
+    check_bool(est.progress, "progress")
 
 
 def _check_int_or_seq(value, name):
