@@ -265,3 +265,18 @@ def test_batched_validation():
         BatchedGDRegressor(rng=0).predict(np.zeros((1, 6)))
     with pytest.raises(TypeError, match="complex values"):
         GDRegressor(rng=0, max_steps=1).fit(lambda X: X[:, 0] + 1j, n=3)
+
+
+def test_fused_adam_and_the_foreach_fallback_agree(monkeypatch):
+    """The engine runs torch's fused Adam kernel; without it (another torch) the foreach path takes over."""
+    import lbkit.learners.batched as engine
+
+    assert engine._FUSED_ADAM is not None, "torch 2.13 has the fused CPU Adam kernel"
+    f = relu_net(8, [0, 1, 2, 3])
+    kw = {"width": 32, "max_steps": 200, "eval_every": 50, "n_test": 512, "batch_size": 64, "lr": 1e-2, "rng": 3}
+    fused = GDRegressor(**kw).fit(f)
+    monkeypatch.setattr(engine, "_FUSED_ADAM", None)
+    fallback = GDRegressor(**kw).fit(f)
+    np.testing.assert_allclose(fused.history_["test_loss"], fallback.history_["test_loss"], rtol=1e-4, atol=1e-6)
+    for p, q in zip(fused.model_.parameters(), fallback.model_.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-3, atol=1e-5)

@@ -22,7 +22,7 @@ SEED_FACTORS = [0.8, 0.95, 1.05, 1.35]  # spread of four seeds around the median
 
 
 def caps(n):
-    return {2: 1_000, 4: 30_000, 6: 6_000 if n <= 32 else 3_000}
+    return {2: 1_000, 4: 30_000, 6: 6_000 if n <= 32 else 1_500}
 
 
 def fabricate(medians=MEDIANS, factors=SEED_FACTORS):

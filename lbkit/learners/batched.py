@@ -280,11 +280,14 @@ def _stack_targets(students):
     return idx, U, chi, specs[0][3]
 
 
-def _forward(W1, a, c, X1, act, Pbuf=None):
+def _forward(W, b, a, c, X, act, Pbuf=None):
     """Hidden activations H (in place of the pre-activations) and outputs of the stacked students."""
-    P = torch.bmm(X1, W1.transpose(1, 2), out=Pbuf) if Pbuf is not None else torch.bmm(X1, W1.transpose(1, 2))
+    P = torch.baddbmm(b.unsqueeze(1), X, W.transpose(1, 2), out=Pbuf)
     return P, torch.baddbmm(c.view(-1, 1, 1), _ACT_INPLACE[act](P), a.unsqueeze(2)).squeeze(2)
 
+
+# torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
+_FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
 _ACT_INPLACE = {"relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_}
 
@@ -305,9 +308,9 @@ def train(est, targets, n, rngs):
 
     The gradient is written out by hand (no autograd): with pre-activations ``P = X W^T + b``,
     hidden units ``H = act(P)``, outputs ``h = H a + c`` and ``r = dL/dh`` (per example),
-    ``dL/da = H^T r``, ``dL/dc = sum(r)`` and ``dL/d[W, b] = a * (act'(P)^T (r * [X, 1]))``.
-    The first layer's bias is carried as a last column of ``W`` against a column of ones in ``X``.
-    It is checked against autograd and against a numpy gradient in the tests.
+    ``dL/da = H^T r``, ``dL/dc = sum(r)``, ``dL/dW = a * (act'(P)^T (r * X))`` and ``dL/db = a * (act'(P)^T r)``.
+    It is checked against autograd and against a numpy gradient in the tests.  Adam runs as torch's fused
+    kernel (the update of ``torch.optim.Adam(fused=True)``), element by element like every other step.
     """
     M = len(targets)
     caps = _per_student(est.max_steps, "max_steps", M)
@@ -321,20 +324,15 @@ def train(est, targets, n, rngs):
         students = [_Student(t, n, r, est) for t, r in zip(targets, rngs)]
         torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
         inits = [s.init_params(n, p) for s in students]
-        W1 = torch.stack([torch.cat([W, b.unsqueeze(1)], 1) for W, b, _, _ in inits])  # (M, p, n + 1)
-        a = torch.stack([x[2] for x in inits])
-        c = torch.stack([x[3] for x in inits])
-        params = [W1, a, c]
+        W, b, a, c = (torch.stack([x[i] for x in inits]) for i in range(4))  # (M, p, n), (M, p), (M, p), (M,)
+        params = [W, b, a, c]
 
-        def with_ones(X):
-            return torch.cat([X, torch.ones(*X.shape[:-1], 1)], -1)
-
-        X_test = torch.stack([with_ones(s.X_test) for s in students])
+        X_test = torch.stack([s.X_test for s in students])
         y_test = torch.stack([s.y_test for s in students])
         g_scale = torch.tensor([s.g_scale for s in students]) if logistic else None
         fixed = est.n_train is not None
         if fixed:
-            X_train = torch.stack([with_ones(s.X_train) for s in students])
+            X_train = torch.stack([s.X_train for s in students])
             y_train = torch.stack([s.y_train for s in students])
         if torch_labels and not fixed:
             t_idx, t_U, t_chi, t_act = _stack_targets(students)
@@ -343,6 +341,7 @@ def train(est, targets, n, rngs):
         b1, b2, eps = 0.9, 0.999, 1e-8
         state1 = [torch.zeros_like(q) for q in params]
         state2 = [torch.zeros_like(q) for q in params] if adam else None
+        adam_steps = [torch.zeros(()) for _ in params]  # the step count of torch's fused Adam
 
         active = list(range(M))  # student index of each row of the stacked tensors
         final = [None] * M
@@ -353,7 +352,7 @@ def train(est, targets, n, rngs):
         def evaluate(rows, step, train_losses):
             """Test losses of the given rows (indices into the stacked tensors)."""
             r = torch.tensor(rows)
-            _, out = _forward(W1[r], a[r], c[r], X_test[r], act)
+            _, out = _forward(W[r], b[r], a[r], c[r], X_test[r], act)
             if logistic:
                 tl = torch.mean((torch.tanh(out / 2) - y_test[r]) ** 2, dim=1) / g_scale[r]
             else:
@@ -367,7 +366,7 @@ def train(est, targets, n, rngs):
             return tl
 
         evaluate(list(range(M)), 0, [float("nan")] * M)
-        X1 = with_ones(torch.zeros(M, B, n))
+        Xbuf = torch.zeros(M, B, n)
         Pbuf, Dbuf = torch.empty(M, B, p), torch.empty(M, B, p)
         bar = None
         if est.progress:
@@ -385,19 +384,22 @@ def train(est, targets, n, rngs):
             # -- data
             if fixed:
                 ib = torch.stack([torch.randint(est.n_train, (B,), generator=g) for g in gens])
-                Xb = torch.gather(X_train, 1, ib.unsqueeze(2).expand(Ma, B, n + 1))
+                Xb = torch.gather(X_train, 1, ib.unsqueeze(2).expand(Ma, B, n))
                 yb = torch.gather(y_train, 1, ib)
             else:
-                Xb = X1[:Ma]
+                Xb = Xbuf[:Ma]
                 for j, m in enumerate(active):
-                    Xb[j, :, :n] = torch.randn(B, n, generator=gens[j]) if students[m].gaussian else students[m].draw(B)
+                    if students[m].gaussian:
+                        torch.randn(B, n, generator=gens[j], out=Xb[j])
+                    else:
+                        Xb[j] = students[m].draw(B)
                 if torch_labels:
                     XS = torch.gather(Xb, 2, t_idx.unsqueeze(1).expand(Ma, B, t_idx.shape[1]))
                     yb = torch.bmm(t_act(torch.bmm(XS, t_U.transpose(1, 2))), t_chi.unsqueeze(2)).squeeze(2)
                 else:
                     yb = torch.stack(
                         [
-                            torch.from_numpy(target_values(students[m].target, Xb[j, :, :n].double().numpy()))
+                            torch.from_numpy(target_values(students[m].target, Xb[j].double().numpy()))
                             for j, m in enumerate(active)
                         ]
                     ).float()
@@ -405,7 +407,7 @@ def train(est, targets, n, rngs):
                 u = torch.stack([torch.rand(B, generator=g) for g in gens])
                 yb = torch.where(u < (1 + yb) / 2, 1.0, -1.0)
             # -- forward and the gradient by hand
-            H, out = _forward(W1, a, c, Xb, act, Pbuf[:Ma])
+            H, out = _forward(W, b, a, c, Xb, act, Pbuf[:Ma])
             if logistic:
                 z = -yb * out
                 per = torch.nn.functional.softplus(z).mean(dim=1)
@@ -417,17 +419,35 @@ def train(est, targets, n, rngs):
             g_a = torch.bmm(r.unsqueeze(1), H).squeeze(1)
             g_c = r.sum(dim=1)
             D = _derivative_from_output(act, H, Dbuf[:Ma])
-            g_W1 = torch.bmm(D.transpose(1, 2), Xb * r.unsqueeze(2)).mul_(a.unsqueeze(2))
-            grads = [g_W1, g_a, g_c]
+            g_W = torch.bmm(D.transpose(1, 2), Xb * r.unsqueeze(2)).mul_(a.unsqueeze(2))
+            g_b = torch.bmm(r.unsqueeze(1), D).squeeze(1).mul_(a)
+            grads = [g_W, g_b, g_a, g_c]
             if noise > 0:
                 for j, m in enumerate(active):
                     gen = students[m].noise
-                    g_W1[j, :, :n] += noise * torch.randn(p, n, generator=gen)
-                    g_W1[j, :, n] += noise * torch.randn(p, generator=gen)
+                    g_W[j] += noise * torch.randn(p, n, generator=gen)
+                    g_b[j] += noise * torch.randn(p, generator=gen)
                     g_a[j] += noise * torch.randn(p, generator=gen)
                     g_c[j] += noise * torch.randn((), generator=gen)
             # -- optimiser (entry by entry, so stacking students changes nothing)
-            if adam:
+            if adam and _FUSED_ADAM is not None:
+                torch._foreach_add_(adam_steps, 1.0)
+                _FUSED_ADAM(
+                    params,
+                    grads,
+                    state1,
+                    state2,
+                    [],
+                    adam_steps,
+                    lr=lr,
+                    beta1=b1,
+                    beta2=b2,
+                    weight_decay=0.0,
+                    eps=eps,
+                    amsgrad=False,
+                    maximize=False,
+                )
+            elif adam:
                 bc1, bc2 = 1 - b1**step, 1 - b2**step  # as torch.optim.Adam computes them
                 torch._foreach_lerp_(state1, grads, 1 - b1)
                 torch._foreach_mul_(state2, b2)
@@ -464,7 +484,7 @@ def train(est, targets, n, rngs):
                     next_eval[m] = min(step + evals[m], caps[m])
             if done:
                 for j in done:
-                    final[active[j]] = (W1[j, :, :n].clone(), W1[j, :, n].clone(), a[j].clone(), c[j].clone())
+                    final[active[j]] = (W[j].clone(), b[j].clone(), a[j].clone(), c[j].clone())
                 gone = set(done)
                 keep = [j for j in range(len(active)) if j not in gone]
                 active = [active[j] for j in keep]
@@ -472,7 +492,7 @@ def train(est, targets, n, rngs):
                     break
                 kt = torch.tensor(keep)
                 params = [q[kt] for q in params]
-                W1, a, c = params
+                W, b, a, c = params
                 state1 = [s[kt] for s in state1]
                 if adam:
                     state2 = [s[kt] for s in state2]
