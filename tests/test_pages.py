@@ -66,7 +66,7 @@ NAME = re.compile(r"`([A-Za-z_][\w.]*)(\(([^`]*)\))?(=[^`]*)?`")
 def _resolves(token):
     """An lbkit name as the notation page writes it: `f(...)`, `Class.attr`, `method(...)` or `kwarg=`."""
     relu = lbkit.get_activation("relu")
-    if token.endswith("_"):                    # a fitted attribute, such as n_queries_: on an oracle or a game
+    if token.endswith("_"):  # a fitted attribute, such as n_queries_: on an oracle or a game
         f = lbkit.orthogonal_network(4, [0, 1], "relu", normalized=True)
         return any(hasattr(obj, token) for obj in (lbkit.CSQOracle(f, tau=0.1, rng=0), lbkit.AdversaryGame(6, 2)))
     places = [lbkit, lbkit.learners, relu]
@@ -75,7 +75,7 @@ def _resolves(token):
         if hasattr(obj, head):
             target = getattr(obj, head)
             for attr in rest:
-                if attr == "m" and target is lbkit.AdversaryGame:   # set in __init__: check on an instance
+                if attr == "m" and target is lbkit.AdversaryGame:  # set in __init__: check on an instance
                     return lbkit.AdversaryGame(6, 2).m == 15
                 if not hasattr(target, attr):
                     return False
@@ -86,24 +86,30 @@ def _resolves(token):
 
 def test_notation_page_names_exist_in_lbkit():
     notation = page("notation.md")
-    section = notation[notation.index("## Overloaded symbols"):notation.index("## In `lbkit`")]
+    section = notation[notation.index("## Overloaded symbols") : notation.index("## In `lbkit`")]
     rows = [line for line in section.splitlines() if line.startswith("|") and line.count("|") == 5]
     checked = 0
-    for row in rows[2:]:                       # skip the header and the rule
+    for row in rows[2:]:  # skip the header and the rule
         column = row.split("|")[4]
         for mt in NAME.finditer(column):
             name, args, kw = mt.group(1), mt.group(3), mt.group(4)
-            if kw is not None and args is None:   # `activation=`, `eps=` ...: a keyword of some public function
-                params = {p for f in (lbkit.orthogonal_network, lbkit.csq_lower_bound, lbkit.sq_lower_bound)
-                          for p in inspect.signature(f).parameters}
+            if kw is not None and args is None:  # `activation=`, `eps=` ...: a keyword of some public function
+                params = {
+                    p
+                    for f in (lbkit.orthogonal_network, lbkit.csq_lower_bound, lbkit.sq_lower_bound)
+                    for p in inspect.signature(f).parameters
+                }
                 assert name in params, name
-            elif name in {"m", "sample"}:      # an argument value quoted inside a row
+            elif name in {"m", "sample"}:  # an argument value quoted inside a row
                 continue
             else:
                 assert _resolves(name), name
-                if args:                        # keywords quoted in the call must be parameters
-                    obj = next(getattr(o, name) for o in (lbkit, lbkit.learners, lbkit.get_activation("relu"))
-                               if hasattr(o, name))
+                if args:  # keywords quoted in the call must be parameters
+                    obj = next(
+                        getattr(o, name)
+                        for o in (lbkit, lbkit.learners, lbkit.get_activation("relu"))
+                        if hasattr(o, name)
+                    )
                     params = inspect.signature(obj).parameters
                     for part in args.split(","):
                         part = part.strip()
@@ -126,12 +132,20 @@ def test_notation_page_oracle_defaults():
 @pytest.mark.parametrize("letter", ["$m$", "$T$", r"$\sigma$", "$q$", r"$\varepsilon$"])
 def test_notation_lists_the_five_overloaded_letters_with_each_meaning(letter):
     notation = page("notation.md")
-    section = notation[notation.index("## Overloaded symbols"):notation.index("## In `lbkit`")]
+    section = notation[notation.index("## Overloaded symbols") : notation.index("## In `lbkit`")]
     lines = section.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(f"| {letter} |"))
     meanings = 1
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("| |"):
             break
         meanings += 1
     assert meanings >= 2, letter
+
+
+def test_notation_unit_roundoff():
+    """The notation page quotes float64's unit round-off (chapter 4's error bounds) as about 2.2e-16."""
+    import numpy as np
+
+    assert r"\varepsilon \approx 2.2\times10^{-16}" in page("notation.md")
+    assert f"{np.finfo(np.float64).eps:.1e}" == "2.2e-16"
