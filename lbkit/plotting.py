@@ -1,4 +1,4 @@
-"""One figure style for the whole book, and the small plotting helpers chapters share.
+"""One figure style for the whole book, and the small plotting and formatting helpers chapters share.
 
 Imports matplotlib and seaborn lazily, so ``import lbkit`` stays numpy-only.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["set_theme", "PALETTE", "plane_grid"]
+__all__ = ["set_theme", "PALETTE", "plane_grid", "sci"]
 
 #: Colours used consistently across chapters (seaborn "colorblind").
 PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494"]
@@ -49,3 +49,43 @@ def plane_grid(n: int, i: int, j: int, lim: float = 3.0, num: int = 201):
     X[:, i] = U.ravel()
     X[:, j] = V.ravel()
     return u, v, X
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci(x: float, digits: int = 1) -> str:
+    """``x`` in scientific notation as text for the prose, e.g. ``'1.4 × 10⁸'``.
+
+    MyST-NB's glue formats numbers with Python format codes, which cannot
+    write a power of ten; glue this string instead (``glue(name, sci(x))``).
+
+    Parameters
+    ----------
+    x : float
+        A finite number.
+    digits : int, default 1
+        Digits after the decimal point of the mantissa.
+
+    Returns
+    -------
+    str
+        ``"<mantissa> × 10<exponent>"`` with the exponent in Unicode superscripts.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not finite.
+
+    Examples
+    --------
+    >>> sci(1.4e8)
+    '1.4 × 10⁸'
+    >>> sci(0.000123, digits=2)
+    '1.23 × 10⁻⁴'
+    """
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"sci needs a finite number, got {x}")
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10" + str(int(exponent)).translate(_SUPERSCRIPTS)

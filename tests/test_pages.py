@@ -149,3 +149,14 @@ def test_notation_unit_roundoff():
 
     assert r"\varepsilon \approx 2.2\times10^{-16}" in page("notation.md")
     assert f"{np.finfo(np.float64).eps:.1e}" == "2.2e-16"
+
+
+def test_sci_writes_powers_of_ten_for_glue():
+    from lbkit.plotting import sci
+
+    assert sci(1.4e8) == "1.4 × 10⁸"
+    assert sci(-2.5e-12, digits=2) == "-2.50 × 10⁻¹²"
+    assert sci(7) == "7.0 × 10⁰"
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="finite"):
+            sci(bad)
