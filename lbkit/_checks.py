@@ -78,9 +78,14 @@ def check_real(
 
 
 def check_choice(value, name: str, choices) -> str:
-    """Return ``value`` if it is one of the allowed names ``choices`` (a dict's keys or a sequence)."""
-    if not isinstance(value, str) or value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
+    """Return ``value`` if it is one of the allowed names ``choices`` (a dict's keys or a sequence).
+
+    A value that is not a string raises TypeError, an unknown string ValueError; both messages list the choices.
+    """
+    allowed = ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {allowed}; got {_got(value)}")
+    if value not in choices:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
 
@@ -120,10 +125,10 @@ def log10_comb_estimate(n: int, k: int) -> float:
     return float(value) if value < 1e300 else math.inf
 
 
-def check_fitted(estimator, attribute: str) -> None:
-    """Raise ValueError if ``estimator`` has no fitted attribute ``attribute`` yet."""
+def check_fitted(estimator, attribute: str, call: str = "fit(X, y)") -> None:
+    """Raise ValueError if ``estimator`` has no fitted attribute ``attribute`` yet (``call`` is how to fit it)."""
     if not hasattr(estimator, attribute):
-        raise ValueError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")
+        raise ValueError(f"this {type(estimator).__name__} is not fitted yet; call {call} first")
 
 
 def check_n_k(n, k) -> tuple[int, int]:
