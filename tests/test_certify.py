@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import lbkit
-from lbkit import certify
+from lbkit import certify, certify_gradient
 from lbkit.certify import CertificationError
 
 # every certified activation with the support sizes its parity rule allows
@@ -135,7 +135,7 @@ def test_pruning_bound_is_never_below_the_exact_correlation():
     rng = np.random.default_rng(4)
     n, k = 11, 4
     ev_n = certify._neuron_evaluator("relu", n, k)
-    ev_g = certify._gradient_evaluator(n, k)
+    ev_g = certify_gradient._gradient_evaluator(n, k)
     for v in queries(n, k, rng):
         b = np.sort(np.abs(v))[::-1]
         exact = {pos: ev_n.phi(b[list(pos)][None, :])[0] for pos in itertools.combinations(range(n), k)}
@@ -162,7 +162,7 @@ def test_theoretical_facts_behind_the_bound():
     """Phi, Psi, D_i >= 0, Euler's relation sum_i a_i D_i = Phi + Psi, monotonicity, and the sign rule."""
     rng = np.random.default_rng(5)
     k = 6
-    ev = certify._gradient_evaluator(20, k)
+    ev = certify_gradient._gradient_evaluator(20, k)
     A = np.abs(rng.standard_normal((200, k)))
     A /= np.linalg.norm(A, axis=1, keepdims=True) * rng.uniform(1, 3, (200, 1))
     phi, psi, D, _ = ev.parts(A)
