@@ -163,17 +163,22 @@ def check_support(S, n: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def _as_array(values, name: str, what: str) -> np.ndarray:
+    """``np.asarray(values)``, refusing a string (TypeError) and ragged nested sequences (ValueError)."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be {what}, got a string {values!r:.40}")
+    try:
+        return np.asarray(values)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be {what}: {exc}") from None
+
+
 def check_real_array(values, name: str, *, allow_bool: bool = True) -> np.ndarray:
     """Return ``values`` as a float64 array, refusing strings, complex numbers and objects with TypeError.
 
     Finiteness is checked by the caller (what is allowed depends on it).
     """
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"{name} must be an array of real numbers, got a string {values!r:.40}")
-    try:
-        arr = np.asarray(values)
-    except ValueError as exc:  # ragged nested sequences
-        raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
+    arr = _as_array(values, name, "a rectangular array of real numbers")
     kinds = "fiu" + ("b" if allow_bool else "")
     if arr.dtype.kind not in kinds:
         raise TypeError(
@@ -193,12 +198,7 @@ def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
 
 def check_X(X, n: int, name: str = "X") -> np.ndarray:
     """Validate a design matrix of shape (N, n) with finite real entries."""
-    if isinstance(X, (str, bytes)):
-        raise TypeError(f"{name} must be a numeric array of shape (N, {n}), got a string")
-    try:
-        X = np.asarray(X)
-    except ValueError as exc:  # ragged nested sequences
-        raise ValueError(f"{name} must be a numeric array of shape (N, {n}): {exc}") from None
+    X = _as_array(X, name, f"a numeric array of shape (N, {n})")
     if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
         raise TypeError(f"{name} must have a real numeric dtype, got dtype {X.dtype}")
     if X.ndim != 2 or X.shape[1] != n:

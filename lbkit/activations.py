@@ -81,6 +81,18 @@ def _truncated(c: np.ndarray):
 # ----------------------------------------------------------------------------
 # quadrature for arbitrary callables
 # ----------------------------------------------------------------------------
+def _correlated_expectation(g, rho: np.ndarray) -> np.ndarray:
+    """:math:`\\mathbb E[g(u) g(v)]` for standard Gaussians with correlation ``rho`` (2-D Gauss--Hermite, 120 nodes)."""
+    x, w = gauss_hermite(120)
+    u = x[:, None]
+    gu = g(u)
+    out = np.empty(rho.shape)
+    for idx, r in np.ndenumerate(rho):
+        v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
+        out[idx] = w @ (gu * g(v)) @ w
+    return out
+
+
 def _quadrature_coefficients(fn, m_max: int, n_nodes: int = 400) -> np.ndarray:
     x, w = gauss_hermite(n_nodes)
     fx = check_real_array(fn(x), "the activation's values")
@@ -436,14 +448,7 @@ class Activation:
         if self._high:
             c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, c2)
-        x, w = gauss_hermite(120)
-        u = x[:, None]
-        fu = self._fn(u)
-        out = np.empty(rho.shape)
-        for idx, r in np.ndenumerate(rho):
-            v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
-            out[idx] = w @ (fu * self._fn(v)) @ w
-        return out
+        return _correlated_expectation(self._fn, rho)
 
     def dual_kernel_derivative(self, rho):
         """:math:`K'(\\rho) = \\mathbb E[\\sigma'(u)\\sigma'(v)] = \\sum_m m\\,c_m^2\\rho^{m-1}`.
@@ -454,17 +459,12 @@ class Activation:
         Parameters
         ----------
         rho : array_like
-            Correlations in [-1, 1].
+            Correlations in [-1, 1], as for :meth:`dual_kernel` (which raises
+            the same ``ValueError`` for NaN, infinite or out-of-range values).
 
         Returns
         -------
         ndarray of the shape of ``rho``
-
-        Raises
-        ------
-        ValueError
-            If ``rho`` contains NaN or infinite values or values outside
-            [-1, 1].
 
         Notes
         -----
@@ -484,14 +484,7 @@ class Activation:
         if self._high:
             c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, np.polynomial.polynomial.polyder(c2))
-        x, w = gauss_hermite(120)
-        u = x[:, None]
-        du = self.derivative(u)
-        out = np.empty(rho.shape)
-        for idx, r in np.ndenumerate(rho):
-            v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
-            out[idx] = w @ (du * self.derivative(v)) @ w
-        return out
+        return _correlated_expectation(self.derivative, rho)
 
     # -- the parity rule ------------------------------------------------------
     def vanishes(self, k: int) -> bool:

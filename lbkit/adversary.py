@@ -51,14 +51,8 @@ import numpy as np
 
 from ._checks import check_int, check_n_k, check_real, check_support
 from .activations import get_activation
-from .certify import (
-    CERTIFIED_ACTIVATIONS,
-    CertificationError,
-    certified_gradient_hits,
-    certified_neuron_hits,
-    largest_gradient_correlation,
-    largest_neuron_correlation,
-)
+from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
+from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
 from .family import norm_squared, sign_patterns, supports
 from .queries import FamilyQuery, HermiteQuery, NeuronQuery
 
@@ -95,7 +89,10 @@ class AdversaryGame:
     Attributes
     ----------
     m : int
-        Number of candidates, :math:`\\binom nk`.
+        Number of candidates, :math:`\\binom nk`: the size of the family, the
+        :math:`m` of chapter 5 (not a Hermite degree as in
+        ``hermite_coefficients(m_max)``, nor the samples per query of an
+        oracle's ``m``; see the book's notation page).
     n_queries_ : int
         Queries asked so far (a gradient counts as :math:`p(n+1)` queries);
         ``n_queries`` is an alias.
@@ -515,7 +512,8 @@ class AdversaryGame:
         Parameters
         ----------
         query : FamilyQuery, HermiteQuery or NeuronQuery
-            The (norm-1) correlational query.
+            The (norm-1) correlational query, as for :meth:`correlations`;
+            a refused query is not counted.
 
         Returns
         -------

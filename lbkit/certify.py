@@ -57,15 +57,14 @@ from ._checks import check_int, check_real
 from .activations import get_activation
 from .family import norm_squared, sign_patterns
 
+# the gradient queries are certified in lbkit.certify_gradient
 __all__ = [
     "CERTIFIED_ACTIVATIONS",
     "CertificationError",
     "CertifiedHits",
-    "certified_gradient_hits",
     "certified_neuron_hits",
-    "largest_gradient_correlation",
     "largest_neuron_correlation",
-]  # the gradient ones live in lbkit.certify_gradient
+]
 
 _U = 2.0**-53
 _LEAKY = 0.01
@@ -452,10 +451,3 @@ def _unit(v):
     if not abs(nv - 1) < 1e-12:
         raise ValueError(f"v must be a unit vector (norm {nv!r}); use NeuronQuery(v).v")
     return v
-
-
-# re-exported: lbkit.certify keeps presenting both kinds of certified query
-from .certify_gradient import (  # noqa: E402
-    certified_gradient_hits,
-    largest_gradient_correlation,
-)

@@ -63,6 +63,7 @@ class GDParams:
 
     def __init__(
         self,
+        *,
         width=256,
         activation="relu",
         loss="square",

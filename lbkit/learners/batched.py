@@ -104,7 +104,9 @@ class BatchedGDRegressor(GDParams):
 
         Returns
         -------
-        self
+        self : BatchedGDRegressor
+            Fitted: ``models_``, ``history_``, ``steps_to_target_`` and
+            ``test_loss_`` hold one entry per student.
 
         Raises
         ------

@@ -197,7 +197,8 @@ class GDRegressor(GDParams):
 
         Returns
         -------
-        self
+        self : GDRegressor
+            Fitted (``model_``, ``history_``, ``steps_to_target_``, ``test_loss_``).
 
         Raises
         ------
@@ -236,13 +237,8 @@ class GDRegressor(GDParams):
     def predict(self, X) -> np.ndarray:
         """Student outputs for inputs ``X`` of shape (N, n); returns shape (N,).
 
-        Raises
-        ------
-        ValueError
-            If the regressor is not fitted, or ``X`` does not have shape
-            (N, n) or has NaN or infinite entries.
-        TypeError
-            If ``X`` does not have a real numeric dtype.
+        Refuses (``ValueError``) an unfitted regressor and an ``X`` that is not a
+        finite array of shape (N, n), and (``TypeError``) one that is not real.
         """
         check_fitted(self, "model_", "fit(target)")
         X = check_X(X, self.model_.n)
