@@ -9,14 +9,8 @@ learners.
 
 from .activations import BUILTIN_ACTIVATIONS, Activation, CoefficientSource, ab_relu, get_activation
 from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
-from .certify import (
-    CertificationError,
-    CertifiedHits,
-    certified_gradient_hits,
-    certified_neuron_hits,
-    largest_gradient_correlation,
-    largest_neuron_correlation,
-)
+from .certify import CertificationError, CertifiedHits, certified_neuron_hits, largest_neuron_correlation
+from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
 from .distributions import DISTRIBUTIONS, as_rng, sample
 from .family import OrthogonalFamily, OrthogonalNetwork, orthogonal_family, orthogonal_network, sign_patterns
 from .hermite import gauss_hermite, gaussian_expectation, hermite_functions

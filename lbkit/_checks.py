@@ -78,9 +78,14 @@ def check_real(
 
 
 def check_choice(value, name: str, choices) -> str:
-    """Return ``value`` if it is one of the allowed names ``choices`` (a dict's keys or a sequence)."""
-    if not isinstance(value, str) or value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
+    """Return ``value`` if it is one of the allowed names ``choices`` (a dict's keys or a sequence).
+
+    A value that is not a string raises TypeError, an unknown string ValueError; both messages list the choices.
+    """
+    allowed = ", ".join(repr(c) for c in choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, one of {allowed}; got {_got(value)}")
+    if value not in choices:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
 
@@ -120,10 +125,10 @@ def log10_comb_estimate(n: int, k: int) -> float:
     return float(value) if value < 1e300 else math.inf
 
 
-def check_fitted(estimator, attribute: str) -> None:
-    """Raise ValueError if ``estimator`` has no fitted attribute ``attribute`` yet."""
+def check_fitted(estimator, attribute: str, call: str = "fit(X, y)") -> None:
+    """Raise ValueError if ``estimator`` has no fitted attribute ``attribute`` yet (``call`` is how to fit it)."""
     if not hasattr(estimator, attribute):
-        raise ValueError(f"this {type(estimator).__name__} is not fitted yet; call fit(X, y) first")
+        raise ValueError(f"this {type(estimator).__name__} is not fitted yet; call {call} first")
 
 
 def check_n_k(n, k) -> tuple[int, int]:
@@ -158,17 +163,22 @@ def check_support(S, n: int) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+def _as_array(values, name: str, what: str) -> np.ndarray:
+    """``np.asarray(values)``, refusing a string (TypeError) and ragged nested sequences (ValueError)."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be {what}, got a string {values!r:.40}")
+    try:
+        return np.asarray(values)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be {what}: {exc}") from None
+
+
 def check_real_array(values, name: str, *, allow_bool: bool = True) -> np.ndarray:
     """Return ``values`` as a float64 array, refusing strings, complex numbers and objects with TypeError.
 
     Finiteness is checked by the caller (what is allowed depends on it).
     """
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"{name} must be an array of real numbers, got a string {values!r:.40}")
-    try:
-        arr = np.asarray(values)
-    except ValueError as exc:  # ragged nested sequences
-        raise ValueError(f"{name} must be a rectangular array of real numbers: {exc}") from None
+    arr = _as_array(values, name, "a rectangular array of real numbers")
     kinds = "fiu" + ("b" if allow_bool else "")
     if arr.dtype.kind not in kinds:
         raise TypeError(
@@ -188,12 +198,7 @@ def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
 
 def check_X(X, n: int, name: str = "X") -> np.ndarray:
     """Validate a design matrix of shape (N, n) with finite real entries."""
-    if isinstance(X, (str, bytes)):
-        raise TypeError(f"{name} must be a numeric array of shape (N, {n}), got a string")
-    try:
-        X = np.asarray(X)
-    except ValueError as exc:  # ragged nested sequences
-        raise ValueError(f"{name} must be a numeric array of shape (N, {n}): {exc}") from None
+    X = _as_array(X, name, f"a numeric array of shape (N, {n})")
     if not (np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)):
         raise TypeError(f"{name} must have a real numeric dtype, got dtype {X.dtype}")
     if X.ndim != 2 or X.shape[1] != n:

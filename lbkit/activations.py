@@ -17,13 +17,13 @@ together with what the book needs to know about it:
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from ._checks import check_callable, check_int, check_real_array, check_rho
+from . import parity as _parity
+from ._checks import check_callable, check_choice, check_int, check_real_array, check_rho
 from .closed_forms import _HIGH_M, _mp_coefficients
 from .hermite import gauss_hermite, hermite_functions
 
@@ -81,6 +81,18 @@ def _truncated(c: np.ndarray):
 # ----------------------------------------------------------------------------
 # quadrature for arbitrary callables
 # ----------------------------------------------------------------------------
+def _correlated_expectation(g, rho: np.ndarray) -> np.ndarray:
+    """:math:`\\mathbb E[g(u) g(v)]` for standard Gaussians with correlation ``rho`` (2-D Gauss--Hermite, 120 nodes)."""
+    x, w = gauss_hermite(120)
+    u = x[:, None]
+    gu = g(u)
+    out = np.empty(rho.shape)
+    for idx, r in np.ndenumerate(rho):
+        v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
+        out[idx] = w @ (gu * g(v)) @ w
+    return out
+
+
 def _quadrature_coefficients(fn, m_max: int, n_nodes: int = 400) -> np.ndarray:
     x, w = gauss_hermite(n_nodes)
     fx = check_real_array(fn(x), "the activation's values")
@@ -226,12 +238,12 @@ class Activation:
                 "supplied by the user" + ("" if self._supplied_top is None else f" up to degree {self._supplied_top}"),
             )
         self._pair = _pair
-        if parity is not None and parity not in ("odd", "even", "none"):
-            raise ValueError(f"parity must be 'odd', 'even' or 'none', got {parity!r}")
-        self.parity = parity if parity is not None else self._detect_parity()
+        if parity is not None:
+            check_choice(parity, "parity", ("odd", "even", "none"))
+        self.parity = parity if parity is not None else _parity.detect_parity(self._fn, self.name)
         if part_degrees is None:
-            part_degrees = self._detect_part_degrees()
-        self.part_degrees = _check_part_degrees(part_degrees)
+            part_degrees = _parity.detect_part_degrees(self)
+        self.part_degrees = _parity.check_part_degrees(part_degrees)
 
     # -- evaluation ---------------------------------------------------------
     def __call__(self, t):
@@ -283,62 +295,6 @@ class Activation:
         )
 
     # -- detection ----------------------------------------------------------
-    def _detect_parity(self) -> str:
-        t = np.linspace(0.05, 6.0, 120)
-        try:
-            f_pos, f_neg = self._fn(t), self._fn(-t)
-        except Exception as exc:
-            raise TypeError(f"the activation {self.name!r} could not be evaluated on a numpy array: {exc}") from exc
-        f_pos = check_real_array(f_pos, f"the values of the activation {self.name!r}")
-        f_neg = check_real_array(f_neg, f"the values of the activation {self.name!r}")
-        if f_pos.shape != t.shape:
-            raise ValueError(
-                f"the activation {self.name!r} must map an array of shape {t.shape} to an array of "
-                f"the same shape (it must be vectorised), got shape {f_pos.shape}"
-            )
-        if not (np.all(np.isfinite(f_pos)) and np.all(np.isfinite(f_neg))):
-            bad = np.concatenate([t[~np.isfinite(f_pos)], -t[~np.isfinite(f_neg)]])
-            raise ValueError(
-                f"the activation {self.name!r} must be finite on the whole real line, but it is NaN or "
-                f"infinite at {bad.size} of {2 * t.size} test points in "
-                f"[{-np.abs(t).max():g}, {np.abs(t).max():g}] (for example at t = {bad[0]:g})"
-            )
-        scale = max(1.0, float(np.max(np.abs(f_pos))), float(np.max(np.abs(f_neg))))
-        if np.max(np.abs(f_pos - f_neg)) <= 1e-12 * scale:
-            return "even"
-        if np.max(np.abs(f_pos + f_neg)) <= 1e-12 * scale:
-            return "odd"
-        return "none"
-
-    def _detect_part_degrees(self) -> tuple:
-        """Degree of the even and odd parts as polynomials (``inf`` if not a polynomial, ``-1`` if zero).
-
-        A part is declared a polynomial of degree ``d`` only if (i) its Hermite
-        coefficients above ``d`` vanish to rounding and (ii) the truncated
-        expansion reproduces the part pointwise on [-12, 12], where any
-        non-polynomial (cos, exp, ...) departs from every low-degree polynomial.
-        """
-        m_max = 60
-        c = self.hermite_coefficients(m_max)
-        t = np.linspace(-12.0, 12.0, 241)
-        H = hermite_functions(m_max, t)
-        out = []
-        for p, moment, part in zip((0, 1), self._part_second_moments(), (self.even_part, self.odd_part)):
-            if moment <= 1e-24:
-                out.append(-1)
-                continue
-            cp = np.where(np.arange(m_max + 1) % 2 == p, c, 0.0)
-            big = np.nonzero(np.abs(cp) > 1e-11 * math.sqrt(moment))[0]
-            d = int(big[-1]) if big.size else -1
-            if d < 0 or d > m_max - 10:
-                out.append(_INF)
-                continue
-            poly = cp[: d + 1] @ H[: d + 1]
-            values = np.asarray(part(t), dtype=float)
-            scale = 1.0 + np.abs(values) + np.abs(poly)
-            out.append(d if np.all(np.abs(values - poly) <= 1e-7 * scale) else _INF)
-        return tuple(out)
-
     # -- Hermite expansion --------------------------------------------------
     def hermite_coefficients(self, m_max: int, *, high_precision: bool = False) -> np.ndarray:
         """Orthonormal Hermite coefficients :math:`c_0, \\dots, c_{m_{\\max}}`.
@@ -492,14 +448,7 @@ class Activation:
         if self._high:
             c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, c2)
-        x, w = gauss_hermite(120)
-        u = x[:, None]
-        fu = self._fn(u)
-        out = np.empty(rho.shape)
-        for idx, r in np.ndenumerate(rho):
-            v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
-            out[idx] = w @ (fu * self._fn(v)) @ w
-        return out
+        return _correlated_expectation(self._fn, rho)
 
     def dual_kernel_derivative(self, rho):
         """:math:`K'(\\rho) = \\mathbb E[\\sigma'(u)\\sigma'(v)] = \\sum_m m\\,c_m^2\\rho^{m-1}`.
@@ -510,17 +459,12 @@ class Activation:
         Parameters
         ----------
         rho : array_like
-            Correlations in [-1, 1].
+            Correlations in [-1, 1], as for :meth:`dual_kernel` (which raises
+            the same ``ValueError`` for NaN, infinite or out-of-range values).
 
         Returns
         -------
         ndarray of the shape of ``rho``
-
-        Raises
-        ------
-        ValueError
-            If ``rho`` contains NaN or infinite values or values outside
-            [-1, 1].
 
         Notes
         -----
@@ -540,14 +484,7 @@ class Activation:
         if self._high:
             c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, np.polynomial.polynomial.polyder(c2))
-        x, w = gauss_hermite(120)
-        u = x[:, None]
-        du = self.derivative(u)
-        out = np.empty(rho.shape)
-        for idx, r in np.ndenumerate(rho):
-            v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
-            out[idx] = w @ (du * self.derivative(v)) @ w
-        return out
+        return _correlated_expectation(self.derivative, rho)
 
     # -- the parity rule ------------------------------------------------------
     def vanishes(self, k: int) -> bool:
@@ -591,62 +528,11 @@ class Activation:
                 f"k={k} does not make f_S vanish for {self.name}, so there is no reason to give; "
                 f"{self.working_k_description()}"
             )
-        part = "odd" if k % 2 else "even"
-        d = self.part_degrees[k % 2]
-        if d == -1:
-            what = f"its {part} part is zero"
-        elif d == 0:
-            what = f"its {part} part is a constant"
-        elif d == 1:
-            what = f"its {part} part is linear"
-        else:
-            what = f"its {part} part is a polynomial of degree {int(d)} < k"
-        return (
-            f"k={k} gives f_S = 0 for {self.name}: an {part} k keeps only the {part} part of the "
-            f"activation, and only its Hermite components of degree >= k, but {what}; "
-            f"{self.working_k_description()}"
-        )
+        return _parity.vanishing_reason(self.name, self.part_degrees, k)
 
     def working_k_description(self) -> str:
         """Which support sizes give a non-zero :math:`f_S`, in words."""
-        de, do = self.part_degrees
-        pieces = []
-        if de == _INF:
-            pieces.append("any even k")
-        elif de >= 2:
-            pieces.append(f"an even k <= {int(de)}")
-        if do == _INF:
-            pieces.append("any odd k")
-        elif do == 1:
-            pieces.append("k = 1")
-        elif do >= 3:
-            pieces.append(f"an odd k <= {int(do)}")
-        if not pieces:
-            return "no k >= 1 gives a non-zero network for this activation"
-        return "use " + " or ".join(pieces)
-
-
-def _check_part_degrees(part_degrees) -> tuple:
-    """(even, odd) polynomial degrees of the two parts: integers >= -1 (-1: the part is zero) or inf."""
-    try:
-        pair = tuple(part_degrees)
-    except TypeError:
-        pair = None
-    ok = (
-        pair is not None
-        and len(pair) == 2
-        and all(
-            (isinstance(d, numbers.Real) and not isinstance(d, bool))
-            and (d == _INF or (float(d).is_integer() and d >= -1))
-            for d in pair
-        )
-    )
-    if not ok:
-        raise ValueError(
-            f"part_degrees must be a pair (even, odd) of polynomial degrees, each an integer >= -1 "
-            f"(-1 for a zero part) or math.inf (not a polynomial), got {part_degrees!r}"
-        )
-    return tuple(_INF if d == _INF else int(d) for d in pair)
+        return _parity.working_k_description(self.part_degrees)
 
 
 # the named activations live in lbkit.activation_library; they are re-exported here (their historical home)

@@ -26,10 +26,12 @@ no sampling is involved.
   :math:`\\langle \\sigma(v\\cdot x), f_S\\rangle = \\sum_w \\chi(w)\\,K(v_S\\cdot w/\\sqrt k)`
   with the dual kernel :math:`K`.
 * :meth:`AdversaryGame.ask_gradient` -- all :math:`p(n+1)` coordinates of the
-  square-loss gradient of a bias-free two-layer ReLU network
-  :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)` (ReLU targets only),
-  each normalised to norm 1: the correlations are derivatives of the
-  closed form above.
+  square-loss gradient of a bias-free two-layer network
+  :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` with the target's own
+  activation, which must be positively homogeneous (the ReLU family
+  :func:`lbkit.ab_relu`), each normalised to norm 1: the correlations are
+  derivatives of the closed form above, through the activation's
+  :meth:`~lbkit.Activation.dual_kernel_derivative` :math:`K'`.
 
 Neuron and gradient queries meet every support.  For the built-in
 activations they are answered by a certified branch-and-bound search
@@ -49,177 +51,19 @@ import numpy as np
 
 from ._checks import check_int, check_n_k, check_real, check_support
 from .activations import get_activation
-from .certify import (
-    CERTIFIED_ACTIVATIONS,
-    CertificationError,
-    certified_gradient_hits,
-    certified_neuron_hits,
-    largest_gradient_correlation,
-    largest_neuron_correlation,
-)
+from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
+from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
 from .family import norm_squared, sign_patterns, supports
+from .queries import FamilyQuery, HermiteQuery, NeuronQuery
 
-__all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]
-
-
-class FamilyQuery:
-    """The query :math:`\\phi = \\hat f_T` (a normalised member of the family).
-
-    Parameters
-    ----------
-    T : iterable of int
-        The support of the query network: distinct non-negative coordinates,
-        any order (stored sorted in ``.T``).  A support of another size than
-        the game's ``k`` meets no candidate.
-
-    Raises
-    ------
-    TypeError
-        If ``T`` is not a collection, or holds a non-integer.
-    ValueError
-        If ``T`` is empty, repeats a coordinate or has a negative one.  (A
-        coordinate ``>= n`` is refused by the game, when the query is asked.)
-
-    Examples
-    --------
-    >>> FamilyQuery([3, 1])
-    FamilyQuery(T=(1, 3))
-    >>> game = AdversaryGame(8, 2, "relu", tau=0.1)
-    >>> game.correlations(FamilyQuery([3, 1]))   # ranks and correlations: only f_T itself is hit
-    (array([8], dtype=object), array([1.]))
-    """
-
-    def __init__(self, T):
-        if isinstance(T, (str, bytes)) or not hasattr(T, "__iter__"):
-            raise TypeError(f"T must be a collection of coordinate indices, got {T!r}")
-        T = [check_int(i, "a coordinate of T", minimum=0) for i in T]
-        if not T or len(set(T)) != len(T):
-            raise ValueError(f"T must be a non-empty set of distinct coordinates, got {T!r}")
-        self.T = tuple(sorted(T))
-
-    def __repr__(self):
-        return f"FamilyQuery(T={self.T})"
+__all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]  # the queries live in lbkit.queries
 
 
-class HermiteQuery:
-    """A polynomial query of norm 1,
-    :math:`\\phi = \\sum_\\alpha a_\\alpha h_\\alpha / \\sqrt{\\sum_\\alpha a_\\alpha^2}`.
-
-    Parameters
-    ----------
-    terms : dict
-        Maps a multi-index, written as a dict ``{coordinate: degree}`` or a
-        tuple of ``(coordinate, degree)`` pairs, to its coefficient
-        :math:`a_\\alpha`.  Degrees are positive integers.
-
-    Raises
-    ------
-    TypeError
-        If ``terms`` is not a non-empty dict, a multi-index is not made of
-        ``(coordinate, degree)`` pairs, or a coordinate or degree is not an
-        integer.
-    ValueError
-        If a coordinate is negative, a degree is below 1, a multi-index
-        repeats a coordinate, a coefficient is not finite (or not a number),
-        or the coefficients cancel to the zero polynomial.
-
-    Examples
-    --------
-    >>> q = HermiteQuery({((0, 1), (3, 1)): 1.0, ((2, 3),): 1.0})   # (x0 x3 + h_3(x2)) / sqrt 2
-    >>> q.norm_
-    1.4142135623730951
-    """
-
-    def __init__(self, terms):
-        if not isinstance(terms, dict) or not terms:
-            raise TypeError("terms must be a non-empty dict mapping multi-indices to coefficients")
-        clean = {}
-        for alpha, coef in terms.items():
-            items = alpha.items() if isinstance(alpha, dict) else alpha
-            pairs = []
-            for pair in items:
-                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                    raise TypeError(
-                        f"a multi-index is a tuple of (coordinate, degree) pairs or a dict "
-                        f"{{coordinate: degree}}, got {alpha!r} (write one pair as ((0, 1),))"
-                    )
-                i, d = pair
-                i, d = check_int(i, "coordinate", minimum=0), check_int(d, "degree", minimum=1)
-                pairs.append((i, d))
-            coords = [i for i, _ in pairs]
-            if len(set(coords)) != len(coords):
-                raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
-            coef = float(coef)
-            if not math.isfinite(coef):
-                raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
-            key = tuple(sorted(pairs))
-            clean[key] = clean.get(key, 0.0) + coef
-        self.terms = clean
-        self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
-        if self.norm_ == 0:
-            raise ValueError("the query is the zero polynomial")
-
-    def __repr__(self):
-        shown = ", ".join(f"{dict(a)}: {c:g}" for a, c in list(self.terms.items())[:3])
-        more = f", ... ({len(self.terms)} terms)" if len(self.terms) > 3 else ""
-        return f"HermiteQuery({{{shown}{more}}})"
-
-
-class NeuronQuery:
-    """One unit of the target's activation, :math:`\\phi = \\sigma(v\\cdot x)/\\sqrt{K(1)}`,
-    with :math:`v` scaled to unit length.
-
-    Parameters
-    ----------
-    v : array_like of shape (n,)
-        Weight vector (non-zero; it is normalised).
-
-    Raises
-    ------
-    TypeError
-        If ``v`` is not a vector of real numbers (a string, a scalar, ...).
-    ValueError
-        If ``v`` is not one-dimensional, empty, not finite, or zero.  (A
-        length other than the game's ``n`` is refused by the game, when the
-        query is asked.)  The scale of ``v`` does not matter:
-        ``NeuronQuery([1e200, 1e200])`` and ``NeuronQuery([1e-200, 1e-200])``
-        are both :math:`(1, 1)/\\sqrt2`.
-
-    Examples
-    --------
-    >>> NeuronQuery([3.0, 0.0, 4.0])
-    NeuronQuery(v=[0.6, 0. , 0.8])
-    >>> game = AdversaryGame(8, 2, "relu", tau=0.1)
-    >>> game.ask(NeuronQuery([1, 1, 0, 0, 0, 0, 0, 0])), game.n_consistent   # only S = (0, 1) correlates > tau
-    (0.0, 27)
-    """
-
-    def __init__(self, v):
-        if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") and not isinstance(v, np.ndarray):
-            raise TypeError(f"v must be a vector of numbers (array_like of shape (n,)), got {v!r}")
-        try:
-            v = np.asarray(v, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"v must be a vector of real numbers, got {v!r}") from exc
-        if v.ndim != 1 or v.size == 0:
-            raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got shape {v.shape}")
-        if not np.all(np.isfinite(v)):
-            raise ValueError("v must be a finite, non-zero vector of shape (n,): it has NaN or infinite entries")
-        scale = np.max(np.abs(v))
-        if scale == 0:
-            raise ValueError(
-                f"v must be a finite, non-zero vector of shape (n,), got the zero vector of length {v.size}"
-            )
-        u = v / scale  # largest entry +-1 first: the norm neither overflows (1e200) nor underflows (1e-200)
-        self.v = u / np.linalg.norm(u)
-
-    def __repr__(self):
-        v = np.array2string(self.v, precision=3, threshold=6, separator=", ")
-        return f"NeuronQuery(v={v})"
-
-
-def _relu_kernel_derivative(rho):
-    return (np.pi - np.arccos(np.clip(rho, -1.0, 1.0))) / (2 * np.pi)
+def _positively_homogeneous(activation) -> bool:
+    """Whether sigma(c t) = c sigma(t) for c > 0, checked on a grid (the ReLU family ab_relu(a, b) passes)."""
+    t = np.linspace(-4.0, 4.0, 33)
+    s = np.asarray(activation(t), dtype=float)
+    return all(np.allclose(activation(c * t), c * s, rtol=1e-12, atol=1e-12) for c in (0.5, 3.0))
 
 
 class AdversaryGame:
@@ -245,7 +89,10 @@ class AdversaryGame:
     Attributes
     ----------
     m : int
-        Number of candidates, :math:`\\binom nk`.
+        Number of candidates, :math:`\\binom nk`: the size of the family, the
+        :math:`m` of chapter 5 (not a Hermite degree as in
+        ``hermite_coefficients(m_max)``, nor the samples per query of an
+        oracle's ``m``; see the book's notation page).
     n_queries_ : int
         Queries asked so far (a gradient counts as :math:`p(n+1)` queries);
         ``n_queries`` is an alias.
@@ -449,12 +296,14 @@ class AdversaryGame:
     def gradient_correlations(self, W, a):
         """Exact normalised correlations of every square-loss gradient coordinate with every consistent target.
 
-        For :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)` the label-dependent
-        part of the gradient is :math:`\\mathbb E[y\\,\\partial_\\theta h]`; each
-        coordinate is the correlational query
-        :math:`\\partial_\\theta h/\\|\\partial_\\theta h\\|`, with
-        :math:`\\|\\partial_{a_j} h\\| = |w_j|/\\sqrt2` and
-        :math:`\\|\\partial_{w_{ji}} h\\| = |a_j|/\\sqrt2`.
+        For :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)`, with :math:`\\sigma` the
+        game's activation (positively homogeneous: the ReLU family
+        :func:`lbkit.ab_relu`), the label-dependent part of the gradient is
+        :math:`\\mathbb E[y\\,\\partial_\\theta h]`; each coordinate is the
+        correlational query :math:`\\partial_\\theta h/\\|\\partial_\\theta h\\|`, with
+        :math:`\\|\\partial_{a_j} h\\| = |w_j|\\sqrt{K(1)}` and
+        :math:`\\|\\partial_{w_{ji}} h\\| = |a_j|\\sqrt{K'(1)}` (both
+        :math:`1/\\sqrt2` times the weight for ReLU).
 
         Parameters
         ----------
@@ -474,27 +323,20 @@ class AdversaryGame:
         Raises
         ------
         ValueError
-            If the game's activation is not ReLU; if ``W`` does not have
+            If the game's activation is not positively homogeneous; if ``W`` does not have
             shape (p, n) or ``a`` shape (p,); if an entry is not finite, a row
             of ``W`` is zero or an entry of ``a`` is zero; or if there are more
             than ``max_enumerated`` candidates.
 
         Notes
         -----
-        With :math:`F(w) = \\mathbb E[\\mathrm{relu}(w\\cdot x) f_S(x)]
+        With :math:`F(w) = \\mathbb E[\\sigma(w\\cdot x) f_S(x)]
         = |w| \\sum_u \\chi(u) K(\\hat w\\cdot e_u)`, :math:`e_u = u/\\sqrt k` on
         :math:`S`, the :math:`a_j` coordinate is :math:`F(w_j)` and the
         :math:`w_j` coordinates are :math:`a_j \\nabla F(w_j)`, with
         :math:`\\nabla\\big(|w| K(\\hat w\\cdot e)\\big) = \\hat w K(\\rho) + K'(\\rho)(e - \\rho\\hat w)`.
         """
-        if self.activation.name != "relu":
-            raise ValueError(
-                f"gradient queries are implemented for relu targets, this game uses {self.activation.name!r}"
-            )
-        W = np.asarray(W, dtype=float)
-        a = np.asarray(a, dtype=float)
-        if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
-            raise ValueError(f"W must have shape (p, {self.n}) and a shape (p,), got {W.shape} and {a.shape}")
+        W, a = self._student(W, a)
         norms = np.linalg.norm(W, axis=1)
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a)) and np.all(norms > 0) and np.all(a != 0)):
             raise ValueError("W and a must be finite, with non-zero rows of W and non-zero entries of a")
@@ -506,19 +348,39 @@ class AdversaryGame:
         E = P / math.sqrt(self.k)  # e_u restricted to S, (2^k, k)
         Wh = W / norms[:, None]
         r, p = len(ranks), W.shape[0]
+        # the norms of the coordinates: |d h/d a_j| = |w_j| sqrt(K(1)), |d h/d w_ji| = |a_j| sqrt(K'(1))
+        scale_a = math.sqrt(1.0 / float(self.activation.dual_kernel(1.0)))
+        scale_w = math.sqrt(1.0 / float(self.activation.dual_kernel_derivative(1.0)))
         out = np.empty((r, p, self.n + 1))
         for j in range(p):
             rho = Wh[j][S] @ E.T  # (r, 2^k)
             K = self.activation.dual_kernel(rho)
-            Kp = _relu_kernel_derivative(rho)
+            Kp = self.activation.dual_kernel_derivative(rho)
             A = K @ chi  # sum_u chi K
             B = (rho * Kp) @ chi  # sum_u chi rho K'
             grad = np.outer(A - B, Wh[j])  # (r, n): the w-hat terms
             C = (Kp * chi) @ E  # (r, k): sum_u chi K' e_u on S
             np.add.at(grad, (np.arange(r)[:, None], S), C)
-            out[:, j, : self.n] = np.sign(a[j]) * math.sqrt(2) * grad / self.norm
-            out[:, j, self.n] = math.sqrt(2) * A / self.norm  # F(w)/(|w|/sqrt 2), with |w| cancelling
+            out[:, j, : self.n] = np.sign(a[j]) * scale_w * grad / self.norm
+            out[:, j, self.n] = scale_a * A / self.norm  # F(w)/(|w| sqrt K(1)), with |w| cancelling
         return ranks, out
+
+    def _student(self, W, a):
+        """The student's weights as float arrays, checked: shapes (p, n) and (p,), and an activation that allows it.
+
+        Gradient queries need a positively homogeneous activation (the student's units are the target's).
+        """
+        W = np.asarray(W, dtype=float)
+        a = np.asarray(a, dtype=float)
+        if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
+            raise ValueError(f"W must have shape (p, {self.n}) and a shape (p,), got {W.shape} and {a.shape}")
+        if not _positively_homogeneous(self.activation):
+            raise ValueError(
+                "gradient queries need a positively homogeneous activation, sigma(c t) = c sigma(t) for c > 0 "
+                "(the ReLU family lbkit.ab_relu(a, b): relu, abs, leaky_relu), whose dual kernel K and its "
+                f"derivative K' give the gradient's correlations; this game uses {self.activation.name!r}"
+            )
+        return W, a
 
     # -- certified hits (any n) ----------------------------------------------------
     def hits(self, query):
@@ -574,7 +436,8 @@ class AdversaryGame:
 
         For ReLU targets with even ``k`` this is the certified search of
         :func:`~lbkit.certified_gradient_hits` (any ``n``); otherwise the
-        candidates are enumerated as in :meth:`gradient_correlations`.
+        candidates are enumerated as in :meth:`gradient_correlations` (for
+        any positively homogeneous activation).
 
         Returns
         -------
@@ -590,15 +453,8 @@ class AdversaryGame:
         CertificationError
             If the search needs more than ``max_evaluations`` evaluations.
         """
-        if self.activation.name != "relu":
-            raise ValueError(
-                f"gradient queries are implemented for relu targets, this game uses {self.activation.name!r}"
-            )
-        W = np.asarray(W, dtype=float)
-        a = np.asarray(a, dtype=float)
-        if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
-            raise ValueError(f"W must have shape (p, {self.n}) and a shape (p,), got {W.shape} and {a.shape}")
-        if self._certified and self.k % 2 == 0:
+        W, a = self._student(W, a)
+        if self._certified and self.activation.name == "relu" and self.k % 2 == 0:
             found = certified_gradient_hits(W, a, self.k, self.tau, max_evaluations=self.max_evaluations)
             return self._alive_only(found.supports, found.corr)
         ranks, corr = self.gradient_correlations(W, a)
@@ -656,7 +512,8 @@ class AdversaryGame:
         Parameters
         ----------
         query : FamilyQuery, HermiteQuery or NeuronQuery
-            The (norm-1) correlational query.
+            The (norm-1) correlational query, as for :meth:`correlations`;
+            a refused query is not counted.
 
         Returns
         -------
@@ -686,7 +543,7 @@ class AdversaryGame:
         Parameters
         ----------
         W : ndarray of shape (p, n)
-            Hidden weights of the ReLU student (non-zero rows).
+            Hidden weights of the student (the game's activation) (non-zero rows).
         a : ndarray of shape (p,)
             Its output weights (non-zero).
 

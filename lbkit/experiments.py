@@ -244,25 +244,9 @@ def gd_cell(
     from .learners import GDRegressor
 
     n, k = check_n_k(n, k)
-    _check_activation(activation)
-    check_int(batch_size, "batch_size", minimum=1)
-    _check_gd_kwargs(
-        gd_kwargs,
-        ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every", "target_loss"),
-    )
+    params = _student_params(activation, width, lr, batch_size, optimizer, noise, gd_kwargs)
     target = orthogonal_network(n, range(k), activation, normalized=True)
-    gd = GDRegressor(
-        width=width,
-        lr=lr,
-        batch_size=batch_size,
-        optimizer=optimizer,
-        noise=noise,
-        max_steps=max_steps,
-        eval_every=eval_every,
-        target_loss=target_loss,
-        rng=rng,
-        **gd_kwargs,
-    )
+    gd = GDRegressor(max_steps=max_steps, eval_every=eval_every, target_loss=target_loss, rng=rng, **params)
     gd.fit(target)
     steps = gd.steps_to_target_
     return {
@@ -273,26 +257,27 @@ def gd_cell(
     }
 
 
-def _check_gd_kwargs(gd_kwargs, own):
+def _student_params(activation, width, lr, batch_size, optimizer, noise, gd_kwargs) -> dict:
+    """Check what gd_cell and gd_students share; return the keyword arguments their students share."""
     import inspect
 
     from .learners import GDRegressor
 
-    allowed = set(inspect.signature(GDRegressor.__init__).parameters) - {"self", "rng"} - set(own)
+    if not isinstance(activation, str) and not callable(activation):
+        raise TypeError(
+            f"activation (of the target) must be a name such as 'relu' or a callable, "
+            f"got {activation!r} of type {type(activation).__name__}"
+        )
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    own = {"activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every", "target_loss"}
+    allowed = set(inspect.signature(GDRegressor.__init__).parameters) - {"self", "rng"} - own
     unknown = sorted(set(gd_kwargs) - allowed)
     if unknown:
         raise TypeError(
             f"unknown keyword argument(s) {unknown}; the other keywords allowed are those of "
             f"GDRegressor: {sorted(allowed)}"
         )
-
-
-def _check_activation(activation):
-    if not isinstance(activation, str) and not callable(activation):
-        raise TypeError(
-            f"activation (of the target) must be a name such as 'relu' or a callable, "
-            f"got {activation!r} of type {type(activation).__name__}"
-        )
+    return dict(width=width, lr=lr, batch_size=batch_size, optimizer=optimizer, noise=noise, **gd_kwargs)
 
 
 def _per_k(value, name, ks):
@@ -388,12 +373,7 @@ def gd_students(
             raise ValueError(f"seeds = {list(seeds)} must be a non-empty list of distinct indices")
     else:
         seed_ids = list(range(check_int(seeds, "seeds", minimum=1)))
-    _check_activation(activation)
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    _check_gd_kwargs(
-        gd_kwargs,
-        ("activation", "width", "lr", "batch_size", "optimizer", "noise", "max_steps", "eval_every", "target_loss"),
-    )
+    params = _student_params(activation, width, lr, batch_size, optimizer, noise, gd_kwargs)
     caps, evals = _per_k(max_steps, "max_steps", ks), _per_k(eval_every, "eval_every", ks)
     if target_loss is not None:
         check_real(target_loss, "target_loss", minimum=0, min_open=True)
@@ -401,16 +381,11 @@ def gd_students(
     base = int(as_rng(rng).integers(2**63))
     targets = {kk: orthogonal_network(n, range(kk), activation, normalized=True) for kk in ks}
     bgd = BatchedGDRegressor(
-        width=width,
-        lr=lr,
-        batch_size=batch_size,
-        optimizer=optimizer,
-        noise=noise,
         max_steps=[caps[kk] for kk, _ in students],
         eval_every=[evals[kk] for kk, _ in students],
         target_loss=target_loss,
         rng=[np.random.SeedSequence([base, kk, s]) for kk, s in students],
-        **gd_kwargs,
+        **params,
     )
     bgd.fit([targets[kk] for kk, _ in students])
     steps = list(bgd.steps_to_target_)
@@ -418,7 +393,7 @@ def gd_students(
         "k": [kk for kk, _ in students],
         "seed": [s for _, s in students],
         "steps": steps,
-        "samples": [None if t is None else t * batch_size for t in steps],
+        "samples": [None if t is None else t * params["batch_size"] for t in steps],
         "final_loss": [float(x) for x in bgd.test_loss_],
         "min_loss": [float(np.min(h["test_loss"])) for h in bgd.history_],
         "cap": [caps[kk] for kk, _ in students],

@@ -9,6 +9,11 @@ so that :math:`\\mathbb E[h_m(z) h_{m'}(z)] = \\delta_{mm'}` for
 :math:`h_{m+1}(t) = (t\\, h_m(t) - \\sqrt{m}\\, h_{m-1}(t)) / \\sqrt{m+1}`,
 which is what :func:`hermite_functions` runs (it never forms
 :math:`\\mathrm{He}_m` or :math:`m!` and so never overflows).
+
+Notation: throughout the Hermite code ``m`` (``m_max``, ``m_min``) is a
+degree.  The same letter is the family size :math:`\\binom nk` in
+:class:`lbkit.AdversaryGame` (``.m``) and the samples per query of the oracles
+(``CSQOracle(..., m=...)``), as in the book's notation page.
 """
 
 from __future__ import annotations

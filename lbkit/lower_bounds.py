@@ -110,22 +110,14 @@ def statistical_dimension(n: int, k: int) -> float:
 
     Parameters
     ----------
-    n : int
-        Dimension, ``n >= 1``.
-    k : int
-        Support size, ``1 <= k <= n``.
+    n, k : int
+        Dimension and support size, as for :func:`log10_binom`.
 
     Returns
     -------
     float
-        :math:`\\log_{10}\\binom nk` (the same value as :func:`log10_binom`).
-
-    Raises
-    ------
-    TypeError
-        If ``n`` or ``k`` is not an integer.
-    ValueError
-        If ``n < 1``, ``k < 1`` or ``k > n``.
+        :math:`\\log_{10}\\binom nk` (the same value as :func:`log10_binom`,
+        which raises the same errors).
 
     Examples
     --------

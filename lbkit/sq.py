@@ -327,7 +327,10 @@ class CSQOracle(_Oracle):
     m : int, optional
         Sample size: per query in ``"sample"`` mode (default
         :math:`\\lceil 1/\\tau^2\\rceil`), of the fixed sample otherwise (default
-        :math:`10^6`).
+        :math:`10^6`).  (Here ``m`` counts samples, as in chapter 2; elsewhere
+        in lbkit ``m`` is a Hermite degree, ``m_max``, or the size
+        :math:`\\binom nk` of the family, ``AdversaryGame.m``: see the
+        book's notation page.)
     link : {None, "tanh", "sign"} or callable, default None
         ``None``: the labels are ``y = target(x)``.  Otherwise the labels are
         random in :math:`\\{-1,+1\\}` with :math:`\\mathbb E[y\\mid x] =

@@ -170,10 +170,8 @@ def supports(n: int, k: int) -> Supports:
 
     Parameters
     ----------
-    n : int
-        Dimension, ``n >= 1``.
-    k : int
-        Support size, ``1 <= k <= n``.
+    n, k : int
+        Dimension ``n >= 1`` and support size ``1 <= k <= n``.
 
     Returns
     -------

@@ -76,6 +76,48 @@ def test_gradient_correlations_match_monte_carlo(X):
             assert abs(m / scale - corr[r, j, 6]) < 5 * se / scale
 
 
+def test_relu_gradient_correlations_equal_the_hand_written_relu_kernel_derivative():
+    # the former implementation, written out: K'(rho) = (pi - arccos rho) / (2 pi), coordinate norms |.|/sqrt 2
+    game = AdversaryGame(7, 2, "relu", tau=0.05)
+    rng = np.random.default_rng(5)
+    W, a = rng.standard_normal((3, 7)), rng.standard_normal(3)
+    ranks, corr = game.gradient_correlations(W, a)
+    relu = lbkit.get_activation("relu")
+    P = lbkit.sign_patterns(2)
+    chi, E = np.prod(P, axis=1), P / math.sqrt(2)
+    norm = math.sqrt(lbkit.norm_squared(2, "relu"))
+    for s, r in enumerate(ranks):
+        S = list(game.supports[r])
+        for j in range(3):
+            w = W[j] / np.linalg.norm(W[j])
+            rho = np.clip(E @ w[S], -1.0, 1.0)
+            K, Kp = relu.dual_kernel(rho), (np.pi - np.arccos(rho)) / (2 * np.pi)
+            grad = (chi @ K - chi @ (rho * Kp)) * w
+            grad[S] += (chi * Kp) @ E
+            np.testing.assert_allclose(corr[s, j, :7], np.sign(a[j]) * math.sqrt(2) * grad / norm, rtol=0, atol=1e-15)
+            assert corr[s, j, 7] == pytest.approx(math.sqrt(2) * (chi @ K) / norm, rel=1e-14)
+
+
+def test_gradient_correlations_of_another_activation_match_monte_carlo(X):
+    # abs is in the ReLU family (positively homogeneous): K'(rho) = (2/pi) arcsin(rho) comes from the
+    # activation; the coordinates' norms are |a_j| sqrt(K'(1)) = |a_j| and |w_j| sqrt(K(1)) = |w_j|
+    game = AdversaryGame(6, 2, "abs", tau=0.05)
+    rng = np.random.default_rng(3)
+    W, a = rng.standard_normal((2, 6)), rng.standard_normal(2)
+    ranks, corr = game.gradient_correlations(W, a)
+    for r in (0, 9):
+        y = lbkit.orthogonal_network(6, game.supports[r], "abs", normalized=True)(X)
+        for j in range(2):
+            z = X @ W[j]
+            for i in range(6):
+                m, se = lbkit.mean_se(a[j] * np.sign(z) * X[:, i] * y)
+                assert abs(m / abs(a[j]) - corr[r, j, i]) < 5 * se / abs(a[j])
+            m, se = lbkit.mean_se(np.abs(z) * y)
+            scale = np.linalg.norm(W[j])
+            assert abs(m / scale - corr[r, j, 6]) < 5 * se / scale
+    assert np.max(np.abs(corr)) > 0.05  # the test is not comparing zeros
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_bessel_holds_exactly_for_every_query(seed):
     game = AdversaryGame(9, 2, "relu", tau=0.1)
@@ -124,7 +166,12 @@ def test_huge_game_with_queries_that_name_their_supports():
         (lambda: AdversaryGame(3, 4), ValueError, "k=4 is larger than n=3"),
         (lambda: AdversaryGame(6, 2).ask("x0"), TypeError, "unsupported query"),
         (lambda: AdversaryGame(6, 2).ask(NeuronQuery(np.ones(5))), ValueError, "length 5"),
-        (lambda: AdversaryGame(6, 3, "erf").ask_gradient(np.ones((1, 6)), np.ones(1)), ValueError, "relu targets"),
+        (lambda: AdversaryGame(6, 3, "erf").ask_gradient(np.ones((1, 6)), np.ones(1)), ValueError, "homogeneous"),
+        (
+            lambda: AdversaryGame(6, 2, "softplus").gradient_correlations(np.ones((1, 6)), np.ones(1)),
+            ValueError,
+            "homogeneous activation.*softplus",
+        ),
         (lambda: AdversaryGame(6, 2).ask_gradient(np.ones((2, 5)), np.ones(2)), ValueError, r"shape \(p, 6\)"),
         (lambda: AdversaryGame(6, 2).ask_gradient(np.zeros((1, 6)), np.ones(1)), ValueError, "non-zero rows"),
         (lambda: NeuronQuery(np.zeros(3)), ValueError, "non-zero vector"),

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 
 import lbkit  # noqa: E402 (after the torch skip)
 from lbkit.learners import BatchedGDRegressor, GDRegressor, TwoLayerNet  # noqa: E402 (after the torch skip)
-from lbkit.learners.batched import torch_target_values  # noqa: E402 (after the torch skip)
+from lbkit.learners._engine import torch_target_values  # noqa: E402 (after the torch skip)
 
 
 def relu_net(n, S):
@@ -230,7 +230,7 @@ def test_gradient_noise_has_the_stated_variance():
     [
         ({"activation": ["relu"]}, TypeError, r"activation \(of the student\) must be a string, one of 'relu'"),
         ({"activation": "gelu"}, ValueError, r"activation \(of the student\) must be one of 'relu', 'tanh', 'sigmoid'"),
-        ({"loss": None}, TypeError, "loss must be a string, 'square' or 'logistic'"),
+        ({"loss": None}, TypeError, "loss must be a string, one of 'square', 'logistic'; got None"),
         ({"momentum": 1.5}, ValueError, r"momentum must lie in \[0, 1\)"),
         ({"progress": "yes"}, TypeError, "progress must be True or False"),
         ({"width": 10**7}, ValueError, r"would allocate about .* GiB .* reduce width"),
@@ -269,7 +269,7 @@ def test_batched_validation():
 
 def test_fused_adam_and_the_foreach_fallback_agree(monkeypatch):
     """The engine runs torch's fused Adam kernel; without it (another torch) the foreach path takes over."""
-    import lbkit.learners.batched as engine
+    import lbkit.learners._engine as engine
 
     assert engine._FUSED_ADAM is not None, "torch 2.13 has the fused CPU Adam kernel"
     f = relu_net(8, [0, 1, 2, 3])

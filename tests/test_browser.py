@@ -33,6 +33,7 @@ but 127.0.0.1 fails to resolve, so the MathJax CDN script fails fast and
 nothing is fetched from the internet.  External resources are not checked.
 """
 
+import contextlib
 import functools
 import html.parser
 import os
@@ -114,8 +115,9 @@ def book_html(tmp_path_factory):
     return html_dir
 
 
+@contextlib.contextmanager
 def _serve(directory):
-    """Serve a folder on a free port of 127.0.0.1; records every (status, path) it answers."""
+    """Serve a folder on a free port of 127.0.0.1 while in the block; records every (status, path) it answers."""
     answered = []
 
     class Handler(SimpleHTTPRequestHandler):
@@ -130,16 +132,18 @@ def _serve(directory):
     thread.start()
     httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.answered = answered
-    return httpd
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 @pytest.fixture(scope="session")
 def server(book_html):
     """Serve the book; records every (status, path) it answers."""
-    httpd = _serve(book_html)
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with _serve(book_html) as httpd:
+        yield httpd
 
 
 @pytest.fixture(scope="session")
@@ -183,10 +187,8 @@ def math_server(book_html, local_mathjax, tmp_path_factory):
             page.write_text(text.replace(MATHJAX_CDN, "/_mathjax/").replace(config, strict))
             rewritten += 1
     assert rewritten, f"no page loads MathJax from {MATHJAX_CDN}: has the theme changed?"
-    httpd = _serve(site)
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with _serve(site) as httpd:
+        yield httpd
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import lbkit
-from lbkit import certify
+from lbkit import certify, certify_gradient
 from lbkit.certify import CertificationError
 
 # every certified activation with the support sizes its parity rule allows
@@ -99,13 +99,13 @@ def test_gradient_counts_equal_enumeration(k, n):
         best = np.abs(corr).reshape(len(ranks), -1).max(axis=1)
         for tau in (0.05, 0.01, 1e-3):
             expect = {game.supports[int(r)] for r, c in zip(ranks, best) if c > tau}
-            hits = certify.certified_gradient_hits(W, a, k, tau)
+            hits = certify_gradient.certified_gradient_hits(W, a, k, tau)
             got = {tuple(S): c for S, c in zip(hits.supports.tolist(), hits.corr)}
             assert set(got) == expect
             exact = {game.supports[int(r)]: c for r, c in zip(ranks, best)}
             assert all(abs(got[S] - exact[S]) < 1e-12 for S in got)
             assert len(got) < (n + 1) * len(a) / tau**2  # Bessel, per coordinate
-        value, S, upper = certify.largest_gradient_correlation(W, a, k)
+        value, S, upper = certify_gradient.largest_gradient_correlation(W, a, k)
         assert value <= best.max() + 1e-12 <= upper + 2e-12
         assert abs(value - best[game.supports.index(S)]) < 1e-12
 
@@ -135,7 +135,7 @@ def test_pruning_bound_is_never_below_the_exact_correlation():
     rng = np.random.default_rng(4)
     n, k = 11, 4
     ev_n = certify._neuron_evaluator("relu", n, k)
-    ev_g = certify._gradient_evaluator(n, k)
+    ev_g = certify_gradient._gradient_evaluator(n, k)
     for v in queries(n, k, rng):
         b = np.sort(np.abs(v))[::-1]
         exact = {pos: ev_n.phi(b[list(pos)][None, :])[0] for pos in itertools.combinations(range(n), k)}
@@ -162,7 +162,7 @@ def test_theoretical_facts_behind_the_bound():
     """Phi, Psi, D_i >= 0, Euler's relation sum_i a_i D_i = Phi + Psi, monotonicity, and the sign rule."""
     rng = np.random.default_rng(5)
     k = 6
-    ev = certify._gradient_evaluator(20, k)
+    ev = certify_gradient._gradient_evaluator(20, k)
     A = np.abs(rng.standard_normal((200, k)))
     A /= np.linalg.norm(A, axis=1, keepdims=True) * rng.uniform(1, 3, (200, 1))
     phi, psi, D, _ = ev.parts(A)
@@ -216,13 +216,13 @@ def test_refusals():
     with pytest.raises(CertificationError, match="k=18"):
         certify.certified_neuron_hits(lbkit.NeuronQuery(np.ones(40)).v, 18, "relu", 0.01)
     with pytest.raises(CertificationError, match="even k"):
-        certify.certified_gradient_hits(np.ones((1, 9)), [1.0], 3, 0.01)
+        certify_gradient.certified_gradient_hits(np.ones((1, 9)), [1.0], 3, 0.01)
     with pytest.raises(ValueError, match="unit vector"):
         certify.certified_neuron_hits(np.ones(9), 4, "relu", 0.01)
     with pytest.raises(ValueError, match="odd part is linear"):
         certify.certified_neuron_hits(lbkit.NeuronQuery(np.ones(9)).v, 3, "relu", 0.01)
     with pytest.raises(ValueError, match="non-zero rows"):
-        certify.certified_gradient_hits(np.zeros((1, 9)), [1.0], 4, 0.01)
+        certify_gradient.certified_gradient_hits(np.zeros((1, 9)), [1.0], 4, 0.01)
     game = lbkit.AdversaryGame(40, 4, "relu", tau=1e-4, max_evaluations=5)
     with pytest.raises(CertificationError):
         game.ask(lbkit.NeuronQuery(np.ones(40)))

@@ -217,7 +217,7 @@ def test_non_vectorised_callable():
 
 
 def test_bad_parity_declaration():
-    with pytest.raises(ValueError, match=r"parity must be 'odd', 'even' or 'none', got 'weird'"):
+    with pytest.raises(ValueError, match=r"parity must be one of 'odd', 'even', 'none', got 'weird'"):
         Activation(np.tanh, parity="weird")
 
 

@@ -66,11 +66,11 @@ def test_two_layer_net_shapes_and_init_is_seeded():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"optimizer": "lbfgs"}, "optimizer must be 'adam' or 'sgd'"),
+        ({"optimizer": "lbfgs"}, "optimizer must be one of 'adam', 'sgd', got 'lbfgs'"),
         ({"lr": -1.0}, "lr must be > 0, got -1"),
         ({"width": 0}, "width must be >= 1"),
         ({"batch_size": 2.5}, "batch_size must be an integer"),
-        ({"distribution": "cauchy"}, "unknown distribution 'cauchy'"),
+        ({"distribution": "cauchy"}, "distribution must be one of 'gaussian', .*, got 'cauchy'"),
         ({"target_loss": -0.1}, "target_loss must be > 0, got -0.1"),
     ],
 )
@@ -104,5 +104,5 @@ def test_logistic_loss_learns_a_boolean_concept_and_validates_labels():
     assert gd.test_loss_ < 0.1
     with pytest.raises(ValueError, match=r"E\[y \| x\] in \[-1, 1\]"):
         GDRegressor(loss="logistic", max_steps=2, rng=0).fit(lambda X: 2 * X[:, 0], n=3)
-    with pytest.raises(ValueError, match="loss must be 'square' or 'logistic'"):
+    with pytest.raises(ValueError, match="loss must be one of 'square', 'logistic', got 'hinge'"):
         GDRegressor(loss="hinge", max_steps=2, rng=0).fit(linear_target, n=3)

@@ -6,26 +6,13 @@ cell tag ``check:<label>``; ``tools/make_ledger.py`` turns these tags into
 them separately), so they take well under a second.
 """
 
-import importlib.util
 import pathlib
-import sys
 
 import pytest
 
+from tools import make_ledger
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def _load_make_ledger():
-    """Import tools/make_ledger.py (tools/ is not a package)."""
-    if "make_ledger" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("make_ledger", ROOT / "tools" / "make_ledger.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["make_ledger"] = module  # dataclasses look their module up there
-        spec.loader.exec_module(module)
-    return sys.modules["make_ledger"]
-
-
-make_ledger = _load_make_ledger()
 
 
 @pytest.fixture(scope="module")

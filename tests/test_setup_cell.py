@@ -20,7 +20,6 @@ through a folder of symbolic links that leaves lbkit out, so pip installs
 only lbkit; its build backend (setuptools) comes from PyPI or pip's cache.
 """
 
-import importlib.util
 import os
 import pathlib
 import shutil
@@ -32,18 +31,10 @@ import textwrap
 import nbformat
 import pytest
 
+from tools import set_repository_url as tool
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXAMPLE_URL = "https://github.com/example-org/example-book"  # a stand-in for tests only
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("set_repository_url", ROOT / "tools" / "set_repository_url.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _tool()
 
 
 def _copy_tree(dest: pathlib.Path) -> pathlib.Path:

@@ -1,537 +1,29 @@
 """M independent two-layer students trained as one tensor program (``torch.baddbmm``).
 
 :class:`BatchedGDRegressor` trains students that differ in their seed and in
-their target (every target has the same input dimension ``n``) in one loop:
-the parameters of all students are stacked along a leading axis, the forward
-pass is a batched matrix product and the optimisers (Adam, SGD, momentum) act
-entry by entry, so student ``m`` follows the same trajectory it would follow
-alone, up to float rounding (tested against :class:`GDRegressor`, which runs
-the same engine with one student).  A student leaves the program as soon as it
-reaches ``target_loss`` or its own step cap, so a stalled student costs only
-its cap and the others stop paying for the finished ones.
-
-Randomness, per student, from its ``rng``: three independent streams are
-spawned from it (data, initialisation, gradient noise) and each seeds a
-``torch.Generator``; the test set, the minibatches and the Boolean labels are
-drawn in torch from the data stream.  Lbkit's orthogonal networks are
-evaluated in float32 torch on the minibatches (checked equal to lbkit's
-float64 evaluation to float tolerance in the tests); the test labels, and the
-labels of any other target, come from the target itself in float64 numpy.
+their target (every target has the same input dimension ``n``) in one loop,
+the engine of :mod:`lbkit.learners._engine` that :class:`GDRegressor` runs
+with one student: student ``m`` follows the same trajectory it would follow
+alone, up to float rounding (tested against :class:`GDRegressor`).  A student
+leaves the program as soon as it reaches ``target_loss`` or its own step cap,
+so a stalled student costs only its cap and the others stop paying for the
+finished ones.
 """
 
 from __future__ import annotations
 
-import math
-import os
-from contextlib import contextmanager
-
 import numpy as np
 import torch
 
-from .._checks import check_bool, check_int, check_real
-from ..distributions import DISTRIBUTIONS, as_rng, sample
+from .._checks import check_fitted, check_X
+from ..distributions import as_rng
+from ._base import GDParams
+from ._engine import input_dimension, make_net, train
 
 __all__ = ["BatchedGDRegressor"]
 
-_STUDENT_ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
-_TARGET_ACTS = {
-    "relu": torch.relu,
-    "abs": torch.abs,
-    "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
-    "erf": torch.erf,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "softplus": lambda z: torch.nn.functional.softplus(z, threshold=40.0),
-    "gelu": torch.nn.functional.gelu,
-}
-_MEMORY_LIMIT = 4 * 2**30  # bytes a fit may plan to allocate (the book's machines have 8 GiB and more)
 
-
-def memory_limit() -> int:
-    """Bytes a fit may plan to allocate: 4 GiB, or half the physical memory if that is less."""
-    try:
-        phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return _MEMORY_LIMIT
-    return int(min(_MEMORY_LIMIT, phys // 2))
-
-
-@contextmanager
-def _torch_threads(k: int):
-    prev = torch.get_num_threads()
-    torch.set_num_threads(k)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(prev)
-
-
-# -- validation shared with GDRegressor ------------------------------------------------------------------------------
-
-
-def _check_choice(value, name, allowed):
-    options = " or ".join(map(repr, allowed)) if len(allowed) == 2 else "one of " + ", ".join(map(repr, allowed))
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, {options}; got {value!r} of type {type(value).__name__}")
-    if value not in allowed:
-        raise ValueError(f"{name} must be {options}, got {value!r}")
-    return value
-
-
-def validate_params(est) -> None:
-    """Check every hyperparameter of a GDRegressor or BatchedGDRegressor, naming what was given and what is allowed."""
-    check_int(est.width, "width", minimum=1)
-    _check_choice(est.activation, "activation (of the student)", tuple(_STUDENT_ACTS))
-    _check_choice(est.loss, "loss", ("square", "logistic"))
-    _check_choice(est.optimizer, "optimizer", ("adam", "sgd"))
-    check_real(est.lr, "lr", minimum=0, min_open=True)
-    check_real(est.momentum, "momentum", minimum=0, maximum=1, max_open=True)
-    check_int(est.batch_size, "batch_size", minimum=1)
-    _check_int_or_seq(est.max_steps, "max_steps")
-    if est.n_train is not None:
-        check_int(est.n_train, "n_train", minimum=1)
-    check_real(est.noise, "noise", minimum=0)
-    if not isinstance(est.distribution, str):
-        raise TypeError(f"distribution must be a string, one of {', '.join(DISTRIBUTIONS)}; got {est.distribution!r}")
-    if est.distribution not in DISTRIBUTIONS:
-        raise ValueError(f"unknown distribution {est.distribution!r}; choose one of {', '.join(DISTRIBUTIONS)}")
-    check_int(est.n_test, "n_test", minimum=1)
-    _check_int_or_seq(est.eval_every, "eval_every")
-    if est.target_loss is not None:
-        check_real(est.target_loss, "target_loss", minimum=0, min_open=True)
-    check_int(est.num_threads, "num_threads", minimum=1)
-    check_bool(est.progress, "progress")
-
-
-def _check_int_or_seq(value, name):
-    if isinstance(value, (list, tuple, np.ndarray)):
-        if len(value) == 0:
-            raise ValueError(f"{name} is an empty sequence; give an integer or one integer per student")
-        for v in value:
-            check_int(v, f"every entry of {name}", minimum=1)
-        return
-    check_int(value, name, minimum=1)
-
-
-def _per_student(value, name, M):
-    if isinstance(value, (list, tuple, np.ndarray)):
-        if len(value) != M:
-            raise ValueError(f"{name} has {len(value)} entries for {M} students; give one integer or one per student")
-        return [int(v) for v in value]
-    return [int(value)] * M
-
-
-def check_memory(M, n, est) -> None:
-    """Refuse, before any work, a fit whose tensors would not fit in memory."""
-    p = est.width
-    n_params = p * n + 2 * p + 1
-    per_student = (
-        4 * n_params * 4  # parameters, gradients, two optimiser states
-        + 4 * est.batch_size * (n + 4 * p + 8)  # minibatch and activations kept for backward
-        + 4 * est.n_test * (n + 2 * p + 2)  # test set and its evaluation
-        + (0 if est.n_train is None else 12 * est.n_train * (n + 1))
-    )
-    total, limit = M * per_student, memory_limit()
-    if total > limit:
-        raise ValueError(
-            f"this fit would allocate about {total / 2**30:.1f} GiB ({M} student(s), n={n}, "
-            f"width={p}, batch_size={est.batch_size}, n_test={est.n_test}, n_train={est.n_train}), "
-            f"more than the {limit / 2**30:.1f} GiB allowed; reduce width, batch_size, n_test, "
-            f"n_train or the number of students"
-        )
-
-
-# -- targets --------------------------------------------------------------------------------------------------------
-
-
-def target_values(target, X) -> np.ndarray:
-    """The target on X of shape (N, n), checked: shape (N,), finite, real."""
-    N = X.shape[0]
-    y = np.asarray(target(X))
-    if np.iscomplexobj(y):
-        raise TypeError("target returned complex values; labels must be real")
-    try:
-        y = y.astype(float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"target returned values of dtype {y.dtype}; labels must be real numbers") from exc
-    if y.shape != (N,):
-        raise ValueError(f"target returned shape {y.shape} for {N} inputs; expected ({N},)")
-    if not np.all(np.isfinite(y)):
-        raise ValueError(
-            f"target returned {int(np.sum(~np.isfinite(y)))} NaN or infinite value(s) on {N} inputs; "
-            f"labels must be finite"
-        )
-    return y
-
-
-def check_not_zero(target, second_moment: float) -> None:
-    """Refuse a target that is zero up to rounding: there is nothing to learn, and normalised losses blow up."""
-    if second_moment > 1e-20:
-        return
-    why = ""
-    act, k = getattr(target, "activation", None), getattr(target, "k", None)
-    if act is not None and k is not None and hasattr(act, "vanishes") and act.vanishes(k):
-        why = " (" + act.vanishing_reason(k) + ")"
-    raise ValueError(
-        f"the target is zero up to rounding: its mean square on the test set is {second_moment:.2g}"
-        f"{why}; there is nothing to learn"
-    )
-
-
-def torch_network(target):
-    """``(S, U, chi, act)`` for evaluating an lbkit orthogonal network in torch, or None for any other target.
-
-    ``f(x) = act(x[S] @ U.T) @ chi`` with ``U`` of shape (2^k, k) and ``chi`` of shape (2^k,), float32.
-    """
-    from ..family import OrthogonalNetwork
-
-    if not isinstance(target, OrthogonalNetwork):
-        return None
-    name = getattr(target.activation, "name", None)
-    if name not in _TARGET_ACTS:
-        return None
-    S = list(target.S)
-    U = torch.from_numpy(np.ascontiguousarray(target.W[:, S])).float()
-    chi = torch.from_numpy(np.asarray(target.a)).float()
-    return S, U, chi, _TARGET_ACTS[name]
-
-
-def torch_target_values(target, X: torch.Tensor) -> torch.Tensor:
-    """An lbkit orthogonal network evaluated in float32 torch on X of shape (N, n) (for tests and benchmarks)."""
-    spec = torch_network(target)
-    if spec is None:
-        raise TypeError(
-            f"torch evaluation covers lbkit's orthogonal networks with a built-in activation, got {target!r}"
-        )
-    S, U, chi, act = spec
-    return act(X[:, S] @ U.T) @ chi
-
-
-# -- the engine -----------------------------------------------------------------------------------------------------
-
-
-class _Student:
-    """The random streams, test set and labelled data of one student (everything drawn before training)."""
-
-    def __init__(self, target, n, rng, est):
-        self.target = target
-        root = as_rng(rng)
-        data_rng, init_rng, noise_rng = root.spawn(3)
-        self.data_np = data_rng
-        self.data = torch.Generator().manual_seed(int(data_rng.integers(2**62)))
-        self.init = torch.Generator().manual_seed(int(init_rng.integers(2**62)))
-        self.noise = torch.Generator().manual_seed(int(noise_rng.integers(2**62)))
-        self.spec = torch_network(target) if est.distribution == "gaussian" else None
-        self.gaussian = est.distribution == "gaussian"
-        self.logistic = est.loss == "logistic"
-        self.distribution, self.n = est.distribution, n
-        X_test = self.draw(est.n_test)
-        y_test = target_values(target, X_test.double().numpy())
-        if self.logistic:
-            self.check_mean(y_test)
-            self.g_scale = float(np.mean(y_test**2))
-            check_not_zero(target, self.g_scale)
-        else:
-            check_not_zero(target, float(np.mean(y_test**2)))
-        self.X_test, self.y_test = X_test, torch.from_numpy(y_test).float()
-        self.X_train = self.y_train = None
-        if est.n_train is not None:
-            self.X_train = self.draw(est.n_train)
-            y = target_values(target, self.X_train.double().numpy())
-            if self.logistic:
-                self.check_mean(y)
-            self.y_train = torch.from_numpy(y).float()
-
-    def draw(self, N):
-        if self.gaussian:
-            return torch.randn(N, self.n, generator=self.data)
-        return torch.from_numpy(sample(self.distribution, N, self.n, self.data_np)).float()
-
-    @staticmethod
-    def check_mean(y):
-        if np.any(np.abs(y) > 1):
-            raise ValueError(
-                "with loss='logistic' the target must return E[y | x] in [-1, 1], got values up "
-                f"to {np.max(np.abs(y)):.4g} in absolute value"
-            )
-
-    def init_params(self, n, width, dtype=torch.float32):
-        g = self.init
-
-        def uniform(shape, fan_in):
-            return (torch.rand(shape, generator=g, dtype=dtype) * 2 - 1) * (1.0 / math.sqrt(fan_in))
-
-        return uniform((width, n), n), uniform((width,), n), uniform((width,), width), uniform((), width)
-
-
-def _stack_targets(students):
-    """Padded (M, kmax) column indices, (M, H, kmax) weights, (M, H) output weights, and the activation."""
-    specs = [s.spec for s in students]
-    kmax = max(len(sp[0]) for sp in specs)
-    H = max(sp[1].shape[0] for sp in specs)
-    M = len(specs)
-    idx = torch.zeros(M, kmax, dtype=torch.long)
-    U = torch.zeros(M, H, kmax)
-    chi = torch.zeros(M, H)
-    for m, (S, Um, chim, _) in enumerate(specs):
-        idx[m, : len(S)] = torch.tensor(S)
-        U[m, : Um.shape[0], : len(S)] = Um
-        chi[m, : Um.shape[0]] = chim
-    return idx, U, chi, specs[0][3]
-
-
-def _forward(W, b, a, c, X, act, Pbuf=None):
-    """Hidden activations H (in place of the pre-activations) and outputs of the stacked students."""
-    P = torch.baddbmm(b.unsqueeze(1), X, W.transpose(1, 2), out=Pbuf)
-    return P, torch.baddbmm(c.view(-1, 1, 1), _ACT_INPLACE[act](P), a.unsqueeze(2)).squeeze(2)
-
-
-# torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
-_FUSED_ADAM = getattr(torch, "_fused_adam_", None)
-
-_ACT_INPLACE = {"relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_}
-
-
-def _derivative_from_output(act, H, out=None):
-    """act'(z) written through h = act(z) (for the ReLU: the indicator h > 0)."""
-    if act == "relu":
-        return torch.gt(H, 0, out=out) if out is not None else (H > 0).float()
-    if act == "tanh":
-        D = torch.mul(H, H, out=out) if out is not None else H * H
-        return D.neg_().add_(1.0)
-    D = torch.mul(H, H, out=out) if out is not None else H * H  # sigmoid: h (1 - h) = h - h^2
-    return D.neg_().add_(H)
-
-
-def train(est, targets, n, rngs):
-    """Train one student per target; returns per-student parameters (W, b, a, c), histories and steps to target.
-
-    The gradient is written out by hand (no autograd): with pre-activations ``P = X W^T + b``,
-    hidden units ``H = act(P)``, outputs ``h = H a + c`` and ``r = dL/dh`` (per example),
-    ``dL/da = H^T r``, ``dL/dc = sum(r)``, ``dL/dW = a * (act'(P)^T (r * X))`` and ``dL/db = a * (act'(P)^T r)``.
-    It is checked against autograd and against a numpy gradient in the tests.  Adam runs as torch's fused
-    kernel (the update of ``torch.optim.Adam(fused=True)``), element by element like every other step.
-    """
-    M = len(targets)
-    caps = _per_student(est.max_steps, "max_steps", M)
-    evals = _per_student(est.eval_every, "eval_every", M)
-    check_memory(M, n, est)
-    logistic = est.loss == "logistic"
-    noise = float(est.noise)
-    B, p = est.batch_size, est.width
-    act = est.activation
-    with _torch_threads(est.num_threads):
-        students = [_Student(t, n, r, est) for t, r in zip(targets, rngs)]
-        torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
-        inits = [s.init_params(n, p) for s in students]
-        W, b, a, c = (torch.stack([x[i] for x in inits]) for i in range(4))  # (M, p, n), (M, p), (M, p), (M,)
-        params = [W, b, a, c]
-
-        X_test = torch.stack([s.X_test for s in students])
-        y_test = torch.stack([s.y_test for s in students])
-        g_scale = torch.tensor([s.g_scale for s in students]) if logistic else None
-        fixed = est.n_train is not None
-        if fixed:
-            X_train = torch.stack([s.X_train for s in students])
-            y_train = torch.stack([s.y_train for s in students])
-        if torch_labels and not fixed:
-            t_idx, t_U, t_chi, t_act = _stack_targets(students)
-        adam = est.optimizer == "adam"
-        lr, mom = float(est.lr), float(est.momentum)
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        state1 = [torch.zeros_like(q) for q in params]
-        state2 = [torch.zeros_like(q) for q in params] if adam else None
-        adam_steps = [torch.zeros(()) for _ in params]  # the step count of torch's fused Adam
-
-        active = list(range(M))  # student index of each row of the stacked tensors
-        final = [None] * M
-        hist = [{"step": [], "train_loss": [], "test_loss": []} for _ in range(M)]
-        to_target = [None] * M
-        next_eval = [min(e, cap) for e, cap in zip(evals, caps)]
-
-        def evaluate(rows, step, train_losses):
-            """Test losses of the given rows (indices into the stacked tensors)."""
-            r = torch.tensor(rows)
-            _, out = _forward(W[r], b[r], a[r], c[r], X_test[r], act)
-            if logistic:
-                tl = torch.mean((torch.tanh(out / 2) - y_test[r]) ** 2, dim=1) / g_scale[r]
-            else:
-                tl = torch.mean((out - y_test[r]) ** 2, dim=1)
-            tl = tl.tolist()
-            for j, row in enumerate(rows):
-                h = hist[active[row]]
-                h["step"].append(step)
-                h["train_loss"].append(train_losses[j])
-                h["test_loss"].append(tl[j])
-            return tl
-
-        evaluate(list(range(M)), 0, [float("nan")] * M)
-        Xbuf = torch.zeros(M, B, n)
-        Pbuf, Dbuf = torch.empty(M, B, p), torch.empty(M, B, p)
-        bar = None
-        if est.progress:
-            from tqdm import (
-                tqdm,  # text bars: identical output with or without ipywidgets
-            )
-
-            bar = tqdm(total=max(caps), desc="GD steps" if M == 1 else f"GD steps ({M} students)", leave=False)
-        step = 0
-        soonest = min(next_eval)
-        while active:
-            step += 1
-            Ma = len(active)
-            gens = [students[m].data for m in active]
-            # -- data
-            if fixed:
-                ib = torch.stack([torch.randint(est.n_train, (B,), generator=g) for g in gens])
-                Xb = torch.gather(X_train, 1, ib.unsqueeze(2).expand(Ma, B, n))
-                yb = torch.gather(y_train, 1, ib)
-            else:
-                Xb = Xbuf[:Ma]
-                for j, m in enumerate(active):
-                    if students[m].gaussian:
-                        torch.randn(B, n, generator=gens[j], out=Xb[j])
-                    else:
-                        Xb[j] = students[m].draw(B)
-                if torch_labels:
-                    XS = torch.gather(Xb, 2, t_idx.unsqueeze(1).expand(Ma, B, t_idx.shape[1]))
-                    yb = torch.bmm(t_act(torch.bmm(XS, t_U.transpose(1, 2))), t_chi.unsqueeze(2)).squeeze(2)
-                else:
-                    yb = torch.stack(
-                        [
-                            torch.from_numpy(target_values(students[m].target, Xb[j].double().numpy()))
-                            for j, m in enumerate(active)
-                        ]
-                    ).float()
-            if logistic:
-                u = torch.stack([torch.rand(B, generator=g) for g in gens])
-                yb = torch.where(u < (1 + yb) / 2, 1.0, -1.0)
-            # -- forward and the gradient by hand
-            H, out = _forward(W, b, a, c, Xb, act, Pbuf[:Ma])
-            if logistic:
-                z = -yb * out
-                per = torch.nn.functional.softplus(z).mean(dim=1)
-                r = torch.sigmoid(z).mul_(yb).mul_(-1.0 / B)
-            else:
-                diff = out - yb
-                per = (diff * diff).mean(dim=1)
-                r = diff.mul_(2.0 / B)
-            g_a = torch.bmm(r.unsqueeze(1), H).squeeze(1)
-            g_c = r.sum(dim=1)
-            D = _derivative_from_output(act, H, Dbuf[:Ma])
-            g_W = torch.bmm(D.transpose(1, 2), Xb * r.unsqueeze(2)).mul_(a.unsqueeze(2))
-            g_b = torch.bmm(r.unsqueeze(1), D).squeeze(1).mul_(a)
-            grads = [g_W, g_b, g_a, g_c]
-            if noise > 0:
-                for j, m in enumerate(active):
-                    gen = students[m].noise
-                    g_W[j] += noise * torch.randn(p, n, generator=gen)
-                    g_b[j] += noise * torch.randn(p, generator=gen)
-                    g_a[j] += noise * torch.randn(p, generator=gen)
-                    g_c[j] += noise * torch.randn((), generator=gen)
-            # -- optimiser (entry by entry, so stacking students changes nothing)
-            if adam and _FUSED_ADAM is not None:
-                torch._foreach_add_(adam_steps, 1.0)
-                _FUSED_ADAM(
-                    params,
-                    grads,
-                    state1,
-                    state2,
-                    [],
-                    adam_steps,
-                    lr=lr,
-                    beta1=b1,
-                    beta2=b2,
-                    weight_decay=0.0,
-                    eps=eps,
-                    amsgrad=False,
-                    maximize=False,
-                )
-            elif adam:
-                bc1, bc2 = 1 - b1**step, 1 - b2**step  # as torch.optim.Adam computes them
-                torch._foreach_lerp_(state1, grads, 1 - b1)
-                torch._foreach_mul_(state2, b2)
-                torch._foreach_addcmul_(state2, grads, grads, 1 - b2)
-                denom = torch._foreach_sqrt(state2)
-                torch._foreach_div_(denom, math.sqrt(bc2))
-                torch._foreach_add_(denom, eps)
-                torch._foreach_addcdiv_(params, state1, denom, -lr / bc1)
-            elif mom > 0:
-                if step == 1:
-                    torch._foreach_copy_(state1, grads)
-                else:
-                    torch._foreach_mul_(state1, mom)
-                    torch._foreach_add_(state1, grads)
-                torch._foreach_add_(params, state1, alpha=-lr)
-            else:
-                torch._foreach_add_(params, grads, alpha=-lr)
-            if bar is not None:
-                bar.update(1)
-            if step < soonest:
-                continue
-            # -- evaluation and retirement
-            rows = [j for j, m in enumerate(active) if next_eval[m] == step]
-            tl = evaluate(rows, step, per[rows].tolist())
-            done = []
-            for j, loss in zip(rows, tl):
-                m = active[j]
-                if est.target_loss is not None and loss < est.target_loss:
-                    to_target[m] = step
-                    done.append(j)
-                elif step >= caps[m]:
-                    done.append(j)
-                else:
-                    next_eval[m] = min(step + evals[m], caps[m])
-            if done:
-                for j in done:
-                    final[active[j]] = (W[j].clone(), b[j].clone(), a[j].clone(), c[j].clone())
-                gone = set(done)
-                keep = [j for j in range(len(active)) if j not in gone]
-                active = [active[j] for j in keep]
-                if not active:
-                    break
-                kt = torch.tensor(keep)
-                params = [q[kt] for q in params]
-                W, b, a, c = params
-                state1 = [s[kt] for s in state1]
-                if adam:
-                    state2 = [s[kt] for s in state2]
-                X_test, y_test = X_test[kt], y_test[kt]
-                if logistic:
-                    g_scale = g_scale[kt]
-                if fixed:
-                    X_train, y_train = X_train[kt], y_train[kt]
-                elif torch_labels:
-                    t_idx, t_U, t_chi = t_idx[kt], t_U[kt], t_chi[kt]
-            soonest = min(next_eval[m] for m in active)
-        if bar is not None:
-            bar.close()
-    histories = [{k: np.array(v, dtype=int if k == "step" else float) for k, v in h.items()} for h in hist]
-    return final, histories, to_target
-
-
-def _make_net(n, est, tensors):
-    from .gd import TwoLayerNet
-
-    net = TwoLayerNet(n, est.width, est.activation, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        for name, value in zip(("W", "b", "a", "c"), tensors):
-            getattr(net, name).copy_(value)
-    return net
-
-
-def _get_n(targets, n):
-    if n is None:
-        ns = {getattr(t, "n", None) for t in targets}
-        if None in ns:
-            raise ValueError("n is required when a target has no attribute .n")
-        if len(ns) > 1:
-            raise ValueError(f"all targets must have the same input dimension n, got {sorted(ns)}")
-        n = ns.pop()
-    return check_int(n, "n", minimum=1)
-
-
-class BatchedGDRegressor:
+class BatchedGDRegressor(GDParams):
     """Train M independent two-layer students by gradient descent as one tensor program.
 
     Student ``m`` is trained on ``targets[m]`` with seed ``rng[m]`` exactly as
@@ -579,51 +71,6 @@ class BatchedGDRegressor:
     (3, (3,))
     """
 
-    def __init__(
-        self,
-        width=256,
-        activation="relu",
-        loss="square",
-        optimizer="adam",
-        lr=3e-3,
-        momentum=0.0,
-        batch_size=256,
-        max_steps=5000,
-        n_train=None,
-        noise=0.0,
-        distribution="gaussian",
-        n_test=4096,
-        eval_every=50,
-        target_loss=None,
-        num_threads=1,
-        progress=False,
-        rng=None,
-    ):
-        self.width = width
-        self.activation = activation
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_steps = max_steps
-        self.n_train = n_train
-        self.noise = noise
-        self.distribution = distribution
-        self.n_test = n_test
-        self.eval_every = eval_every
-        self.target_loss = target_loss
-        self.num_threads = num_threads
-        self.progress = progress
-        self.rng = rng
-
-    def __repr__(self):
-        import inspect
-
-        defaults = {k: v.default for k, v in inspect.signature(type(self).__init__).parameters.items() if k != "self"}
-        shown = [k for k, d in defaults.items() if k == "rng" or not _same(getattr(self, k), d)]
-        return f"{type(self).__name__}(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in shown) + ")"
-
     def _rngs(self, M):
         r = self.rng
         if r is None:
@@ -657,7 +104,9 @@ class BatchedGDRegressor:
 
         Returns
         -------
-        self
+        self : BatchedGDRegressor
+            Fitted: ``models_``, ``history_``, ``steps_to_target_`` and
+            ``test_loss_`` hold one entry per student.
 
         Raises
         ------
@@ -671,7 +120,7 @@ class BatchedGDRegressor:
             target is zero, non-finite or of the wrong shape (see
             ``GDRegressor.fit``).
         """
-        validate_params(self)
+        self._validate()
         if callable(targets) or isinstance(targets, (str, bytes)) or not hasattr(targets, "__len__"):
             raise TypeError(f"targets must be a sequence of callables (one per student), got {targets!r}")
         targets = list(targets)
@@ -680,11 +129,11 @@ class BatchedGDRegressor:
         for t in targets:
             if not callable(t):
                 raise TypeError(f"every target must be callable on arrays of shape (N, n), got {t!r}")
-        n = _get_n(targets, n)
+        n = input_dimension(targets, n)
         rngs = self._rngs(len(targets))
         final, hist, to_target = train(self, targets, n, rngs)
         self.n_students_ = len(targets)
-        self.models_ = [_make_net(n, self, f) for f in final]
+        self.models_ = [make_net(n, self, f) for f in final]
         self.history_ = hist
         self.steps_to_target_ = to_target
         self.test_loss_ = np.array([h["test_loss"][-1] for h in hist])
@@ -692,21 +141,8 @@ class BatchedGDRegressor:
 
     def predict(self, X) -> np.ndarray:
         """Outputs of every student on ``X`` of shape (N, n); returns shape (M, N)."""
-        if not hasattr(self, "models_"):
-            raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit(targets) first")
-        from .._checks import check_X
-
+        check_fitted(self, "models_", "fit(targets)")
         X = check_X(X, self.models_[0].n)
         Xt = torch.from_numpy(np.asarray(X, dtype=float)).float()
         with torch.no_grad():
             return np.stack([m(Xt).numpy().astype(float) for m in self.models_])
-
-
-def _same(x, default):
-    """Whether a parameter still has its default value (for the repr)."""
-    if isinstance(x, (list, tuple, np.ndarray)):
-        return False
-    try:
-        return bool(x == default) and isinstance(x, bool) == isinstance(default, bool)
-    except (TypeError, ValueError):  # pragma: no cover - an exotic value: show it
-        return False

@@ -15,12 +15,11 @@ import math
 import numpy as np
 import torch
 
-from .._checks import check_int
-from .batched import _make_net, check_not_zero, target_values, train, validate_params
+from .._checks import check_choice, check_fitted, check_int, check_X
+from ._base import STUDENT_ACTIVATIONS, GDParams
+from ._engine import STUDENT_ACTS, input_dimension, make_net, train
 
 __all__ = ["GDRegressor", "TwoLayerNet"]
-
-_ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
 
 class TwoLayerNet(torch.nn.Module):
@@ -64,10 +63,9 @@ class TwoLayerNet(torch.nn.Module):
                 f"generator must be a torch.Generator (the source of the initialisation), got "
                 f"{type(generator).__name__}; e.g. torch.Generator().manual_seed(0)"
             )
-        if activation not in _ACTS:
-            raise ValueError(f"student activation must be one of {sorted(_ACTS)}, got {activation!r}")
+        check_choice(activation, "activation (of the student)", STUDENT_ACTIVATIONS)
         self.n, self.width, self.activation = n, width, activation
-        self._act = _ACTS[activation]
+        self._act = STUDENT_ACTS[activation]
 
         def uniform(shape, fan_in):
             bound = 1.0 / math.sqrt(fan_in)
@@ -86,11 +84,7 @@ class TwoLayerNet(torch.nn.Module):
         return f"n={self.n}, width={self.width}, activation={self.activation!r}"
 
 
-# kept for code that imported them from here
-_target_values, _check_not_zero = target_values, check_not_zero
-
-
-class GDRegressor:
+class GDRegressor(GDParams):
     """Train a two-layer student by (stochastic) gradient descent on the square loss.
 
     Parameters
@@ -181,54 +175,8 @@ class GDRegressor:
     (5,)
     """
 
-    def __init__(
-        self,
-        width=256,
-        activation="relu",
-        loss="square",
-        optimizer="adam",
-        lr=3e-3,
-        momentum=0.0,
-        batch_size=256,
-        max_steps=5000,
-        n_train=None,
-        noise=0.0,
-        distribution="gaussian",
-        n_test=4096,
-        eval_every=50,
-        target_loss=None,
-        num_threads=1,
-        progress=False,
-        rng=None,
-    ):
-        self.width = width
-        self.activation = activation
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_steps = max_steps
-        self.n_train = n_train
-        self.noise = noise
-        self.distribution = distribution
-        self.n_test = n_test
-        self.eval_every = eval_every
-        self.target_loss = target_loss
-        self.num_threads = num_threads
-        self.progress = progress
-        self.rng = rng
-
-    def __repr__(self):
-        # every parameter that differs from its default, and always the rng (as scikit-learn does)
-        import inspect
-
-        defaults = {k: v.default for k, v in inspect.signature(type(self).__init__).parameters.items() if k != "self"}
-        shown = [k for k, d in defaults.items() if k == "rng" or getattr(self, k) != d]
-        return "GDRegressor(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in shown) + ")"
-
     def _validate(self):
-        validate_params(self)
+        super()._validate()
         if isinstance(self.max_steps, (list, tuple, np.ndarray)) or isinstance(
             self.eval_every, (list, tuple, np.ndarray)
         ):
@@ -249,7 +197,8 @@ class GDRegressor:
 
         Returns
         -------
-        self
+        self : GDRegressor
+            Fitted (``model_``, ``history_``, ``steps_to_target_``, ``test_loss_``).
 
         Raises
         ------
@@ -275,15 +224,11 @@ class GDRegressor:
         self._validate()
         if not callable(target):
             raise TypeError(f"target must be callable on arrays of shape (N, n), got {target!r}")
-        if n is None:
-            n = getattr(target, "n", None)
-            if n is None:
-                raise ValueError("n is required when the target has no attribute .n")
-        n = check_int(n, "n", minimum=1)
+        n = input_dimension([target], n)
         if self.rng is None:
             raise TypeError("rng is required: pass a seed or a numpy Generator (lbkit keeps randomness explicit)")
         final, hist, to_target = train(self, [target], n, [self.rng])
-        self.model_ = _make_net(n, self, final[0])
+        self.model_ = make_net(n, self, final[0])
         self.history_ = hist[0]
         self.steps_to_target_ = to_target[0]
         self.test_loss_ = float(hist[0]["test_loss"][-1])
@@ -292,18 +237,10 @@ class GDRegressor:
     def predict(self, X) -> np.ndarray:
         """Student outputs for inputs ``X`` of shape (N, n); returns shape (N,).
 
-        Raises
-        ------
-        ValueError
-            If the regressor is not fitted, or ``X`` does not have shape
-            (N, n) or has NaN or infinite entries.
-        TypeError
-            If ``X`` does not have a real numeric dtype.
+        Refuses (``ValueError``) an unfitted regressor and an ``X`` that is not a
+        finite array of shape (N, n), and (``TypeError``) one that is not real.
         """
-        if not hasattr(self, "model_"):
-            raise ValueError("this GDRegressor is not fitted yet; call fit(target) first")
-        from .._checks import check_X
-
+        check_fitted(self, "model_", "fit(target)")
         X = check_X(X, self.model_.n)
         with torch.no_grad():
             return self.model_(torch.from_numpy(np.asarray(X, dtype=float)).float()).numpy().astype(float)

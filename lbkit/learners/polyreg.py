@@ -25,6 +25,7 @@ import numpy as np
 
 from .._checks import check_choice, check_fitted, check_int, check_real, check_real_array, check_X
 from ..hermite import FEATURE_SETS, hermite_feature_count, hermite_features, hermite_multi_indices
+from ._base import estimator_repr
 
 __all__ = ["HermiteRegressor", "hermite_feature_count", "hermite_features", "hermite_multi_indices"]
 
@@ -57,6 +58,10 @@ class HermiteRegressor:
         With ``solver="lstsq"`` the design matrix (``N * P`` float64 entries,
         2 GB at the default) must fit in memory; larger problems are refused.
 
+    All parameters after ``degree`` are keyword-only (as for every lbkit
+    estimator), and the repr shows ``degree`` and the parameters that differ
+    from their defaults.
+
     Attributes
     ----------
     multi_indices_ : ndarray of shape (P, n)
@@ -75,13 +80,13 @@ class HermiteRegressor:
     >>> y = X[:, 0] * X[:, 1]                        # = h_(1,1,0)
     >>> reg = HermiteRegressor(degree=2).fit(X, y)
     >>> reg
-    HermiteRegressor(degree=2, features='all', ridge=0.0, solver='lstsq', n_features_=3, n_coef=10)
+    HermiteRegressor(degree=2, n_features_=3, n_coef=10)
     >>> int(np.argmax(np.abs(reg.coef_))), reg.multi_indices_[5].tolist()
     (5, [1, 1, 0])
     """
 
     def __init__(
-        self, degree, features="all", *, ridge=0.0, solver="lstsq", max_features=20_000, max_entries=250_000_000
+        self, degree, *, features="all", ridge=0.0, solver="lstsq", max_features=20_000, max_entries=250_000_000
     ):
         self.degree = degree
         self.features = features
@@ -91,13 +96,8 @@ class HermiteRegressor:
         self.max_entries = max_entries
 
     def __repr__(self):
-        s = (
-            f"HermiteRegressor(degree={self.degree!r}, features={self.features!r}, ridge={self.ridge!r}, "
-            f"solver={self.solver!r}"
-        )
-        if hasattr(self, "coef_"):
-            s += f", n_features_={self.n_features_}, n_coef={self.coef_.size}"
-        return s + ")"
+        fitted = f"n_features_={self.n_features_}, n_coef={self.coef_.size}" if hasattr(self, "coef_") else ""
+        return estimator_repr(self, fitted)
 
     def _validate(self):
         check_int(self.degree, "degree", minimum=0)
@@ -213,14 +213,7 @@ class HermiteRegressor:
     def predict(self, X) -> np.ndarray:
         """Predictions of shape (N,) for inputs ``X`` of shape (N, n) (computed in chunks).
 
-        Raises
-        ------
-        ValueError
-            If the regressor is not fitted, or ``X`` does not have shape
-            (N, n) with the ``n`` seen in ``fit`` or has NaN or infinite
-            entries.
-        TypeError
-            If ``X`` does not have a real numeric dtype.
+        Raises the errors of :meth:`transform`.
         """
         check_fitted(self, "coef_")
         X = np.asarray(check_X(X, self.n_features_), dtype=float)

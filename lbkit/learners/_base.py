@@ -1,0 +1,125 @@
+"""What lbkit's estimators share: one repr rule, and the hyperparameters of the gradient-descent trainers.
+
+:func:`estimator_repr` is the repr of every estimator (the parameters that
+differ from their defaults, and always those without a default and the
+``rng``, as scikit-learn does).  :class:`GDParams` stores and checks the
+hyperparameters that :class:`~lbkit.learners.GDRegressor` and
+:class:`~lbkit.learners.BatchedGDRegressor` have in common, so that both are
+checked by the same code and with the same messages.  This module does not
+import torch.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .._checks import check_bool, check_choice, check_int, check_real
+from ..distributions import DISTRIBUTIONS
+
+#: Student activations the trainers know (the torch functions are in ``_engine``).
+STUDENT_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+LOSSES = ("square", "logistic")
+OPTIMIZERS = ("adam", "sgd")
+
+
+def _is_default(value, default) -> bool:
+    """Whether a parameter still has its default value (a sequence never has)."""
+    if default is inspect.Parameter.empty or isinstance(value, (list, tuple, np.ndarray)):
+        return False
+    try:
+        return bool(value == default) and isinstance(value, bool) == isinstance(default, bool)
+    except (TypeError, ValueError):  # pragma: no cover - an exotic value: show it
+        return False
+
+
+def estimator_repr(est, extra: str = "") -> str:
+    """``Name(p=value, ...)``: the parameters that differ from their defaults, those without one, and the rng.
+
+    ``extra`` (e.g. fitted sizes) is appended after the parameters.
+    """
+    params = inspect.signature(type(est).__init__).parameters
+    shown = [
+        f"{k}={getattr(est, k)!r}"
+        for k, p in params.items()
+        if k != "self" and (k == "rng" or not _is_default(getattr(est, k), p.default))
+    ]
+    return f"{type(est).__name__}(" + ", ".join(shown + ([extra] if extra else [])) + ")"
+
+
+def _check_int_or_seq(value, name):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        if len(value) == 0:
+            raise ValueError(f"{name} is an empty sequence; give an integer or one integer per student")
+        for v in value:
+            check_int(v, f"every entry of {name}", minimum=1)
+        return
+    check_int(value, name, minimum=1)
+
+
+class GDParams:
+    """The hyperparameters of the gradient-descent trainers: stored by ``__init__``, checked by ``_validate``."""
+
+    def __init__(
+        self,
+        *,
+        width=256,
+        activation="relu",
+        loss="square",
+        optimizer="adam",
+        lr=3e-3,
+        momentum=0.0,
+        batch_size=256,
+        max_steps=5000,
+        n_train=None,
+        noise=0.0,
+        distribution="gaussian",
+        n_test=4096,
+        eval_every=50,
+        target_loss=None,
+        num_threads=1,
+        progress=False,
+        rng=None,
+    ):
+        self.width = width
+        self.activation = activation
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_steps = max_steps
+        self.n_train = n_train
+        self.noise = noise
+        self.distribution = distribution
+        self.n_test = n_test
+        self.eval_every = eval_every
+        self.target_loss = target_loss
+        self.num_threads = num_threads
+        self.progress = progress
+        self.rng = rng
+
+    def __repr__(self):
+        return estimator_repr(self)
+
+    def _validate(self) -> None:
+        """Check every hyperparameter, naming what was given and what is allowed."""
+        check_int(self.width, "width", minimum=1)
+        check_choice(self.activation, "activation (of the student)", STUDENT_ACTIVATIONS)
+        check_choice(self.loss, "loss", LOSSES)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_real(self.lr, "lr", minimum=0, min_open=True)
+        check_real(self.momentum, "momentum", minimum=0, maximum=1, max_open=True)
+        check_int(self.batch_size, "batch_size", minimum=1)
+        _check_int_or_seq(self.max_steps, "max_steps")
+        if self.n_train is not None:
+            check_int(self.n_train, "n_train", minimum=1)
+        check_real(self.noise, "noise", minimum=0)
+        check_choice(self.distribution, "distribution", DISTRIBUTIONS)
+        check_int(self.n_test, "n_test", minimum=1)
+        _check_int_or_seq(self.eval_every, "eval_every")
+        if self.target_loss is not None:
+            check_real(self.target_loss, "target_loss", minimum=0, min_open=True)
+        check_int(self.num_threads, "num_threads", minimum=1)
+        check_bool(self.progress, "progress")

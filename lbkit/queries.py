@@ -1,0 +1,180 @@
+"""The correlational queries of the adversary game (:class:`lbkit.AdversaryGame`).
+
+Each is a function :math:`\\phi` of norm 1 under :math:`\\mathcal N(0, I_n)` whose
+inner products with the normalised targets :math:`\\hat f_S` have closed forms:
+
+* :class:`FamilyQuery` -- :math:`\\phi = \\hat f_T`, a member of the family;
+* :class:`HermiteQuery` -- a polynomial in the orthonormal multivariate Hermite basis;
+* :class:`NeuronQuery` -- one unit :math:`\\sigma(v\\cdot x)/\\sqrt{K(1)}` of the target's activation.
+
+The formulas are in the docstring of :mod:`lbkit.adversary`; the classes here
+only hold and check a query's data.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._checks import check_int
+
+__all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery"]
+
+
+class FamilyQuery:
+    """The query :math:`\\phi = \\hat f_T` (a normalised member of the family).
+
+    Parameters
+    ----------
+    T : iterable of int
+        The support of the query network: distinct non-negative coordinates,
+        any order (stored sorted in ``.T``).  A support of another size than
+        the game's ``k`` meets no candidate.
+
+    Raises
+    ------
+    TypeError
+        If ``T`` is not a collection, or holds a non-integer.
+    ValueError
+        If ``T`` is empty, repeats a coordinate or has a negative one.  (A
+        coordinate ``>= n`` is refused by the game, when the query is asked.)
+
+    Examples
+    --------
+    >>> FamilyQuery([3, 1])
+    FamilyQuery(T=(1, 3))
+    >>> from lbkit import AdversaryGame
+    >>> game = AdversaryGame(8, 2, "relu", tau=0.1)
+    >>> game.correlations(FamilyQuery([3, 1]))   # ranks and correlations: only f_T itself is hit
+    (array([8], dtype=object), array([1.]))
+    """
+
+    def __init__(self, T):
+        if isinstance(T, (str, bytes)) or not hasattr(T, "__iter__"):
+            raise TypeError(f"T must be a collection of coordinate indices, got {T!r}")
+        T = [check_int(i, "a coordinate of T", minimum=0) for i in T]
+        if not T or len(set(T)) != len(T):
+            raise ValueError(f"T must be a non-empty set of distinct coordinates, got {T!r}")
+        self.T = tuple(sorted(T))
+
+    def __repr__(self):
+        return f"FamilyQuery(T={self.T})"
+
+
+class HermiteQuery:
+    """A polynomial query of norm 1,
+    :math:`\\phi = \\sum_\\alpha a_\\alpha h_\\alpha / \\sqrt{\\sum_\\alpha a_\\alpha^2}`.
+
+    Parameters
+    ----------
+    terms : dict
+        Maps a multi-index, written as a dict ``{coordinate: degree}`` or a
+        tuple of ``(coordinate, degree)`` pairs, to its coefficient
+        :math:`a_\\alpha`.  Degrees are positive integers.
+
+    Raises
+    ------
+    TypeError
+        If ``terms`` is not a non-empty dict, a multi-index is not made of
+        ``(coordinate, degree)`` pairs, or a coordinate or degree is not an
+        integer.
+    ValueError
+        If a coordinate is negative, a degree is below 1, a multi-index
+        repeats a coordinate, a coefficient is not finite (or not a number),
+        or the coefficients cancel to the zero polynomial.
+
+    Examples
+    --------
+    >>> q = HermiteQuery({((0, 1), (3, 1)): 1.0, ((2, 3),): 1.0})   # (x0 x3 + h_3(x2)) / sqrt 2
+    >>> q.norm_
+    1.4142135623730951
+    """
+
+    def __init__(self, terms):
+        if not isinstance(terms, dict) or not terms:
+            raise TypeError("terms must be a non-empty dict mapping multi-indices to coefficients")
+        clean = {}
+        for alpha, coef in terms.items():
+            items = alpha.items() if isinstance(alpha, dict) else alpha
+            pairs = []
+            for pair in items:
+                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                    raise TypeError(
+                        f"a multi-index is a tuple of (coordinate, degree) pairs or a dict "
+                        f"{{coordinate: degree}}, got {alpha!r} (write one pair as ((0, 1),))"
+                    )
+                i, d = pair
+                i, d = check_int(i, "coordinate", minimum=0), check_int(d, "degree", minimum=1)
+                pairs.append((i, d))
+            coords = [i for i, _ in pairs]
+            if len(set(coords)) != len(coords):
+                raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
+            coef = float(coef)
+            if not math.isfinite(coef):
+                raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
+            key = tuple(sorted(pairs))
+            clean[key] = clean.get(key, 0.0) + coef
+        self.terms = clean
+        self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
+        if self.norm_ == 0:
+            raise ValueError("the query is the zero polynomial")
+
+    def __repr__(self):
+        shown = ", ".join(f"{dict(a)}: {c:g}" for a, c in list(self.terms.items())[:3])
+        more = f", ... ({len(self.terms)} terms)" if len(self.terms) > 3 else ""
+        return f"HermiteQuery({{{shown}{more}}})"
+
+
+class NeuronQuery:
+    """One unit of the target's activation, :math:`\\phi = \\sigma(v\\cdot x)/\\sqrt{K(1)}`,
+    with :math:`v` scaled to unit length.
+
+    Parameters
+    ----------
+    v : array_like of shape (n,)
+        Weight vector (non-zero; it is normalised).
+
+    Raises
+    ------
+    TypeError
+        If ``v`` is not a vector of real numbers (a string, a scalar, ...).
+    ValueError
+        If ``v`` is not one-dimensional, empty, not finite, or zero.  (A
+        length other than the game's ``n`` is refused by the game, when the
+        query is asked.)  The scale of ``v`` does not matter:
+        ``NeuronQuery([1e200, 1e200])`` and ``NeuronQuery([1e-200, 1e-200])``
+        are both :math:`(1, 1)/\\sqrt2`.
+
+    Examples
+    --------
+    >>> NeuronQuery([3.0, 0.0, 4.0])
+    NeuronQuery(v=[0.6, 0. , 0.8])
+    >>> from lbkit import AdversaryGame
+    >>> game = AdversaryGame(8, 2, "relu", tau=0.1)
+    >>> game.ask(NeuronQuery([1, 1, 0, 0, 0, 0, 0, 0])), game.n_consistent   # only S = (0, 1) correlates > tau
+    (0.0, 27)
+    """
+
+    def __init__(self, v):
+        if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") and not isinstance(v, np.ndarray):
+            raise TypeError(f"v must be a vector of numbers (array_like of shape (n,)), got {v!r}")
+        try:
+            v = np.asarray(v, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"v must be a vector of real numbers, got {v!r}") from exc
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got shape {v.shape}")
+        if not np.all(np.isfinite(v)):
+            raise ValueError("v must be a finite, non-zero vector of shape (n,): it has NaN or infinite entries")
+        scale = np.max(np.abs(v))
+        if scale == 0:
+            raise ValueError(
+                f"v must be a finite, non-zero vector of shape (n,), got the zero vector of length {v.size}"
+            )
+        u = v / scale  # largest entry +-1 first: the norm neither overflows (1e200) nor underflows (1e-200)
+        self.v = u / np.linalg.norm(u)
+
+    def __repr__(self):
+        v = np.array2string(self.v, precision=3, threshold=6, separator=", ")
+        return f"NeuronQuery(v={v})"
