@@ -1,10 +1,11 @@
 """Chapter 7's training claims are checked by cells that can fail.
 
-The check cells of chapter 7 (tags ``claim:phase-diagram`` and ``claim:scaling``) are run on fabricated phase
-diagrams: one inside the calibrated range (the checks must pass), one with a reversed trend in n, one with a
-reversed trend in k, and ones where the reported growth of T(n, 4) from n = 32 to 128 is halved or doubled
-(the checks must fail).  The scaling check needs the seed bootstrap of the chapter, which is run from its own
-cell (tag ``compute:scaling``) on the same fabricated data.
+The check cells of chapter 7 (tags ``claim:phase-diagram``, ``claim:scaling`` and ``claim:plateau``) are run
+on fabricated data: one inside the calibrated range (the checks must pass), one with a reversed trend in n,
+one with a reversed trend in k, ones where the reported growth of T(n, 4) from n = 32 to 128 is halved or
+doubled, a plateau that shrinks with n and a drop that grows as fast as the plateau (the checks must fail).
+The scaling check needs the seed bootstrap of the chapter, which is run from its own cell (tag
+``compute:scaling``) on the same fabricated data.
 """
 
 import math
@@ -22,7 +23,7 @@ SEED_FACTORS = [0.8, 0.95, 1.05, 1.35]  # spread of four seeds around the median
 
 
 def caps(n):
-    return {2: 1_000, 4: 30_000, 6: 6_000 if n <= 32 else 1_500}
+    return {2: 1_000, 4: 40_000, 6: 6_000 if n <= 32 else 1_500}
 
 
 def fabricate(medians=MEDIANS, factors=SEED_FACTORS):
@@ -115,3 +116,40 @@ def test_scaling_check_catches_slopes_at_the_yardstick():
     run_cell(NB, "compute:scaling", ns)
     with pytest.raises(AssertionError):
         run_cell(NB, "claim:scaling", ns)
+
+
+# -- §7.3: plateau and drop ------------------------------------------------------------------------------------------
+
+# (plateau, drop) per seed, close to what the chapter measures (medians 230 / 500 / ~1,800 and 220 / 290 / ~450)
+CURVES = {16: [(230, 230), (210, 220), (240, 220)], 32: [(500, 290), (510, 270), (410, 350)],
+          64: [(5430, 510), (1550, 390), (1820, 440)]}  # fmt: skip
+
+
+def plateau_namespace(curves):
+    rows = [
+        {"n": n, "seed": s, "plateau": p, "drop 0.9 -> 0.1": d, "median plateau loss": 0.98}
+        for n, pairs in curves.items()
+        for s, (p, d) in enumerate(pairs)
+    ]
+    marks = pd.DataFrame(rows)
+    marks["drop / plateau"] = marks["drop 0.9 -> 0.1"] / marks["plateau"]
+    medians = marks.groupby("n")[["plateau", "drop 0.9 -> 0.1", "drop / plateau"]].median()
+    return {"np": np, "pd": pd, "marks": marks, "medians": medians}
+
+
+def test_plateau_check_passes_inside_the_calibrated_range():
+    run_cell(NB, "claim:plateau", plateau_namespace(CURVES))
+
+
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda n, p, d: (p * 16 / n, d), "a reversed trend: the plateau shrinks with n"),
+        (lambda n, p, d: (p, d * (4 if n == 64 else 1)), "a drop growth four times the one measured"),
+        (lambda n, p, d: (p, 3 * p if n == 64 else d), "a slow drop at n = 64 (longer than the plateau)"),
+    ],
+)
+def test_plateau_check_catches_a_wrong_claim(change, where):
+    bad = {n: [change(n, p, d) for p, d in pairs] for n, pairs in CURVES.items()}
+    with pytest.raises(AssertionError):
+        run_cell(NB, "claim:plateau", plateau_namespace(bad))
