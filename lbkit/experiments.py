@@ -11,6 +11,11 @@ module, not in a notebook): :func:`gd_cell` trains one student, and
 :func:`gd_students` trains several (every ``k`` of a list, several seeds each)
 as one batched tensor program with
 :class:`lbkit.learners.BatchedGDRegressor`.
+
+Several sweeps can share one set of workers: :func:`worker_pool` starts them
+once, and :func:`start_sweep` queues a sweep in them and returns at once (a
+:class:`SweepJob` whose ``result()`` waits), so a notebook can start all its
+training first and read the results where it needs them.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import numpy as np
 
 from ._checks import check_int, check_n_k, check_real
 
-__all__ = ["gd_cell", "gd_students", "grid", "sweep"]
+__all__ = ["SweepJob", "gd_cell", "gd_students", "grid", "start_sweep", "sweep", "worker_pool"]
 
 _MAX_POINTS = 10**6  # grid points a grid or a sweep accepts (each is at least one training run)
 
@@ -83,6 +88,7 @@ def _init_worker():
         import torch
 
         torch.set_num_threads(1)
+        from . import learners  # noqa: F401 - imported now, while the worker waits for its first job
     except ImportError:  # pragma: no cover - torch is installed with the book
         pass
 
@@ -96,45 +102,11 @@ def _run_one(args):
     return {**params, **out}
 
 
-def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
-    """Run ``fn(rng=..., **point)`` for every point, in parallel.
-
-    Parameters
-    ----------
-    fn : callable
-        Module-level function taking keyword arguments and ``rng``, returning
-        a dict of results.  An exception it raises propagates.
-    points : list of dict
-        The grid (see :func:`grid`).
-    seed : int
-        Root seed; point ``i`` uses ``SeedSequence([seed, i])``.
-    n_workers : int, default 2
-        Worker processes (``1`` runs in this process, without a pool).
-    progress : bool, default False
-        Show a tqdm progress bar.
-
-    Returns
-    -------
-    list of dict
-        One row per point, in the order of ``points``: the point's parameters
-        followed by ``fn``'s results.
-
-    Raises
-    ------
-    TypeError
-        If ``fn`` is not callable, ``seed`` or ``n_workers`` is not an
-        integer, ``points`` is not a list of dicts, or ``fn`` does not
-        return a dict.
-    ValueError
-        If ``seed < 0``, ``n_workers < 1``, a point sets ``rng`` or there are
-        more than a million points.
-    """
+def _jobs(fn, points, seed):
+    """Check a sweep's arguments; return one ``(fn, point, [seed, i])`` per point."""
     if not callable(fn):
         raise TypeError(f"fn must be a module-level function taking keyword arguments and rng, got {fn!r}")
     seed = check_int(seed, "seed", minimum=0)
-    n_workers = check_int(n_workers, "n_workers", minimum=1)
-    if isinstance(progress, bool) is False and not isinstance(progress, np.bool_):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
     if isinstance(points, (str, bytes, dict)) or not hasattr(points, "__iter__"):
         raise TypeError(
             f"points must be a list of dicts of keyword arguments (see lbkit.experiments.grid), "
@@ -149,28 +121,210 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False):
         bad = [k for k in p if not isinstance(k, str) or k == "rng"]
         if bad:
             raise ValueError(f"a point has the keys {bad}: keys must be argument names, and rng is set by the sweep")
-    jobs = [(fn, p, [seed, i]) for i, p in enumerate(points)]
+    return [(fn, p, [seed, i]) for i, p in enumerate(points)]
+
+
+def _check_progress(progress):
+    if isinstance(progress, bool) is False and not isinstance(progress, np.bool_):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
+
+
+def worker_pool(n_workers: int = 2) -> ProcessPoolExecutor:
+    """Worker processes that several sweeps can share (started once, not once per sweep).
+
+    Each worker is a fresh ``spawn``-ed process running torch with one thread.
+    Starting one imports torch and lbkit, which takes seconds, so the workers
+    are started at once and import while the caller goes on.  A notebook that
+    runs several sweeps pays that time once by passing one pool to all of them
+    (:func:`start_sweep`, or ``sweep(..., pool=...)``), and can keep both
+    cores busy by starting a sweep before it needs the results.
+
+    Parameters
+    ----------
+    n_workers : int, default 2
+        Number of worker processes.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+        Shut it down with ``pool.shutdown()`` when done, or use it in a
+        ``with`` block.
+
+    Raises
+    ------
+    TypeError
+        If ``n_workers`` is not an integer.
+    ValueError
+        If ``n_workers < 1``.
+
+    Examples
+    --------
+    >>> from lbkit.experiments import gd_cell, start_sweep, worker_pool
+    >>> with worker_pool(2) as pool:                                  # doctest: +SKIP
+    ...     job = start_sweep(gd_cell, [dict(n=8, k=2)], seed=0, pool=pool)
+    ...     rows = job.result()
+    """
+    import multiprocessing as mp
+
+    n_workers = check_int(n_workers, "n_workers", minimum=1)
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"), initializer=_init_worker)
+    for _ in range(n_workers):  # start every worker now, so that its imports overlap with the caller's work
+        pool.submit(os.getpid)
+    return pool
+
+
+class SweepJob:
+    """A sweep started by :func:`start_sweep`: its points run in the pool while the caller goes on.
+
+    Attributes
+    ----------
+    n_points : int
+        Number of points of the sweep.
+    """
+
+    def __init__(self, futures):
+        self._futures = list(futures)
+        self.n_points = len(self._futures)
+
+    def done(self) -> bool:
+        """True once every point has finished (or failed)."""
+        return all(f.done() for f in self._futures)
+
+    def result(self, progress: bool = False) -> list:
+        """Wait for every point; return the rows, in the order of the points, as :func:`sweep` does.
+
+        Parameters
+        ----------
+        progress : bool, default False
+            Show a tqdm progress bar while waiting.
+
+        Returns
+        -------
+        list of dict
+            One row per point: the point's parameters followed by the results.
+
+        Raises
+        ------
+        Exception
+            The first exception a point raised (in the order of the points).
+        """
+        _check_progress(progress)
+        bar = None
+        if progress:
+            from tqdm import tqdm  # text bars: identical output with or without ipywidgets
+
+            bar = tqdm(total=self.n_points, desc="sweep", leave=False)
+        rows = []
+        for f in self._futures:
+            rows.append(f.result())
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        return rows
+
+    def __repr__(self) -> str:
+        finished = sum(f.done() for f in self._futures)
+        return f"SweepJob({self.n_points} points, {finished} finished)"
+
+
+def start_sweep(fn, points, *, seed: int, pool) -> SweepJob:
+    """Start ``fn(rng=..., **point)`` for every point in ``pool`` and return at once.
+
+    The points are queued in order behind any work already in the pool (put
+    the longest first), and every point gets the seed it would get from
+    :func:`sweep` with the same ``seed``: the rows are the same whichever way
+    the sweep runs.
+
+    Parameters
+    ----------
+    fn : callable
+        Module-level function taking keyword arguments and ``rng``, returning
+        a dict of results (see :func:`sweep`).
+    points : list of dict
+        The grid (see :func:`grid`).
+    seed : int
+        Root seed; point ``i`` uses ``SeedSequence([seed, i])``.
+    pool : concurrent.futures.Executor
+        Where the points run, usually from :func:`worker_pool`.
+
+    Returns
+    -------
+    SweepJob
+        ``.result()`` waits and returns the rows; ``.done()`` tells whether
+        it would wait.
+
+    Raises
+    ------
+    TypeError
+        As for :func:`sweep`, and if ``pool`` is not an executor.
+    ValueError
+        As for :func:`sweep`.
+    """
+    from concurrent.futures import Executor
+
+    jobs = _jobs(fn, points, seed)
+    if not isinstance(pool, Executor):
+        raise TypeError(
+            f"pool must be a concurrent.futures executor such as lbkit.experiments.worker_pool(), got {pool!r}"
+        )
+    return SweepJob(pool.submit(_run_one, job) for job in jobs)
+
+
+def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False, pool=None):
+    """Run ``fn(rng=..., **point)`` for every point, in parallel.
+
+    Parameters
+    ----------
+    fn : callable
+        Module-level function taking keyword arguments and ``rng``, returning
+        a dict of results.  An exception it raises propagates.
+    points : list of dict
+        The grid (see :func:`grid`).
+    seed : int
+        Root seed; point ``i`` uses ``SeedSequence([seed, i])``.
+    n_workers : int, default 2
+        Worker processes started for this sweep (``1`` runs in this process,
+        without a pool).  Not used when ``pool`` is given.
+    progress : bool, default False
+        Show a tqdm progress bar.
+    pool : concurrent.futures.Executor, optional
+        Run in this pool (from :func:`worker_pool`) instead of starting one.
+
+    Returns
+    -------
+    list of dict
+        One row per point, in the order of ``points``: the point's parameters
+        followed by ``fn``'s results.
+
+    Raises
+    ------
+    TypeError
+        If ``fn`` is not callable, ``seed`` or ``n_workers`` is not an
+        integer, ``points`` is not a list of dicts, ``pool`` is not an
+        executor, or ``fn`` does not return a dict.
+    ValueError
+        If ``seed < 0``, ``n_workers < 1``, a point sets ``rng`` or there are
+        more than a million points.
+    """
+    jobs = _jobs(fn, points, seed)
+    n_workers = check_int(n_workers, "n_workers", minimum=1)
+    _check_progress(progress)
+    if pool is not None:
+        return start_sweep(fn, points, seed=seed, pool=pool).result(progress=progress)
+    if n_workers > 1:
+        with worker_pool(n_workers) as own:
+            return start_sweep(fn, points, seed=seed, pool=own).result(progress=progress)
     bar = None
     if progress:
         from tqdm import tqdm  # text bars: identical output with or without ipywidgets
 
         bar = tqdm(total=len(jobs), desc="sweep", leave=False)
     results = []
-    if n_workers == 1:
-        for job in jobs:
-            results.append(_run_one(job))
-            if bar is not None:
-                bar.update(1)
-    else:
-        import multiprocessing as mp
-
-        with ProcessPoolExecutor(
-            max_workers=n_workers, mp_context=mp.get_context("spawn"), initializer=_init_worker
-        ) as pool:
-            for row in pool.map(_run_one, jobs):
-                results.append(row)
-                if bar is not None:
-                    bar.update(1)
+    for job in jobs:
+        results.append(_run_one(job))
+        if bar is not None:
+            bar.update(1)
     if bar is not None:
         bar.close()
     return results

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lbkit.experiments import gd_cell, grid, sweep
+from lbkit.experiments import SweepJob, gd_cell, grid, start_sweep, sweep, worker_pool
 
 
 def test_grid_is_the_cartesian_product():
@@ -87,3 +87,34 @@ def test_gd_students_validates():
         gd_students(8, 2, rng=0, seeds=[1, 1])
     with pytest.raises(TypeError, match="seeds must be an integer"):
         gd_students(8, 2, rng=0, seeds=2.0)
+
+
+def test_a_shared_pool_and_started_sweeps_give_the_rows_of_sweep():
+    kw = dict(max_steps=200, eval_every=50, width=16)
+    points = [{**p, **kw} for p in grid(n=[8], k=[2, 4])]
+    reference = sweep(gd_cell, points, seed=3, n_workers=1)
+    with worker_pool(2) as pool:
+        first = start_sweep(gd_cell, points, seed=3, pool=pool)
+        second = start_sweep(gd_cell, points[::-1], seed=3, pool=pool)  # queued behind the first
+        assert isinstance(first, SweepJob) and first.n_points == 2
+        assert first.result() == reference
+        rows = second.result(progress=True)
+        assert first.done() and second.done() and "2 finished" in repr(second)
+        assert sweep(gd_cell, points, seed=3, pool=pool) == reference
+    # the reversed sweep gives point i the seed [3, i]: its rows are not those of the reference reversed
+    assert [r["k"] for r in rows] == [4, 2]
+    assert rows[0]["steps"] != reference[1]["steps"] or rows[0]["final_loss"] != reference[1]["final_loss"]
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: start_sweep(gd_cell, [], seed=0, pool=2), TypeError, "pool must be a concurrent.futures executor"),
+        (lambda: worker_pool(0), ValueError, "n_workers must be >= 1"),
+        (lambda: sweep(gd_cell, [], seed=0, pool="two"), TypeError, "pool must be a concurrent.futures executor"),
+        (lambda: SweepJob([]).result(progress="yes"), TypeError, "progress must be True or False"),
+    ],
+)
+def test_pools_refuse_bad_arguments(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -301,12 +301,18 @@ def train(est, targets, n, rngs):
 
         def evaluate(rows, step, train_losses):
             """Test losses of the given rows (indices into the stacked tensors)."""
-            r = torch.tensor(rows)
-            _, out = _forward(W[r], b[r], a[r], c[r], X_test[r], act)
-            if logistic:
-                tl = torch.mean((torch.tanh(out / 2) - y_test[r]) ** 2, dim=1) / g_scale[r]
+            if len(rows) == W.shape[0]:  # every row: no copies
+                Wr, br, ar, cr, Xr, yr = W, b, a, c, X_test, y_test
+                gr = g_scale
             else:
-                tl = torch.mean((out - y_test[r]) ** 2, dim=1)
+                r = torch.tensor(rows)
+                Wr, br, ar, cr, Xr, yr = W[r], b[r], a[r], c[r], X_test[r], y_test[r]
+                gr = g_scale[r] if logistic else None
+            _, out = _forward(Wr, br, ar, cr, Xr, act)
+            if logistic:
+                tl = torch.mean((torch.tanh(out / 2) - yr) ** 2, dim=1) / gr
+            else:
+                tl = torch.mean((out - yr) ** 2, dim=1)
             tl = tl.tolist()
             for j, row in enumerate(rows):
                 h = hist[active[row]]
@@ -369,7 +375,7 @@ def train(est, targets, n, rngs):
             g_a = torch.bmm(r.unsqueeze(1), H).squeeze(1)
             g_c = r.sum(dim=1)
             D = _derivative_from_output(act, H, Dbuf[:Ma])
-            g_W = torch.bmm(D.transpose(1, 2), Xb * r.unsqueeze(2)).mul_(a.unsqueeze(2))
+            g_W = torch.bmm(D.transpose(1, 2), Xb.mul_(r.unsqueeze(2))).mul_(a.unsqueeze(2))  # Xb is not used again
             g_b = torch.bmm(r.unsqueeze(1), D).squeeze(1).mul_(a)
             grads = [g_W, g_b, g_a, g_c]
             if noise > 0:
