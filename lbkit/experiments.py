@@ -129,6 +129,24 @@ def _check_progress(progress):
         raise TypeError(f"progress must be True or False, got {progress!r}")
 
 
+def _rows(rows, total, progress):
+    """The rows of a sweep as a list, consumed under a tqdm progress bar when ``progress``."""
+    from tqdm import tqdm  # text bars: identical output with or without ipywidgets
+
+    return list(tqdm(rows, total=total, desc="sweep", leave=False, disable=not progress))
+
+
+def _submit(jobs, pool):
+    """Queue checked jobs in ``pool``; a SweepJob."""
+    from concurrent.futures import Executor
+
+    if not isinstance(pool, Executor):
+        raise TypeError(
+            f"pool must be a concurrent.futures executor such as lbkit.experiments.worker_pool(), got {pool!r}"
+        )
+    return SweepJob(pool.submit(_run_one, job) for job in jobs)
+
+
 def worker_pool(n_workers: int = 2) -> ProcessPoolExecutor:
     """Worker processes that several sweeps can share (started once, not once per sweep).
 
@@ -209,19 +227,7 @@ class SweepJob:
             The first exception a point raised (in the order of the points).
         """
         _check_progress(progress)
-        bar = None
-        if progress:
-            from tqdm import tqdm  # text bars: identical output with or without ipywidgets
-
-            bar = tqdm(total=self.n_points, desc="sweep", leave=False)
-        rows = []
-        for f in self._futures:
-            rows.append(f.result())
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
-        return rows
+        return _rows((f.result() for f in self._futures), self.n_points, progress)
 
     def __repr__(self) -> str:
         finished = sum(f.done() for f in self._futures)
@@ -261,14 +267,7 @@ def start_sweep(fn, points, *, seed: int, pool) -> SweepJob:
     ValueError
         As for :func:`sweep`.
     """
-    from concurrent.futures import Executor
-
-    jobs = _jobs(fn, points, seed)
-    if not isinstance(pool, Executor):
-        raise TypeError(
-            f"pool must be a concurrent.futures executor such as lbkit.experiments.worker_pool(), got {pool!r}"
-        )
-    return SweepJob(pool.submit(_run_one, job) for job in jobs)
+    return _submit(_jobs(fn, points, seed), pool)
 
 
 def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False, pool=None):
@@ -311,23 +310,11 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False, 
     n_workers = check_int(n_workers, "n_workers", minimum=1)
     _check_progress(progress)
     if pool is not None:
-        return start_sweep(fn, points, seed=seed, pool=pool).result(progress=progress)
+        return _submit(jobs, pool).result(progress=progress)
     if n_workers > 1:
         with worker_pool(n_workers) as own:
-            return start_sweep(fn, points, seed=seed, pool=own).result(progress=progress)
-    bar = None
-    if progress:
-        from tqdm import tqdm  # text bars: identical output with or without ipywidgets
-
-        bar = tqdm(total=len(jobs), desc="sweep", leave=False)
-    results = []
-    for job in jobs:
-        results.append(_run_one(job))
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    return results
+            return _submit(jobs, own).result(progress=progress)
+    return _rows((_run_one(job) for job in jobs), len(jobs), progress)
 
 
 def gd_cell(

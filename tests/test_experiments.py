@@ -101,6 +101,7 @@ def test_a_shared_pool_and_started_sweeps_give_the_rows_of_sweep():
         rows = second.result(progress=True)
         assert first.done() and second.done() and "2 finished" in repr(second)
         assert sweep(gd_cell, points, seed=3, pool=pool) == reference
+        assert sweep(gd_cell, (p for p in points), seed=3, pool=pool) == reference  # a generator is read once
     # the reversed sweep gives point i the seed [3, i]: its rows are not those of the reference reversed
     assert [r["k"] for r in rows] == [4, 2]
     assert rows[0]["steps"] != reference[1]["steps"] or rows[0]["final_loss"] != reference[1]["final_loss"]
