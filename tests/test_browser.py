@@ -555,3 +555,66 @@ def test_tables_fit_their_column(server, driver, width):
         driver.set_window_size(*DEFAULT_WINDOW)
     assert seen, "no tables measured: has the theme changed?"
     assert not problems, f"at a {width}-pixel window:\n" + "\n".join(problems)
+
+
+# --------------------------------------------------------------------------
+# dark mode: figures stay readable (issue 23; _static/book.css)
+
+DARK_FIGURE_PAGE = "chapters/01_introduction.html"
+
+
+def _luminance(image):
+    """Mean relative luminance (0 black .. 1 white) of an RGB image."""
+    data = image.tobytes()
+    r, g, b = (sum(data[i::3]) / (len(data) // 3) / 255 for i in range(3))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_figures_read_well_in_dark_mode(server, driver, tmp_path):
+    """Switch the theme to dark (as its moon button does: localStorage `mode`), reload a figure
+    page and screenshot it: the page is dark, the figure keeps its colours on a light card of
+    its own (not inverted, not greyed by the theme's contrast filter) and is dimmed so that it
+    does not glare. The screenshot is kept in the test's temporary directory to look at."""
+    import io
+
+    from PIL import Image
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(server.base + DARK_FIGURE_PAGE)
+    try:
+        driver.execute_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
+        driver.get(server.base + DARK_FIGURE_PAGE)
+        theme = "return document.documentElement.dataset.theme"
+        WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script(theme))
+        assert driver.execute_script(theme) == "dark"
+        figure = driver.execute_script(
+            "const i = document.querySelector('.bd-content div.cell_output img');"
+            "i.scrollIntoView({block: 'center'}); return i;"
+        )
+        assert figure is not None, f"no figure on {DARK_FIGURE_PAGE}"
+        WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script("return arguments[0].complete", figure))
+        style = driver.execute_script(
+            "const s = getComputedStyle(arguments[0]); const r = arguments[0].getBoundingClientRect();"
+            "return {bg: s.backgroundColor, filter: s.filter, radius: parseFloat(s.borderTopLeftRadius),"
+            " x: r.left, y: r.top, w: r.width, h: r.height, dpr: window.devicePixelRatio,"
+            " page: getComputedStyle(document.body).backgroundColor}",
+            figure,
+        )
+        assert style["bg"] == "rgb(255, 255, 255)", f"the figure's card is {style['bg']}, not the figure's white"
+        assert "invert" not in style["filter"] and "contrast" not in style["filter"], style["filter"]
+        assert "brightness(0.88)" in style["filter"], f"the figure is not dimmed: filter {style['filter']!r}"
+        assert style["radius"] > 0
+        shot = tmp_path / "dark-mode-figure.png"
+        driver.save_screenshot(str(shot))
+        image = Image.open(io.BytesIO(shot.read_bytes())).convert("RGB")
+        scale = style["dpr"]
+        box = [round(v * scale) for v in (style["x"], style["y"], style["x"] + style["w"], style["y"] + style["h"])]
+        inside = _luminance(image.crop(box))
+        corner = image.crop((box[0] + 2, box[1] + 2, box[0] + 8, box[1] + 8))  # the card, inside its padding
+        left = image.crop((max(box[0] - 30, 0), box[1], max(box[0] - 10, 1), box[3]))  # the page beside it
+        assert _luminance(left) < 0.25, f"the page beside the figure is not dark ({shot})"
+        assert inside > 0.6, f"the figure is not on a light card in dark mode: luminance {inside:.2f} ({shot})"
+        assert max(corner.tobytes()) < 240, f"the figure's card glares: pure white ({shot})"
+        print(f"dark-mode screenshot: {shot}")
+    finally:
+        driver.execute_script("localStorage.setItem('mode', 'light'); localStorage.setItem('theme', 'light');")

@@ -14,8 +14,10 @@
 Reads files only (and runs actionlint): well under a second.
 """
 
+import json
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -168,3 +170,117 @@ def test_binder_python_matches_the_readme():
     runtime = (BINDER / "runtime.txt").read_text().strip()
     version = re.search(r"Python (3\.\d+)", (ROOT / "README.md").read_text()).group(1)
     assert runtime == f"python-{version}"
+
+
+# --------------------------------------------------------------------------
+# the reader's install (README, "Read and run") and the PDF in the workflow
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def _reader_installs():
+    """{system: [argv of each `pip install` line]} from the README's "Read and run" section."""
+    text = (ROOT / "README.md").read_text()
+    section = re.search(r"^## Read and run\n(.*?)^## ", text, flags=re.S | re.M)
+    assert section, "the README has no '## Read and run' section"
+    found = {}
+    for system, block in re.findall(r"^\*(Linux|macOS|Windows)\b.*?```\w+\n(.*?)```", section.group(1), re.S | re.M):
+        lines = [line for line in block.splitlines() if re.search(r"\bpip(\.exe)? install\b", line)]
+        found[system] = [shlex.split(line, posix=system != "Windows") for line in lines]
+    return found
+
+
+def _torch_specs(argv):
+    return [a.strip('"') for a in argv if re.match(r'^"?torch\b', a)]
+
+
+def test_reader_install_takes_torch_cpu_on_linux_and_no_dev_tools():
+    installs = _reader_installs()
+    assert set(installs) == {"Linux", "macOS", "Windows"}, f"install commands found for {sorted(installs)}"
+    pinned = _pins(ROOT / "requirements.txt")["torch"]
+    for system, commands in installs.items():
+        assert len(commands) == 1, f"{system}: expected one pip install line, found {commands}"
+        argv = commands[0]
+        # the reader's install: the [book] extra of this checkout, never the development requirements
+        assert ".[book]" in [a.strip('"') for a in argv], f"{system}: does not install the [book] extra: {argv}"
+        assert not any(a.startswith("-r") or a.endswith(".txt") for a in argv), (
+            f"{system}: installs a requirements file"
+        )
+        assert not {"pytest", "selenium", "ruff", "jupyter-book", "check-jsonschema"} & {a.strip('"') for a in argv}
+        (torch,) = _torch_specs(argv)
+        if system == "Linux":
+            # PyPI's Linux torch is the CUDA build: the pinned version's +cpu local version, from the CPU index
+            assert torch == f"torch=={pinned}+cpu", f"Linux installs {torch!r}, expected torch=={pinned}+cpu"
+            index = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("--extra-index-url", "--index-url")]
+            assert index == [CPU_INDEX], f"Linux: the PyTorch CPU index is not given: {argv}"
+        else:
+            # PyPI's macOS and Windows torch wheels carry no CUDA; the same version as the tests use
+            assert torch == f"torch=={pinned}", f"{system} installs {torch!r}, expected torch=={pinned}"
+
+
+def test_reader_install_cannot_resolve_a_cuda_torch():
+    """With the Linux command's arguments, pip can only take torch from the CPU index.
+
+    An exact `==X+cpu` pin matches no wheel on PyPI (PyPI forbids local versions), so pip
+    cannot fall back to PyPI's CUDA build; the CPU index's wheels declare no nvidia-*
+    dependency. Checked offline with packaging's own specifier logic.
+    """
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    (argv,) = _reader_installs()["Linux"]
+    (torch,) = _torch_specs(argv)
+    spec = Requirement(torch).specifier
+    pinned = _pins(ROOT / "requirements.txt")["torch"]
+    assert spec.contains(Version(f"{pinned}+cpu"))
+    # what PyPI publishes for that release: the plain version (the CUDA build on Linux)
+    assert not spec.contains(Version(pinned)), f"{torch} would accept PyPI's torch=={pinned} (CUDA on Linux)"
+    assert not spec.contains(Version(f"{pinned}+cu126")), f"{torch} would accept a CUDA local version"
+
+
+def test_book_extra_is_what_the_chapters_import():
+    """pyproject's `[book]` extra holds what the notebooks import, and no development tools."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    book = {re.split(r"[<>=!~ \[]", r)[0].lower() for r in extras["book"]}
+    imported = set()
+    for nb in (ROOT / "chapters").glob("*.ipynb"):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                imported |= set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", "".join(cell["source"]), re.M))
+    # third-party modules a chapter may import -> the distribution that provides them
+    provided_by = {"torch": "torch", "matplotlib": "matplotlib", "seaborn": "seaborn", "pandas": "pandas"}
+    provided_by |= {"tqdm": "tqdm", "myst_nb": "myst-nb"}
+    core = {"numpy", "scipy", "mpmath"}  # lbkit's own dependencies
+    needed = {provided_by[m] for m in imported if m in provided_by}
+    assert "torch" in needed and "myst-nb" in needed, sorted(imported)
+    assert needed <= book, f"the chapters import {sorted(needed - book)}, which [book] lacks"
+    deps = {
+        re.split(r"[<>=!~ \[]", r)[0].lower()
+        for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    assert core <= deps
+    assert not {"pytest", "selenium", "ruff", "jupyter-book", "nbval"} & book
+
+
+def test_workflow_builds_the_pdf_before_the_tests_and_publishes_it(workflow):
+    runs = _runs(workflow)
+    steps = [step for _, step in _steps(workflow)]
+    pdf = ".venv/bin/jupyter-book build . --builder pdflatex"
+    assert pdf in (ROOT / ".ci" / "run").read_text()
+    assert pdf in runs, f"no step runs {pdf!r}"
+    test, build = ".venv/bin/python -m pytest", ".venv/bin/jupyter-book build . -W -n --keep-going"
+    tex = next((i for i, r in enumerate(runs) if "apt-get install" in r and "texlive-xetex" in r), None)
+    assert tex is not None, "the workflow must install TeX Live (texlive-xetex, latexmk, ...)"
+    assert {"latexmk", "texlive-latex-extra", "fonts-lmodern", "fonts-dejavu-core", "poppler-utils"} <= set(
+        runs[tex].replace("\\", " ").split()
+    )
+    assert tex < runs.index(pdf) < runs.index(test) < runs.index(build)
+    # the tests read the PDF built above; the site publishes it
+    (test_step,) = [s for s in steps if s.get("run", "").strip() == test]
+    assert test_step.get("env", {}).get("LBKIT_BOOK_PDF") == "_build/latex/book.pdf"
+    assert any("_build/html/book.pdf" in r for r in runs[runs.index(build) :]), "no step checks the site's PDF"
+    # the Jupyter Book 1 escape route: plain Sphinx from `jupyter-book config sphinx .`
+    assert ".venv/bin/python tools/check_sphinx_config.py" in runs
+    assert ".venv/bin/python tools/check_sphinx_config.py" in (ROOT / ".ci" / "run").read_text()

@@ -89,6 +89,12 @@ def footer_html(repository_url: str, version: str, commit: str, pdf: bool) -> st
 
 
 def _on_config_inited(app, config):
+    # the PDF's title page: "lbkit 0.1.0, commit abc" (releasename in _config.yml)
+    if not config.release:
+        config.release = f"{lbkit_version()}, commit {git_commit()}"
+    # social-preview links are absolute under the base URL tools/set_repository_url.py sets
+    if not getattr(config, "ogp_site_url", "") and config.html_baseurl:
+        config.ogp_site_url = config.html_baseurl
     options = dict(config.html_theme_options or {})
     # "{pathto}" is filled per page (html-page-context): the link is relative to the page
     options["extra_footer"] = footer_html(
@@ -135,6 +141,23 @@ def _fix_exercise_references(app, doctree):
 
 
 WIDE_TABLE = 90  # characters: a table whose widest cells add up to more is laid out by _fit_wide_tables
+LINE = 100  # characters of text in one line of the PDF, roughly (11 pt on A4)
+
+
+def _column_widths(lengths, words):
+    """Column widths, in characters of a line of LINE, for columns whose cells have these
+    lengths and whose longest words are these: each column gets its longest word (at most 20
+    characters; longer tokens wrap), and what is left of the line goes to the columns whose
+    cells are longer, in proportion to their typical (90th-percentile) length, up to 60."""
+    least = [min(word, 20) + 1 for word in words]
+    wanted = []
+    for col, low in zip(lengths, least):
+        typical = sorted(col)[int(0.9 * (len(col) - 1))] if col else 1
+        wanted.append(max(low, min(typical, 60)))
+    if sum(wanted) <= LINE or sum(least) >= LINE:
+        return wanted if sum(wanted) <= LINE else least
+    share = (LINE - sum(least)) / (sum(wanted) - sum(least))
+    return [low + (want - low) * share for low, want in zip(least, wanted)]
 
 
 def _fit_wide_tables(doctree):
@@ -142,8 +165,8 @@ def _fit_wide_tables(doctree):
 
     MyST tables carry no column widths, so Sphinx's LaTeX writer sets a long table (the
     ledger) in ``l`` columns, which never wrap and run off the page. Here each column of a
-    wide table gets a share of the text width that follows its cells' lengths (at least its
-    longest word, at most 60 characters' worth), so every column wraps inside the page.
+    wide table gets a share of the text width that follows its cells (_column_widths), so
+    every column wraps inside the page and no word is split across lines.
     """
     for table in doctree.findall(nodes.table):
         tgroup = next(iter(table.findall(nodes.tgroup)), None)
@@ -160,9 +183,8 @@ def _fit_wide_tables(doctree):
                     words[j] = max(words[j], *(len(w) for w in text.split() or [""]))
         if not colspecs or sum(max(col or [0]) for col in lengths) <= WIDE_TABLE:
             continue
-        for spec, col, word in zip(colspecs, lengths, words):
-            typical = sorted(col)[int(0.9 * (len(col) - 1))] if col else 1
-            spec["colwidth"] = max(min(word, 25), min(typical, 60), 4)
+        for spec, width in zip(colspecs, _column_widths(lengths, words)):
+            spec["colwidth"] = max(1, round(10 * width))
         table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"] + ["colwidths-given"]
 
 
@@ -194,12 +216,10 @@ def _on_doctree_resolved(app, doctree, docname):
 def _on_builder_inited(app):
     """LaTeX: figures and tables numbered through the book (1, 2, ...): the chapters carry
     their own numbers in their titles ("3. The orthogonal family"), so LaTeX does not number
-    them (``secnumdepth`` in _config.yml) and "Fig. 0.3" would mean nothing. The title page
-    names lbkit's version and the commit."""
+    them (``secnumdepth`` in _config.yml) and "Fig. 0.3" would mean nothing."""
     if app.builder.format != "latex":
         return
     app.config.numfig_secnum_depth = 0
-    app.config.release = f"{lbkit_version()}, commit {git_commit()}"
 
 
 def setup(app):
