@@ -618,3 +618,32 @@ def test_figures_read_well_in_dark_mode(server, driver, tmp_path):
         print(f"dark-mode screenshot: {shot}")
     finally:
         driver.execute_script("localStorage.setItem('mode', 'light'); localStorage.setItem('theme', 'light');")
+
+
+def test_every_page_footer_names_licence_version_and_commit(crawl, server, book_html):
+    """The footer (tools/sphinx_book.py) of every page: the content licence, lbkit's version and
+    the commit; and, when the site holds the PDF, a link to it that loads."""
+    import re
+
+    import lbkit
+
+    pages, _ = crawl
+    has_pdf = (book_html / "book.pdf").is_file()
+    bad = []
+    for page in pages:
+        with urllib.request.urlopen(server.base + page, timeout=10) as response:
+            text = response.read().decode()
+        footer = text[text.find('<div class="extra_footer">') :]
+        if 'rel="license">CC BY 4.0</a>' not in footer:
+            bad.append(f"{page}: no CC BY 4.0 licence in the footer")
+        built = rf"lbkit {re.escape(lbkit.__version__)} from commit (<a [^>]*>)?<code>([0-9a-f]{{12}}\+?|unknown)<"
+        if not re.search(built, footer):
+            bad.append(f"{page}: no 'lbkit {lbkit.__version__} from commit ...' in the footer")
+        links = re.findall(r'<a class="lbkit-pdf" href="([^"]+)"', footer)
+        if has_pdf != bool(links):
+            bad.append(f"{page}: PDF link {links} but book.pdf {'is' if has_pdf else 'is not'} in the site")
+        for href in links:
+            status, _ = _fetch(urllib.parse.urljoin(server.base + page, href))
+            if status != 200:
+                bad.append(f"{page}: the PDF link {href} answers {status}")
+    assert not bad, "\n".join(bad)

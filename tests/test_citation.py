@@ -88,6 +88,24 @@ def test_licences():
     assert "https://creativecommons.org/licenses/by/4.0/" in content
     # the whole legal code, not a summary: its last section and its closing notice
     assert "Section 8 – Interpretation." in content and "Creative Commons may be contacted at" in content
+    # the page footer states it (tools/sphinx_book.py writes the footer; the browser test reads it on every page)
+    from tools import sphinx_book
+
+    footer = sphinx_book.footer_html("", "9.9.9", "0123abcd4567", pdf=False)
+    assert "CC BY 4.0" in footer and "https://creativecommons.org/licenses/by/4.0/" in footer
+    assert "lbkit 9.9.9" in footer and "0123abcd4567" in footer and "book.pdf" not in footer
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    footer = config["html"]["extra_footer"]
-    assert "CC BY 4.0" in footer and "creativecommons.org/licenses/by/4.0/" in footer
+    assert config["sphinx"]["local_extensions"] == {"sphinx_book": "tools/"}
+
+
+def test_footer_names_the_version_and_the_commit():
+    from tools import sphinx_book
+
+    assert sphinx_book.lbkit_version() == lbkit.__version__
+    commit = sphinx_book.git_commit()
+    if (ROOT / ".git").exists() and shutil.which("git"):
+        assert re.fullmatch(r"[0-9a-f]{12}\+?", commit), commit
+    # with a repository URL the commit links to it; with a PDF the footer links book.pdf relative to the page
+    footer = sphinx_book.footer_html("https://github.com/o/r", "1.0.0", "abcdef123456+", pdf=True)
+    assert 'href="https://github.com/o/r/commit/abcdef123456"' in footer
+    assert 'href="{pathto}" download' in footer
