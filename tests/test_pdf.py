@@ -35,6 +35,8 @@ import unicodedata
 import pytest
 import yaml
 
+pytestmark = pytest.mark.slow  # builds the PDF unless LBKIT_BOOK_PDF names one
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PRF = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{prf:(?P<kind>theorem|lemma|proposition|corollary|definition|conjecture|remark|"
@@ -281,11 +283,14 @@ def test_no_text_runs_off_the_page(pdf, tmp_path):
     off = []
     for number, page in enumerate(re.findall(r"<page (.*?)</page>", html, flags=re.S), start=1):
         width = float(re.search(r'width="([\d.]+)"', page).group(1))
-        for x_min, x_max, word in re.findall(
-            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        for x_min, x_max, y_max, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page
         ):
             if float(x_min) < 0 or float(x_max) > width + 1:
                 off.append(f"page {number}: {word!r} ends at {float(x_max):.0f} of {width:.0f} pt")
+            elif float(y_max) > height + 1:
+                off.append(f"page {number}: {word!r} runs below the page ({float(y_max):.0f} of {height:.0f} pt)")
     assert not off, f"{len(off)} words run off the page:\n" + "\n".join(off[:20])
 
 

@@ -284,3 +284,40 @@ def test_workflow_builds_the_pdf_before_the_tests_and_publishes_it(workflow):
     # the Jupyter Book 1 escape route: plain Sphinx from `jupyter-book config sphinx .`
     assert ".venv/bin/python tools/check_sphinx_config.py" in runs
     assert ".venv/bin/python tools/check_sphinx_config.py" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_repository_url_turns_on_the_errata_button_and_the_base_url():
+    """tools/set_repository_url.py: with a URL, the issue (errata) button is on with the other
+    buttons and the base URL is the Pages site; without one, both are off."""
+    from tools import set_repository_url as tool
+
+    on = yaml.safe_load(tool.block("https://github.com/Some-Org/the-book", "main"))
+    assert on["html"]["use_repository_button"] is True and on["html"]["use_issues_button"] is True
+    assert on["html"]["baseurl"] == "https://some-org.github.io/the-book/"
+    gitlab = yaml.safe_load(tool.block("https://gitlab.com/o/r", "main"))
+    assert gitlab["html"]["baseurl"] == "https://o.gitlab.io/r/"
+    elsewhere = yaml.safe_load(tool.block("https://github.com/o/r", "main", "https://book.example.org/lb/"))
+    assert elsewhere["html"]["baseurl"] == "https://book.example.org/lb/"
+    assert "baseurl" not in yaml.safe_load(tool.block("https://bitbucket.org/o/r", "main"))["html"]
+    off = yaml.safe_load(tool.block("", "main"))
+    assert off["html"]["use_issues_button"] is False and "baseurl" not in off["html"]
+    assert tool.check_site_url("https://book.example.org/lb") == "https://book.example.org/lb/"
+    with pytest.raises(ValueError, match="is not of the form"):
+        tool.check_site_url("http://insecure.example.org/")
+    # the committed configuration has no URL yet: buttons off, no base URL
+    committed = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert committed["html"]["use_issues_button"] is False and "baseurl" not in committed["html"]
+    # the social-preview metadata takes the base URL (tools/sphinx_book.py) and the drawn logo
+    config = committed["sphinx"]["config"]
+    assert "sphinxext.opengraph" in committed["sphinx"]["extra_extensions"]
+    assert config["ogp_image"] == committed["logo"] == "_static/logo.png" and (ROOT / config["ogp_image"]).is_file()
+    assert config["ogp_social_cards"] == {"enable": False}
+    assert config["html_favicon"] == "_static/favicon.png" and (ROOT / config["html_favicon"]).is_file()
+    assert _pins(ROOT / "requirements.txt")["sphinxext-opengraph"] == "0.13.0"
+
+
+def test_logo_and_favicon_are_drawn_by_the_script():
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_logo.py"), "--check"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -10,8 +10,12 @@ This script proves that the route stays open: in a copy of the repository's trac
 2. checks the settings the book depends on are in it (the extensions for statements,
    exercises, the bibliography and this book's own extension; the theme; the table of
    contents; execution off; MathJax macros);
-3. runs ``sphinx-build -b html -W -n --keep-going`` with that ``conf.py`` alone and checks
-   that every page of ``_toc.yml`` was written.
+3. runs ``sphinx-build -b html -W -n --keep-going`` with that ``conf.py`` and checks that
+   every page of ``_toc.yml`` was written. One thing has to be added by hand, and is here:
+   ``conf.py`` names the book's own extension (``sphinx.local_extensions`` in _config.yml)
+   but not the folder it lives in, so ``tools/`` goes on ``PYTHONPATH``::
+
+       jupyter-book config sphinx . && PYTHONPATH=tools sphinx-build -b html . _build/html
 
 Usage (from the repository root; CI runs it after the book build)::
 
@@ -23,6 +27,7 @@ About 30 s on two cores (execution is off).
 
 from __future__ import annotations
 
+import os
 import pathlib
 import runpy
 import shutil
@@ -107,8 +112,13 @@ def main() -> int:
             print("conf.py written by `jupyter-book config sphinx .`:\n  " + "\n  ".join(problems), file=sys.stderr)
             return 1
         out = book / "_build" / "sphinx-html"
+        # conf.py lists sphinx_book (local_extensions) without its folder: put tools/ on the path
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(book / "tools"), env.get("PYTHONPATH", "")]))
         proc = subprocess.run(
-            [str(BIN / "sphinx-build"), "-b", "html", "-W", "-n", "--keep-going", "-q", ".", str(out)], cwd=book
+            [str(BIN / "sphinx-build"), "-b", "html", "-W", "-n", "--keep-going", "-q", ".", str(out)],
+            cwd=book,
+            env=env,
         )
         if proc.returncode != 0:
             print("sphinx-build with the generated conf.py failed", file=sys.stderr)

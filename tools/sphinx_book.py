@@ -168,7 +168,7 @@ def _fit_wide_tables(doctree):
     wide table gets a share of the text width that follows its cells (_column_widths), so
     every column wraps inside the page and no word is split across lines.
     """
-    for table in doctree.findall(nodes.table):
+    for table in list(doctree.findall(nodes.table)):
         tgroup = next(iter(table.findall(nodes.tgroup)), None)
         if tgroup is None:
             continue
@@ -185,7 +185,12 @@ def _fit_wide_tables(doctree):
             continue
         for spec, width in zip(colspecs, _column_widths(lengths, words)):
             spec["colwidth"] = max(1, round(10 * width))
-        table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"] + ["colwidths-given"]
+        # longtable: a wide table is also a tall one, and only a longtable breaks across pages
+        table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"] + ["colwidths-given", "longtable"]
+        # small type (the environment sphinxclasslbkit-wide-table in _config.yml's preamble)
+        wrapper = nodes.container(classes=["lbkit-wide-table"])
+        table.replace_self(wrapper)
+        wrapper += table
 
 
 def _on_doctree_resolved(app, doctree, docname):
