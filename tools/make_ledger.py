@@ -47,7 +47,10 @@ PAPER = {
     "thm-exact-orthogonality": "the paper's core construction (exact orthogonality)",
     "thm-csq-lower-bound": "main theorem, regression (in the form this book proves)",
     "cor-gd-lower-bound": "main theorem, regression, for gradient descent on any model (in the form this book proves)",
-    "thm-06-sq-lower-bound": "main theorem, classification (label model as stated in chapter 6)",
+    "thm-sq-sign-labels": "main theorem, classification (deterministic labels sign(f_S), 0-1 error; "
+    "in the form this book proves)",
+    "thm-06-sq-lower-bound": "a probabilistic-label variant of the classification theorem "
+    "(this book's odd-link label model; weaker: its signal decays with k)",
 }
 
 INTRO = """
