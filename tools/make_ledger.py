@@ -229,7 +229,8 @@ def short_title(nb, chapter: str) -> str:
                 number = re.match(r"(\d+)\.\s", title)
                 if number:
                     return f"Ch. {number.group(1)}"
-                return title.split(":")[0].strip()
+                head, _, rest = title.partition(":")
+                return f"{head.strip()}: {rest.strip()}" if head.strip() == "Appendix" and rest else head.strip()
     return chapter
 
 
