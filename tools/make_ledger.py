@@ -232,7 +232,8 @@ def short_title(nb, chapter: str) -> str:
                 number = re.match(r"(\d+)\.\s", title)
                 if number:
                     return f"Ch. {number.group(1)}"
-                return title.split(":")[0].strip()
+                head, _, rest = title.partition(":")
+                return f"{head.strip()}: {rest.strip()}" if head.strip() == "Appendix" and rest else head.strip()
     return chapter
 
 
@@ -264,7 +265,11 @@ def _row(ledger: Ledger, s: Statement) -> str:
     statement = f"{{prf:ref}}`{s.label}`" + (f": {_escape(s.title)}" if s.title else "")
     paper = PAPER.get(s.label, "—")
     if cells:
-        where = ", ".join(f"cell {c.number}" if c.number else f"cell #{c.index} (not code)" for c in cells)
+        where = ", ".join(
+            (f"cell {c.number}" if c.number else f"cell #{c.index} (not code)")
+            + ("" if c.chapter == s.chapter else f" of {{doc}}`{ledger.titles[c.chapter]} <{c.chapter}>`")
+            for c in cells
+        )
         asserts = list(dict.fromkeys(a for c in cells for a in c.asserts))
         tolerance = "; ".join(_code(a) for a in asserts[:MAX_ASSERTS]) or "—"
         if len(asserts) > MAX_ASSERTS:
