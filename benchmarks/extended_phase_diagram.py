@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout: this checkout's lbkit
     sys.path.insert(0, str(ROOT))
 
-from lbkit.experiments import SweepError, gd_students, sweep  # noqa: E402
+from lbkit.experiments import SweepError, gd_students, start_sweep  # noqa: E402
 
 BATCH = 256
 
@@ -124,10 +124,8 @@ def summary(df):
     return pd.DataFrame(out)
 
 
-def draw(table, ns, ks, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
+def draw(table, ns, ks, path=None):
+    """The figure: a heatmap of the medians (k x n) and the medians against n; saved to ``path`` if given."""
     import matplotlib.pyplot as plt
 
     from lbkit.plotting import PALETTE, set_theme
@@ -186,8 +184,9 @@ def draw(table, ns, ks, path):
     ax1.set_title("medians over seeds, bars: quartiles")
     ax1.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=130)
+    return fig
 
 
 def machine() -> dict:
@@ -252,9 +251,12 @@ def main(argv=None):
     n_workers = len(client.scheduler_info()["workers"])
     store = out / "store.jsonl"
     print(f"{len(points)} programs on {cluster_desc} ({n_workers} workers); store {store}", flush=True)
-    failed = []
+    failed, recorded = [], 0
     try:
-        rows = sweep(gd_students, points, seed=args.seed, pool=client.get_executor(), store=store, progress=True)
+        job = start_sweep(gd_students, points, seed=args.seed, pool=client.get_executor(), store=store)
+        recorded = job.n_recorded
+        print(f"{recorded} programs read from the store, {len(points) - recorded} to compute", flush=True)
+        rows = job.result(progress=True)
     except SweepError as err:  # keep what finished; the failures are listed in the provenance
         rows, failed = err.rows, [f"point {i} {p}: {type(e).__name__}: {e}" for i, p, e in err.failed]
         print(err, file=sys.stderr)
@@ -268,14 +270,31 @@ def main(argv=None):
     table = summary(df)
     df.to_csv(out / "students.csv", index=False)
     table.to_csv(out / "cells.csv", index=False, float_format="%.6g")
+    import matplotlib
+
+    matplotlib.use("Agg")
     draw(table, sorted(args.n), sorted(args.k), out / "figure.png")
-    provenance = {
+    run = {
         "command": "python benchmarks/extended_phase_diagram.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "started_utc": start,
         "wall_seconds": round(wall, 1),
         "cluster": cluster_desc,
         "n_workers": n_workers,
         "machine": machine(),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "programs_computed": len(points) - recorded,
+        "programs_read_from_store": recorded,
+        "failed": failed,
+    }
+    previous = []
+    if (out / "provenance.json").exists():  # a resumed run: keep the record of the runs before it
+        old = json.loads((out / "provenance.json").read_text())
+        previous = old.get("runs", [])
+        if not previous and "command" in old:  # the first layout: one run at the top level
+            keep = ("command", "started_utc", "wall_seconds", "cluster", "n_workers", "machine", "failed")
+            previous = [{**{key: old[key] for key in keep if key in old}, "programs_computed": old.get("programs")}]
+    provenance = {
+        "runs": previous + [run],
         "versions": {
             "lbkit": __import__("lbkit").__version__,
             "torch": torch.__version__,
@@ -287,8 +306,9 @@ def main(argv=None):
         "students": int(len(df)),
         "sweep_seed": args.seed,
         "seeds_per_cell": args.seeds,
+        "n": sorted(args.n),
+        "k": sorted(args.k),
         "max_n_for_k": max_n_for_k,
-        "failed": failed,
         "note": "wall time includes starting the cluster; programs already in the store are read, not recomputed",
     }
     (out / "provenance.json").write_text(json.dumps(provenance, indent=2) + "\n")
