@@ -303,6 +303,12 @@ class _Store:
         self.keys = [_point_key(p) for _, p, _ in jobs]
         self._lock = threading.Lock()
         self.done = {}
+        parent = os.path.dirname(os.path.abspath(self.path))
+        if os.path.isdir(self.path) or not os.path.isdir(parent):
+            raise ValueError(
+                f"store = {self.path!r} must be a file in an existing directory (it is created if missing); "
+                f"{'it is a directory' if os.path.isdir(self.path) else f'the directory {parent} does not exist'}"
+            )
         if not os.path.exists(self.path):
             return
         with open(self.path, "rb+") as fh:  # drop a last line cut short by a crash, so that appends stay valid

@@ -144,6 +144,10 @@ def test_a_store_of_another_function_seed_or_grid_is_refused(tmp_path):
     bad.write_text('{"a": 1}\n')
     with pytest.raises(ValueError, match="not a record of an lbkit sweep"):
         sweep(noisy_point, POINTS, seed=5, n_workers=1, store=bad)
+    with pytest.raises(ValueError, match="does not exist"):
+        sweep(noisy_point, POINTS, seed=5, n_workers=1, store=tmp_path / "missing" / "s.jsonl")
+    with pytest.raises(ValueError, match="it is a directory"):
+        sweep(noisy_point, POINTS, seed=5, n_workers=1, store=tmp_path)
     with pytest.raises(TypeError, match="store must be a path"):
         sweep(noisy_point, POINTS, seed=5, n_workers=1, store=3)
 
