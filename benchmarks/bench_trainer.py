@@ -27,7 +27,17 @@ load affects all of them alike.  Throughput is steps per second (student-steps
 per second for the batched trainer); the ratios compare the best (fastest) of
 the repeats of each, and the last line is::
 
-    RESULT trainer_vs_hand=X.XX batched_vs_hand=Y.YY students=M
+    RESULT trainer_vs_hand=X.XX batched_vs_hand=Y.YY students=M peak_n32=P peak_n128=Q \
+        peak_n32_single=p peak_n128_single=q matmul_gflops=G
+
+The peak fractions say how close the engine is to the machine: the arithmetic
+of a student-step, counted as 4*B*n*p flops (forward and backward products of
+the first layer, which dominate: B = 256, p = 256), times the best measured
+student-steps per second, divided by the fp32 peak of ``torch.mm`` with one
+thread measured in the same run (square 1024 x 1024 products, the best of 30 before the trainers run and 30 after:
+on a loaded machine a low peak would inflate the fractions).
+``peak_n32`` and ``peak_n128`` are the batched trainer's (at n = 32 and 128),
+the ``_single`` ones GDRegressor's.  Goals: 0.30 at n = 32 and 0.50 at n = 128.
 
 Goals: trainer_vs_hand >= 0.9 and batched_vs_hand >= 3.0.  Timings depend on
 the machine and its load; the ratios, measured in the same run, much less.
@@ -80,9 +90,35 @@ def batched(targets, steps, seed=0):
     )
 
 
-def timed(fn, *args):
+def matmul_peak(size=1024, repeats=30):
+    """fp32 GFLOP/s of torch.mm with the current thread setting: best of ``repeats`` products of ``size`` x ``size``."""
+    g = torch.Generator().manual_seed(0)
+    A = torch.randn(size, size, generator=g)
+    B_ = torch.randn(size, size, generator=g)
+    out = torch.empty(size, size)
+    torch.mm(A, B_, out=out)  # warm-up
+    best = min(timed(torch.mm, A, B_, out=out) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def achieved_gflops(n, steps, M, repeats):
+    """GFLOP/s (4*B*n*p flops per student-step) of GDRegressor and of BatchedGDRegressor (M students) at dimension n."""
+    rng = np.random.default_rng(n)
+    f = lbkit.orthogonal_network(n, range(K), "relu", normalized=True)
+    targets = [
+        lbkit.orthogonal_network(n, sorted(rng.choice(n, K, replace=False)), "relu", normalized=True) for _ in range(M)
+    ]
+    one = GDRegressor(width=WIDTH, lr=LR, batch_size=BATCH, max_steps=50, eval_every=50, rng=0)
+    one.fit(f)  # warm-up at this size
+    single = min(timed(trainer, f, steps, r) for r in range(repeats))
+    many = min(timed(batched, targets, steps, r) for r in range(repeats))
+    flops = 4 * BATCH * n * WIDTH
+    return flops * steps / single / 1e9, flops * M * steps / many / 1e9
+
+
+def timed(fn, *args, **kwargs):
     t0 = time.perf_counter()
-    fn(*args)
+    fn(*args, **kwargs)
     return time.perf_counter() - t0
 
 
@@ -104,6 +140,7 @@ def main(argv=None):
         f"{M} students, torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}), "
         f"{torch.get_num_threads()} thread, python {platform.python_version()}"
     )
+    gflops_before = matmul_peak()
     # warm-up: allocator, kernels, lazy imports
     hand_loop(f, 200)
     trainer(f, 200)
@@ -130,7 +167,23 @@ def main(argv=None):
         f"goals: trainer_vs_hand >= 0.9 ({'met' if t_ratio >= 0.9 else 'NOT met'}), "
         f"batched_vs_hand >= 3.0 ({'met' if b_ratio >= 3.0 else 'NOT met'})"
     )
-    print(f"RESULT trainer_vs_hand={t_ratio:.2f} batched_vs_hand={b_ratio:.2f} students={M}")
+    rate128 = achieved_gflops(128, max(steps // 3, 100), M, args.repeats)
+    gflops = max(gflops_before, matmul_peak())
+    flops32 = 4 * BATCH * N * WIDTH
+    peak = {32: (flops32 * rate["GDRegressor"] / (gflops * 1e9), flops32 * rate["batched"] / (gflops * 1e9))}
+    peak[128] = (rate128[0] / gflops, rate128[1] / gflops)
+    print(f"torch.mm fp32 peak, one thread: {gflops:.1f} GFLOP/s; fraction of it reached (4*B*n*p flops per step):")
+    for n, (single, many) in peak.items():
+        print(f"  n = {n:>3}: GDRegressor {single:.2f}, batched ({M} students) {many:.2f}")
+    print(
+        f"goals: peak_n32 >= 0.30 ({'met' if peak[32][1] >= 0.30 else 'NOT met'}), "
+        f"peak_n128 >= 0.50 ({'met' if peak[128][1] >= 0.50 else 'NOT met'})"
+    )
+    print(
+        f"RESULT trainer_vs_hand={t_ratio:.2f} batched_vs_hand={b_ratio:.2f} students={M} "
+        f"peak_n32={peak[32][1]:.3f} peak_n128={peak[128][1]:.3f} peak_n32_single={peak[32][0]:.3f} "
+        f"peak_n128_single={peak[128][0]:.3f} matmul_gflops={gflops:.1f}"
+    )
     return 0
 
 

@@ -1,36 +1,68 @@
-"""Sweeps over experiment grids with a process pool, deterministic whatever the pool size.
+"""Sweeps over experiment grids, in a local process pool or on a cluster, with results that survive a crash.
 
 Each grid point gets its own seed, derived from the sweep's seed and the
 point's index with :class:`numpy.random.SeedSequence`, so a result never
-depends on which worker ran it or on how many workers there were.  Workers
-run torch with one thread each (measured faster on 2 cores than one process
-with two threads, because small networks are dominated by Python overhead).
+depends on which worker ran it or on how many workers there were: on one
+kind of machine (same CPU family, same torch build) the rows are identical
+whatever the pool; across machines of different kinds, training runs agree
+only within the calibrated tolerances of the book's reproducibility contract
+(float32 rounding differs between instruction sets).  Workers run torch with
+one thread each (measured faster on 2 cores than one process with two
+threads, because small networks are dominated by Python overhead).
 
-The function a sweep runs must be importable by the workers (defined in a
-module, not in a notebook): :func:`gd_cell` trains one student, and
-:func:`gd_students` trains several (every ``k`` of a list, several seeds each)
-as one batched tensor program with
-:class:`lbkit.learners.BatchedGDRegressor`.
+Where the points run is the ``pool``: any object whose ``submit(fn, arg)``
+returns a future (an object with ``result()``), such as the stdlib workers
+of :func:`worker_pool`, the executor of a Dask cluster
+(``distributed.Client(...).get_executor()``), submitit's or a Ray adapter.
+The stdlib workers are fresh ``spawn``-ed processes that import the function
+by name, so it must be defined in a module; a function defined in a notebook
+is refused up front (Dask sends it by value with cloudpickle, and runs it).
 
-Several sweeps can share one set of workers: :func:`worker_pool` starts them
-once, and :func:`start_sweep` queues a sweep in them and returns at once (a
-:class:`SweepJob` whose ``result()`` waits), so a notebook can start all its
-training first and read the results where it needs them.
+``store=PATH`` makes a sweep durable: every point's results are appended to a
+JSON-lines file as soon as the point finishes, keyed by the point, its index
+(hence its seed), the sweep's seed and the function's name; running the same
+sweep with the same store again computes only the points not recorded.  A
+failing point does not discard the others: the sweep finishes every other
+point and then raises one :class:`SweepError` listing the failures, with the
+finished rows attached.
+
+:func:`gd_cell` trains one student, and :func:`gd_students` trains several
+(every ``k`` of a list, several seeds each) as one batched tensor program
+with :class:`lbkit.learners.BatchedGDRegressor`.  Several sweeps can share one
+set of workers: :func:`worker_pool` starts them once, and :func:`start_sweep`
+queues a sweep and returns at once (a :class:`SweepJob` whose ``result()``
+waits), so a notebook can start all its training first and read the results
+where it needs them.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import pickle
+import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
 from ._checks import check_int, check_n_k, check_real
 
-__all__ = ["SweepJob", "gd_cell", "gd_students", "grid", "start_sweep", "sweep", "worker_pool"]
+__all__ = [
+    "SweepError",
+    "SweepJob",
+    "gd_cell",
+    "gd_students",
+    "grid",
+    "read_store",
+    "start_sweep",
+    "sweep",
+    "worker_pool",
+]
 
 _MAX_POINTS = 10**6  # grid points a grid or a sweep accepts (each is at least one training run)
+_STORE_FORMAT = 1  # version of the store's record layout
 
 
 def grid(**axes):
@@ -94,12 +126,20 @@ def _init_worker():
 
 
 def _run_one(args):
+    """Run one point; return ``fn``'s dict of results (the caller adds the point's parameters)."""
     fn, params, seed_entropy = args
     rng = np.random.default_rng(np.random.SeedSequence(seed_entropy))
     out = fn(rng=rng, **params)
     if not isinstance(out, dict):
         raise TypeError(f"{getattr(fn, '__name__', fn)} must return a dict of results, got {type(out).__name__}")
-    return {**params, **out}
+    return out
+
+
+def _fn_name(fn) -> str:
+    """The function's identity in a store: ``module.qualname``."""
+    module = getattr(fn, "__module__", None) or type(fn).__module__
+    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    return f"{module}.{qualname}"
 
 
 def _jobs(fn, points, seed):
@@ -129,22 +169,337 @@ def _check_progress(progress):
         raise TypeError(f"progress must be True or False, got {progress!r}")
 
 
-def _rows(rows, total, progress):
-    """The rows of a sweep as a list, consumed under a tqdm progress bar when ``progress``."""
+# -- where the points run --------------------------------------------------------------------------------------------
+
+
+def _check_importable(fn) -> None:
+    """Refuse, before anything is queued, a function the stdlib's spawn-ed workers could not import by name."""
+    name = _fn_name(fn)
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", "")
+    why = None
+    if "<lambda>" in qualname or "<locals>" in qualname:
+        why = "it is a lambda or is defined inside another function"
+    elif module == "__main__" and not hasattr(sys.modules.get("__main__"), "__file__"):
+        why = "it is defined in a notebook or an interactive session (module __main__ without a file)"
+    else:
+        try:
+            pickle.dumps(fn)
+        except Exception as exc:  # noqa: BLE001 - pickle raises several kinds; the message names it
+            why = f"pickle cannot send it by name ({type(exc).__name__}: {exc})"
+    if why is not None:
+        raise TypeError(
+            f"fn = {name} cannot run in lbkit's stdlib worker pool: {why}; the spawn-ed workers import a function "
+            f"by its module and name.  Define it in a module (a .py file on the workers' path) and import it, run "
+            f"the sweep in this process with n_workers=1, or use a pool that sends functions by value, such as a "
+            f"Dask cluster's executor: distributed.Client(distributed.LocalCluster()).get_executor()"
+        )
+
+
+class _LazyFuture:
+    """The result of running one point in this process, computed when first asked for."""
+
+    def __init__(self, job):
+        self._job, self._done, self._value, self._error = job, False, None, None
+
+    def done(self) -> bool:
+        return self._done
+
+    def result(self):
+        if not self._done:
+            try:
+                self._value = _run_one(self._job)
+            except Exception as exc:  # noqa: BLE001 - kept, raised to the caller as a future would
+                self._error = exc
+            self._done = True
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+class _InProcess:
+    """A pool that runs every point in this process, one after the other, as its result is read."""
+
+    def submit(self, fn, job):
+        assert fn is _run_one
+        return _LazyFuture(job)
+
+
+def _pool_submit(pool):
+    submit = getattr(pool, "submit", None)
+    if not callable(submit):
+        raise TypeError(
+            f"pool must be an executor: an object whose submit(fn, *args) returns a future, such as "
+            f"lbkit.experiments.worker_pool() or a Dask client's get_executor(); got {pool!r}"
+        )
+    return submit
+
+
+# -- the store --------------------------------------------------------------------------------------------------------
+
+
+def _jsonable(value):
+    """``json.dumps``' fallback for numpy values; anything else cannot be recorded."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(
+        f"a sweep with a store records fn's results as JSON; {value!r} of type {type(value).__name__} is not "
+        f"JSON (give numbers, strings, None, lists and dicts)"
+    )
+
+
+def _point_key(point) -> str:
+    try:
+        return json.dumps(point, sort_keys=True, default=_jsonable)
+    except TypeError as exc:
+        raise TypeError(f"a sweep with a store needs points made of JSON values; the point {point!r}: {exc}") from None
+
+
+def read_store(path) -> list:
+    """The records of a sweep's store (a JSON-lines file), one dict per finished point.
+
+    Each record has ``fn`` (``module.qualname``), ``seed`` (the sweep's seed),
+    ``index`` (the point's index; its seed is ``SeedSequence([seed, index])``),
+    ``point`` (its parameters), ``result`` (``fn``'s dict of results) and
+    provenance (``lbkit`` version, ``host``, ``time``).  A line cut short by a
+    crash is skipped.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    list of dict
+    """
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().split("\n")
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            if lineno == len(lines):  # the last line, cut short by a crash (no newline after it)
+                continue
+            raise ValueError(f"{path}: line {lineno} is not a JSON record of a sweep") from None
+        if not isinstance(rec, dict) or not {"fn", "seed", "index", "point", "result"} <= set(rec):
+            raise ValueError(
+                f"{path}: line {lineno} is not a record of an lbkit sweep (fn, seed, index, point, result)"
+            )
+        records.append(rec)
+    return records
+
+
+class _Store:
+    """The JSON-lines record of one sweep: what is done, and a lock-protected append for what finishes."""
+
+    def __init__(self, path, fn, seed, jobs):
+        self.path = os.fspath(path)
+        self.fn, self.seed = _fn_name(fn), seed
+        self.keys = [_point_key(p) for _, p, _ in jobs]
+        self._lock = threading.Lock()
+        self.done = {}
+        parent = os.path.dirname(os.path.abspath(self.path))
+        if os.path.isdir(self.path) or not os.path.isdir(parent):
+            raise ValueError(
+                f"store = {self.path!r} must be a file in an existing directory (it is created if missing); "
+                f"{'it is a directory' if os.path.isdir(self.path) else f'the directory {parent} does not exist'}"
+            )
+        if not os.path.exists(self.path):
+            return
+        with open(self.path, "rb+") as fh:  # drop a last line cut short by a crash, so that appends stay valid
+            data = fh.read()
+            if data and not data.endswith(b"\n"):
+                fh.truncate(data.rfind(b"\n") + 1)
+        for rec in read_store(self.path):
+            if rec["fn"] != self.fn or rec["seed"] != seed:
+                raise ValueError(
+                    f"the store {self.path} holds results of fn = {rec['fn']} with seed = {rec['seed']}; this sweep "
+                    f"runs fn = {self.fn} with seed = {seed}.  Results of another function or seed are never mixed "
+                    f"in: give this sweep its own store file"
+                )
+            i = rec["index"]
+            key = json.dumps(rec["point"], sort_keys=True)
+            if i < len(self.keys) and key != self.keys[i]:
+                raise ValueError(
+                    f"the store {self.path} holds point {i} = {rec['point']}, but this sweep's point {i} is "
+                    f"{jobs[i][1]}: the grid changed (a point's seed depends on its index).  Give this sweep its "
+                    f"own store file, or keep the points of the recorded sweep in their order (new ones may be "
+                    f"appended)"
+                )
+            if i < len(self.keys):
+                self.done[i] = rec["result"]
+
+    def record(self, i, out) -> dict:
+        """Append point ``i``'s results; return them as read back from JSON (what a resumed sweep returns)."""
+        import socket
+        import time
+
+        from . import __version__
+
+        result = json.dumps(out, default=_jsonable)
+        line = (
+            f'{{"fn": {json.dumps(self.fn)}, "seed": {self.seed}, "index": {i}, "point": {self.keys[i]}, '
+            f'"result": {result}, "lbkit": {json.dumps(__version__)}, "host": {json.dumps(socket.gethostname())}, '
+            f'"time": {json.dumps(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))}, "format": {_STORE_FORMAT}}}\n'
+        )
+        with self._lock:
+            if i not in self.done:
+                with open(self.path, "a", encoding="utf-8") as fh:
+                    fh.write(line)
+                self.done[i] = json.loads(result)
+        return self.done[i]
+
+
+# -- sweeps -----------------------------------------------------------------------------------------------------------
+
+
+class SweepError(RuntimeError):
+    """Some points of a sweep raised; every other point finished.
+
+    Attributes
+    ----------
+    failed : list of tuple
+        ``(index, point, exception)`` for every failed point, in the order of the points.
+    rows : list
+        The sweep's rows in the order of the points, ``None`` for a failed one.
+    """
+
+    def __init__(self, failed, rows, store=None):
+        self.failed, self.rows = failed, rows
+        n_ok = sum(r is not None for r in rows)
+        kept = f"; their rows are in .rows and in the store {store}" if store else "; their rows are in .rows"
+        lines = [f"{len(failed)} of {len(rows)} sweep points failed ({n_ok} finished{kept}):"]
+        for i, point, exc in failed[:20]:
+            lines.append(f"  point {i} {point}: {type(exc).__name__}: {exc}")
+        if len(failed) > 20:
+            lines.append(f"  ... and {len(failed) - 20} more (see .failed)")
+        super().__init__("\n".join(lines))
+
+
+def _rows_iter(items, total, progress):
+    """``items`` consumed under a tqdm progress bar when ``progress``."""
     from tqdm import tqdm  # text bars: identical output with or without ipywidgets
 
-    return list(tqdm(rows, total=total, desc="sweep", leave=False, disable=not progress))
+    return tqdm(items, total=total, desc="sweep", leave=False, disable=not progress)
 
 
-def _submit(jobs, pool):
-    """Queue checked jobs in ``pool``; a SweepJob."""
-    from concurrent.futures import Executor
+def _submit(fn, points, seed, pool, store=None):
+    """Check a sweep's arguments, skip what ``store`` records, queue the rest in ``pool``; a SweepJob."""
+    jobs = _jobs(fn, points, seed)
+    submit = _pool_submit(pool)
+    if isinstance(pool, ProcessPoolExecutor):
+        _check_importable(fn)
+    recorded = None
+    if store is not None:
+        if not isinstance(store, (str, os.PathLike)):
+            raise TypeError(f"store must be a path to a JSON-lines file, got {store!r} of type {type(store).__name__}")
+        recorded = _Store(store, fn, jobs[0][2][0] if jobs else seed, jobs)
+    futures = []
+    for i, job in enumerate(jobs):
+        if recorded is not None and i in recorded.done:
+            futures.append(None)
+            continue
+        fut = submit(_run_one, job)
+        if not callable(getattr(fut, "result", None)):
+            raise TypeError(
+                f"pool.submit returned {fut!r}, not a future: pool must be an executor whose submit returns an "
+                f"object with a result() method"
+            )
+        futures.append(fut)
+    return SweepJob(futures, jobs, recorded)
 
-    if not isinstance(pool, Executor):
-        raise TypeError(
-            f"pool must be a concurrent.futures executor such as lbkit.experiments.worker_pool(), got {pool!r}"
-        )
-    return SweepJob(pool.submit(_run_one, job) for job in jobs)
+
+def _future_done(f) -> bool:
+    """Whether a future has finished; False for a minimal future without done() (until its result is read)."""
+    done = getattr(f, "done", None)
+    return bool(done()) if callable(done) else False
+
+
+class SweepJob:
+    """A sweep started by :func:`start_sweep`: its points run in the pool while the caller goes on.
+
+    Attributes
+    ----------
+    n_points : int
+        Number of points of the sweep.
+    n_recorded : int
+        Points read from the store instead of being run (0 without a store).
+    """
+
+    def __init__(self, futures, jobs=None, store=None):
+        self._futures = list(futures)
+        self._jobs = jobs
+        self._store = store
+        self.n_points = len(self._futures)
+        self.n_recorded = sum(f is None for f in self._futures)
+        self._all_read = False
+        if store is not None:
+            for i, f in enumerate(self._futures):
+                if f is not None and callable(getattr(f, "add_done_callback", None)):
+                    f.add_done_callback(lambda fut, i=i: self._record(i, fut))
+
+    def _record(self, i, fut):
+        """Record a finished point in the store (a failed one is not recorded: a resumed sweep runs it again)."""
+        try:
+            if fut.cancelled() or fut.exception() is not None:
+                return
+            self._store.record(i, fut.result())
+        except Exception:  # noqa: BLE001 - result() records it again and raises what went wrong
+            pass
+
+    def done(self) -> bool:
+        """True once every point has finished (or failed)."""
+        return self._all_read or all(f is None or _future_done(f) for f in self._futures)
+
+    def result(self, progress: bool = False) -> list:
+        """Wait for every point; return the rows, in the order of the points, as :func:`sweep` does.
+
+        Parameters
+        ----------
+        progress : bool, default False
+            Show a tqdm progress bar while waiting.
+
+        Returns
+        -------
+        list of dict
+            One row per point: the point's parameters followed by the results.
+
+        Raises
+        ------
+        SweepError
+            If some points raised, once every other point has finished: it
+            lists the failed points with their exceptions, and its ``rows``
+            holds the finished rows (``None`` for a failed point).
+        """
+        _check_progress(progress)
+        rows, failed = [], []
+        for i, f in _rows_iter(enumerate(self._futures), self.n_points, progress):
+            params = self._jobs[i][1] if self._jobs is not None else {}
+            if f is None:
+                rows.append({**params, **self._store.done[i]})
+                continue
+            try:
+                out = f.result()
+                if self._store is not None:
+                    out = self._store.record(i, out)
+            except Exception as exc:  # noqa: BLE001 - collected, raised together once every point has finished
+                failed.append((i, params, exc))
+                rows.append(None)
+                continue
+            rows.append({**params, **out})
+        self._all_read = True
+        if failed:
+            raise SweepError(failed, rows, None if self._store is None else self._store.path) from failed[0][2]
+        return rows
+
+    def __repr__(self) -> str:
+        finished = self.n_points if self._all_read else sum(f is None or _future_done(f) for f in self._futures)
+        return f"SweepJob({self.n_points} points, {finished} finished)"
 
 
 def worker_pool(n_workers: int = 2) -> ProcessPoolExecutor:
@@ -155,7 +510,9 @@ def worker_pool(n_workers: int = 2) -> ProcessPoolExecutor:
     are started at once and import while the caller goes on.  A notebook that
     runs several sweeps pays that time once by passing one pool to all of them
     (:func:`start_sweep`, or ``sweep(..., pool=...)``), and can keep both
-    cores busy by starting a sweep before it needs the results.
+    cores busy by starting a sweep before it needs the results.  The workers
+    import the sweep's function by name: it must be defined in a module (a
+    function defined in a notebook is refused; a Dask executor runs it).
 
     Parameters
     ----------
@@ -191,50 +548,7 @@ def worker_pool(n_workers: int = 2) -> ProcessPoolExecutor:
     return pool
 
 
-class SweepJob:
-    """A sweep started by :func:`start_sweep`: its points run in the pool while the caller goes on.
-
-    Attributes
-    ----------
-    n_points : int
-        Number of points of the sweep.
-    """
-
-    def __init__(self, futures):
-        self._futures = list(futures)
-        self.n_points = len(self._futures)
-
-    def done(self) -> bool:
-        """True once every point has finished (or failed)."""
-        return all(f.done() for f in self._futures)
-
-    def result(self, progress: bool = False) -> list:
-        """Wait for every point; return the rows, in the order of the points, as :func:`sweep` does.
-
-        Parameters
-        ----------
-        progress : bool, default False
-            Show a tqdm progress bar while waiting.
-
-        Returns
-        -------
-        list of dict
-            One row per point: the point's parameters followed by the results.
-
-        Raises
-        ------
-        Exception
-            The first exception a point raised (in the order of the points).
-        """
-        _check_progress(progress)
-        return _rows((f.result() for f in self._futures), self.n_points, progress)
-
-    def __repr__(self) -> str:
-        finished = sum(f.done() for f in self._futures)
-        return f"SweepJob({self.n_points} points, {finished} finished)"
-
-
-def start_sweep(fn, points, *, seed: int, pool) -> SweepJob:
+def start_sweep(fn, points, *, seed: int, pool, store=None) -> SweepJob:
     """Start ``fn(rng=..., **point)`` for every point in ``pool`` and return at once.
 
     The points are queued in order behind any work already in the pool (put
@@ -245,14 +559,19 @@ def start_sweep(fn, points, *, seed: int, pool) -> SweepJob:
     Parameters
     ----------
     fn : callable
-        Module-level function taking keyword arguments and ``rng``, returning
-        a dict of results (see :func:`sweep`).
+        Function taking keyword arguments and ``rng``, returning a dict of
+        results (see :func:`sweep`).
     points : list of dict
         The grid (see :func:`grid`).
     seed : int
         Root seed; point ``i`` uses ``SeedSequence([seed, i])``.
-    pool : concurrent.futures.Executor
-        Where the points run, usually from :func:`worker_pool`.
+    pool : executor
+        Where the points run: any object whose ``submit(fn, arg)`` returns a
+        future, e.g. :func:`worker_pool` or
+        ``distributed.Client(...).get_executor()``.
+    store : str or os.PathLike, optional
+        JSON-lines file recording each finished point (see :func:`sweep`);
+        points it already records are not run again.
 
     Returns
     -------
@@ -263,21 +582,23 @@ def start_sweep(fn, points, *, seed: int, pool) -> SweepJob:
     Raises
     ------
     TypeError
-        As for :func:`sweep`, and if ``pool`` is not an executor.
+        As for :func:`sweep`.
     ValueError
         As for :func:`sweep`.
     """
-    return _submit(_jobs(fn, points, seed), pool)
+    return _submit(fn, points, seed, pool, store)
 
 
-def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False, pool=None):
+def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False, pool=None, store=None):
     """Run ``fn(rng=..., **point)`` for every point, in parallel.
 
     Parameters
     ----------
     fn : callable
-        Module-level function taking keyword arguments and ``rng``, returning
-        a dict of results.  An exception it raises propagates.
+        Function taking keyword arguments and ``rng``, returning a dict of
+        results.  For the stdlib workers (``n_workers > 1`` or a
+        :func:`worker_pool`) it must be defined in a module; a Dask
+        executor also runs one defined in a notebook.
     points : list of dict
         The grid (see :func:`grid`).
     seed : int
@@ -287,8 +608,18 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False, 
         without a pool).  Not used when ``pool`` is given.
     progress : bool, default False
         Show a tqdm progress bar.
-    pool : concurrent.futures.Executor, optional
-        Run in this pool (from :func:`worker_pool`) instead of starting one.
+    pool : executor, optional
+        Run in this pool instead of starting one: any object whose
+        ``submit(fn, arg)`` returns a future, such as :func:`worker_pool` or
+        ``distributed.Client(...).get_executor()``.
+    store : str or os.PathLike, optional
+        JSON-lines file (see :func:`read_store`) where every point's results
+        are appended as soon as it finishes, keyed by ``fn``'s name, ``seed``
+        and the point and its index.  Points it already records are not run
+        again (a sweep stopped halfway resumes); a store of another function
+        or seed, or whose point at some index differs, is refused.  The rows
+        then hold the results as JSON gives them back (a tuple becomes a
+        list, a numpy number a Python number).
 
     Returns
     -------
@@ -298,23 +629,29 @@ def sweep(fn, points, *, seed: int, n_workers: int = 2, progress: bool = False, 
 
     Raises
     ------
+    SweepError
+        If some points raised (or did not return a dict), once every other
+        point has finished; ``.failed`` lists them with their exceptions and
+        ``.rows`` holds the finished rows.
     TypeError
-        If ``fn`` is not callable, ``seed`` or ``n_workers`` is not an
-        integer, ``points`` is not a list of dicts, ``pool`` is not an
-        executor, or ``fn`` does not return a dict.
+        If ``fn`` is not callable or cannot be sent to the stdlib workers,
+        ``seed`` or ``n_workers`` is not an integer, ``points`` is not a list
+        of dicts, or ``pool`` has no ``submit``.
     ValueError
-        If ``seed < 0``, ``n_workers < 1``, a point sets ``rng`` or there are
-        more than a million points.
+        If ``seed < 0``, ``n_workers < 1``, a point sets ``rng``, there are
+        more than a million points, or ``store`` holds another sweep.
     """
-    jobs = _jobs(fn, points, seed)
     n_workers = check_int(n_workers, "n_workers", minimum=1)
     _check_progress(progress)
     if pool is not None:
-        return _submit(jobs, pool).result(progress=progress)
+        return _submit(fn, points, seed, pool, store).result(progress=progress)
     if n_workers > 1:
+        points = list(points) if not isinstance(points, (str, bytes, dict)) and hasattr(points, "__iter__") else points
+        _jobs(fn, points, seed)  # refuse bad arguments before starting workers
+        _check_importable(fn)
         with worker_pool(n_workers) as own:
-            return _submit(jobs, own).result(progress=progress)
-    return _rows((_run_one(job) for job in jobs), len(jobs), progress)
+            return _submit(fn, points, seed, own, store).result(progress=progress)
+    return _submit(fn, points, seed, _InProcess(), store).result(progress=progress)
 
 
 def gd_cell(

@@ -81,6 +81,7 @@ class GDParams:
         num_threads=1,
         progress=False,
         rng=None,
+        max_fit_bytes=None,
     ):
         self.width = width
         self.activation = activation
@@ -99,6 +100,7 @@ class GDParams:
         self.num_threads = num_threads
         self.progress = progress
         self.rng = rng
+        self.max_fit_bytes = max_fit_bytes
 
     def __repr__(self):
         return estimator_repr(self)
@@ -123,3 +125,7 @@ class GDParams:
             check_real(self.target_loss, "target_loss", minimum=0, min_open=True)
         check_int(self.num_threads, "num_threads", minimum=1)
         check_bool(self.progress, "progress")
+        if self.max_fit_bytes is not None:
+            from ._engine import memory_limit
+
+            memory_limit(self.max_fit_bytes)  # a clear error for "64 GB of RAM" or -1, before any work

@@ -36,7 +36,7 @@ class BatchedGDRegressor(GDParams):
     ----------
     width, activation, loss, optimizer, lr, momentum, batch_size
         As for :class:`lbkit.learners.GDRegressor`.
-    n_train, noise, distribution, n_test, target_loss, num_threads, progress
+    n_train, noise, distribution, n_test, target_loss, num_threads, progress, max_fit_bytes
         As for :class:`lbkit.learners.GDRegressor`.
     max_steps : int or sequence of int, default 5000
         Step cap, for all students or one per student.  A student stops at its

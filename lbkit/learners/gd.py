@@ -137,6 +137,11 @@ class GDRegressor(GDParams):
         distributions than ``"gaussian"`` come from :func:`lbkit.sample`
         with the data stream).  Same machine and seed: identical results,
         whatever the process's thread settings.
+    max_fit_bytes : int, str or None, default None
+        Most bytes the fit may plan to allocate (checked before any work):
+        an integer or a size such as ``"64 GiB"``.  ``None``: the environment
+        variable ``LBKIT_MAX_FIT_BYTES`` if set, else 4 GiB or half the
+        physical memory if that is less.  Raise it on a big node.
 
     Notes
     -----
@@ -146,9 +151,9 @@ class GDRegressor(GDParams):
     and an :class:`lbkit.OrthogonalNetwork` target is evaluated on the
     minibatches in float32 torch (checked equal to its float64 numpy
     evaluation to float tolerance); the test labels come from the target
-    itself in float64.  Fits that would need more than about 4 GiB
-    (``width``, ``batch_size``, ``n_test``, ``n_train``) are refused before
-    any work.
+    itself in float64.  Fits that would need more than ``max_fit_bytes``
+    (4 GiB by default; ``width``, ``batch_size``, ``n_test``, ``n_train``)
+    are refused before any work.
 
     Attributes
     ----------
