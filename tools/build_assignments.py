@@ -127,7 +127,7 @@ def read_config(name: str) -> dict:
     return yaml.safe_load(nb.cells[_config_cell(nb)].source) or {}
 
 
-def _stage_master(name: str, staging: Path, wheel: Path, variant: int | None) -> Path:
+def _stage_master(name: str, staging: Path, wheel: Path | None, variant: int | None, pdf: bool = False) -> Path:
     """Copy the master into ``staging`` with the wheel, naming the wheel in its config.
 
     The master names ``python_version`` and the PyPI requirements; the wheel's file name
@@ -143,12 +143,13 @@ def _stage_master(name: str, staging: Path, wheel: Path, variant: int | None) ->
     missing = [key for key in ("python_version", "requirements") if key not in config]
     if missing or not isinstance(config.get("requirements"), list):
         raise ValueError(f"{name}: the ASSIGNMENT CONFIG must give python_version and a list of requirements")
-    shutil.copy2(wheel, staging / wheel.name)
-    config["requirements"] = [
-        *config["requirements"],
-        f"{DISTRIBUTION} @ file://{AUTOGRADER_SOURCE}/files/{wheel.name}",
-    ]
-    config["autograder_files"] = [*config.get("autograder_files", []), wheel.name]
+    if pdf:  # the export cell also writes the PDF of the manually graded question (needs LaTeX)
+        config["export_cell"] = {**(config.get("export_cell") or {}), "pdf": True}
+    if wheel is not None:
+        shutil.copy2(wheel, staging / wheel.name)
+        wheel_req = f"{DISTRIBUTION} @ file://{AUTOGRADER_SOURCE}/files/{wheel.name}"
+        config["requirements"] = [*config["requirements"], wheel_req]
+        config["autograder_files"] = [*config.get("autograder_files", []), wheel.name]
     nb.cells[i].source = "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False, width=1000)
     if variant is not None:
         from tools import assignment_variants
@@ -172,7 +173,14 @@ def add_setup_cell(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def build_set(name: str, out: Path = DEFAULT_OUT, run_tests: bool = True, variant: int | None = None) -> dict:
+def build_set(
+    name: str,
+    out: Path = DEFAULT_OUT,
+    run_tests: bool = True,
+    variant: int | None = None,
+    wheel: bool = True,
+    pdf: bool = False,
+) -> dict:
     """Run Otter Assign on ``assignments/<name>/<name>.ipynb`` into ``out/<name>``.
 
     Returns a dict with the paths of the ``student`` notebook, the ``solution``
@@ -181,7 +189,11 @@ def build_set(name: str, out: Path = DEFAULT_OUT, run_tests: bool = True, varian
     in its ``environment.yml``. With ``variant`` (an integer seed) the set's numbers
     are changed as ``tools/assignment_variants.py`` describes. With ``run_tests`` otter
     grades the solution notebook with the new autograder and raises ``RuntimeError``
-    unless it scores full marks.
+    unless it scores full marks. ``wheel=False`` leaves lbkit out of the zip (for the
+    student notebooks alone, as the book build makes them: faster, and the zip then
+    cannot grade outside this environment). ``pdf=True`` makes the export cell write,
+    next to the zip, the PDF of the manually graded question (question 5) that
+    Gradescope's manual grading takes (otter's LaTeX export: pandoc and xelatex).
     """
     from otter.assign import main as otter_assign
 
@@ -193,8 +205,8 @@ def build_set(name: str, out: Path = DEFAULT_OUT, run_tests: bool = True, varian
         shutil.rmtree(result)
     staging = result / "_source"
     staging.mkdir(parents=True)
-    wheel = build_wheel(Path(out).resolve() / "_wheel")
-    staged = _stage_master(name, staging, wheel, variant)
+    wheel_path = build_wheel(Path(out).resolve() / "_wheel") if wheel else None
+    staged = _stage_master(name, staging, wheel_path, variant, pdf)
     otter_assign(str(staged), str(result), no_pdfs=True, no_run_tests=True)
     zips = glob.glob(str(result / "autograder" / f"{name}-autograder_*.zip"))
     if len(zips) != 1:
@@ -466,7 +478,7 @@ def _cmd_build(args) -> int:
     out = Path(args.out)
     for name in resolve(args.sets):
         t0 = time.perf_counter()
-        paths = build_set(name, out, run_tests=not args.no_run_tests, variant=args.variant)
+        paths = build_set(name, out, run_tests=not args.no_run_tests, variant=args.variant, pdf=args.pdf)
         checked = "" if args.no_run_tests else ", reference solutions score full marks"
         print(f"{name}: built in {time.perf_counter() - t0:.1f} s{checked}")
         for key in ("student", "autograder"):
@@ -528,6 +540,11 @@ def main(argv=None) -> int:
         type=int,
         default=None,
         help="a course variant: change the numbers the answers depend on (an integer seed)",
+    )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="the export cell also writes the PDF of the manually graded question (students need LaTeX)",
     )
     parser.add_argument(
         "--no-run-tests", action="store_true", help="do not grade the reference solutions after generating"
