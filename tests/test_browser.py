@@ -565,13 +565,15 @@ def _hidden_tests_and_solutions():
     """Names of every hidden test and a line of every reference solution, from the masters."""
     import json
 
-    hidden, solutions = set(), set()
+    hidden, solutions, given = set(), set(), ""
     for master in sorted(ROOT.glob("assignments/*/*.ipynb")):
         if master.stem != master.parent.name:
             continue
         cells = json.loads(master.read_text())["cells"]
         in_solution = False
         for cell in cells:
+            if cell["cell_type"] == "markdown" and not in_solution:
+                given += "".join(cell["source"])  # the questions' text may show a formula to use
             src = "".join(cell["source"])
             if cell["cell_type"] == "raw":
                 in_solution = {"# BEGIN SOLUTION": True, "# END SOLUTION": False}.get(src.strip(), in_solution)
@@ -584,7 +586,7 @@ def _hidden_tests_and_solutions():
                     solutions.add(line[: -len("# SOLUTION")].strip())
             if in_solution and cell["cell_type"] == "markdown" and "Rubric" in src:
                 solutions.add("**Rubric")
-    return hidden, solutions
+    return hidden, {line for line in solutions if line not in given}
 
 
 def test_student_notebook_downloads_hold_no_answers(server, driver):
