@@ -8,29 +8,38 @@ solutions, public and hidden tests). Needs the extra requirements:
 
 Generate every set (or name some; a prefix such as ``ps1`` is enough):
 
-    .venv/bin/python tools/build_assignments.py [--out assignments/_build] [--no-run-tests] [SET ...]
+    .venv/bin/python tools/build_assignments.py [--out assignments/_build] [--no-run-tests]
+        [--variant SEED] [--pdf] [SET ...]
 
 For each set this runs Otter Assign and writes
 
     assignments/_build/<set>/student/<set>.ipynb     the notebook to hand out: solutions and
-                                                    hidden tests removed, public tests kept
+                                                    hidden tests removed, public tests kept,
+                                                    the chapters' setup cell first
     assignments/_build/<set>/autograder/             the solution notebook and otter's files
     assignments/_build/<set>/autograder.zip          the autograder (all tests, hidden included)
 
-and, unless ``--no-run-tests`` is given, grades the reference solutions with that
-autograder and fails if they do not score full marks. ``assignments/_build/`` is
-ignored by git.
+The autograder zip carries what it needs to grade anywhere (Gradescope, ``otter
+grade``): the master's ``python_version`` and ``requirements``, and a wheel of lbkit
+built from this checkout in its ``files/``, installed from ``/autograder/source/files``
+(where those graders unpack the zip). Unless ``--no-run-tests`` is given, the reference
+solutions are then graded with the new autograder, and the build fails unless they
+score full marks. ``--variant SEED`` builds a course variant (other seeds: see
+``tools/assignment_variants.py``); ``--pdf`` makes the export cell also write the PDF of
+the manually graded question. ``assignments/_build/`` is ignored by git.
 
-Grade submissions locally, without Docker, in the current environment (which must
-have lbkit and torch, as the book's does):
+Grade a class, in parallel worker processes with a time and a memory limit per
+submission, in the current environment (which must have lbkit and torch, as the book's
+does), into a CSV shaped like otter's ``final_grades.csv`` plus a ``note`` column:
 
-    .venv/bin/python tools/build_assignments.py grade SET SUBMISSION [SUBMISSION ...]
+    .venv/bin/python tools/build_assignments.py grade SET DIR_OR_FILES... [--csv final_grades.csv]
+        [--workers 2] [--timeout 600] [--memory 4]
 
-A submission is a student's notebook or the zip file its export cell writes. This
-prints each submission's score and otter's per-question summary, and writes nothing.
-It is the same as otter's own command
+A submission is a student's notebook or the zip file its export cell writes; every
+file gets a row, with a note when it raised, ran out of time or memory, is empty or is
+not a notebook. One submission with otter's own command:
 ``.venv/bin/otter run -a assignments/_build/<set>/autograder.zip -o DIR SUBMISSION``
-(which also writes ``DIR/results.json``).
+(which writes ``DIR/results.json``).
 """
 
 from __future__ import annotations
