@@ -336,7 +336,13 @@ def test_setup_cell_refuses_an_lbkit_folder_it_cannot_remove(fresh_python, tmp_p
     """An lbkit on the path that no distribution owns is reported, not silently used."""
     (tmp_path / "lbkit").mkdir()
     (tmp_path / "lbkit" / "__init__.py").write_text("DECOY = True\n")
-    proc = _run_setup(fresh_python, tool.setup_cell_source("", "main"), cwd=tmp_path)
+    # with a source to install from, it stops before pip: the folder would shadow what pip installs
+    proc = _run_setup(fresh_python, tool.setup_cell_source(EXAMPLE_URL, "main"), cwd=tmp_path)
     assert proc.returncode != 0
     assert "is not this book's lbkit (distribution lbkit-goel2020)" in proc.stderr
     assert "move or rename it" in proc.stderr
+    # without one, it says both things
+    proc = _run_setup(fresh_python, tool.setup_cell_source("", "main"), cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "ModuleNotFoundError: the lbkit at" in proc.stderr and "is not this book's lbkit" in proc.stderr
+    assert "clone the repository" in proc.stderr

@@ -80,6 +80,19 @@ def _lbkit_setup(pip_source, also):
         if missing:
             subprocess.run(pip + missing, check=True)
         return
+    here = pathlib.Path.cwd()
+    for checkout in [here, *here.parents][:4]:
+        if (checkout / "lbkit" / "__init__.py").is_file() and (checkout / "pyproject.toml").is_file():
+            pip_source = f"{checkout}[book]"  # the checkout this notebook sits in
+            break
+    if not pip_source:
+        found = importlib.util.find_spec("lbkit")
+        raise ModuleNotFoundError(
+            ("lbkit is not installed" if found is None else
+             f"the lbkit at {found.origin} is not this book's lbkit (distribution {dist})")
+            + ", this notebook is not inside a checkout of the book's "
+            "repository, and no public repository URL is configured: clone the repository "
+            "and run the first command of its README (or `pip install -e .` in the clone)")
     spec = importlib.util.find_spec("lbkit")
     if spec is not None:  # something called lbkit that is not this book's
         where = spec.origin or ", ".join(spec.submodule_search_locations or [])
@@ -91,17 +104,8 @@ def _lbkit_setup(pip_source, also):
         print(f"`import lbkit` finds the package {', '.join(owners)} at {where}, which is not this "
               f"book's lbkit ({dist}): uninstalling it and installing this book's.")
         subprocess.run([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet", *owners], check=True)
-    here = pathlib.Path.cwd()
-    for checkout in [here, *here.parents][:4]:
-        if (checkout / "lbkit" / "__init__.py").is_file() and (checkout / "pyproject.toml").is_file():
-            pip_source = f"{checkout}[book]"  # the checkout this notebook sits in
-            break
-    if not pip_source:
-        raise ModuleNotFoundError(
-            "lbkit is not installed, this notebook is not inside a checkout of the book's "
-            "repository, and no public repository URL is configured: clone the repository "
-            "and run the first command of its README (or `pip install -e .` in the clone)")
-    subprocess.run(pip + [pip_source] + missing, check=True)
+    if subprocess.run(pip + [pip_source] + missing).returncode != 0:
+        raise RuntimeError(f"pip could not install {pip_source} (see its message above)")
     importlib.invalidate_caches()
     for name in [m for m in sys.modules if m == "lbkit" or m.startswith("lbkit.")]:
         del sys.modules[name]
