@@ -15,7 +15,10 @@ alike) by seeds drawn from ``SEED``, one new seed for each old one, so that
 Which sets have variants, and what changes:
 
 * ``ps1_orthogonal_family``: the Monte Carlo samples of questions 1 to 3 (the norm
-  estimate and the cross-correlations);
+  estimate and the cross-correlations), and the supports $S$ and $T$ of questions 2
+  and 3, relabelled by a random permutation of the six coordinates (so |S ∩ T| = 2
+  still, and every law of the question treats the coordinates alike: the answers
+  change, the facts they show do not);
 * ``ps2_sq_lower_bound``: the 50 random neurons of question 1;
 * ``ps4_classification_sq``: the samples, the Boolean labels and the oracles' samples
   of questions 1 to 4.
@@ -24,9 +27,10 @@ Which sets have variants, and what changes:
 were calibrated for its seeds across platforms (see ``tests/test_assignments.py``), and
 a new seed would need a new calibration. Asking for one raises ``ValueError``.
 
-The supports, dimensions and activations stay those of the master: the hidden tests of
-questions about them check structural facts (which $k$ vanish, which queries are
-blind) that a relabelling would not change.
+Dimensions, support sizes and activations stay those of the master, and so do the
+supports of problem set 4 (its question 3 names its queries by their coordinates):
+the hidden tests of questions about them check structural facts (which $k$ vanish,
+which queries are blind) that a relabelling would not change.
 """
 
 from __future__ import annotations
@@ -64,6 +68,29 @@ def seed_map(name: str, variant: int, seeds) -> dict[int, int]:
     return dict(zip(seeds, new))
 
 
+# Supports relabelled by a permutation of the coordinates: set -> (n, [support, ...]).
+# Each support appears in the code as "[a, b, c, d]" and in the text as "\{a, b, c, d\}".
+SUPPORTS = {"ps1_orthogonal_family": (6, [[0, 1, 2, 3], [2, 3, 4, 5]])}
+
+
+def _relabel_supports(name: str, nb, variant: int):
+    n, supports = SUPPORTS[name]
+    perm = np.random.default_rng([int(variant), zlib.crc32(name.encode()), 1]).permutation(n)
+    text = "\n".join(cell.source for cell in nb.cells)
+    pairs = []  # (old, new) strings, replaced simultaneously (a new support may spell an old one)
+    for support in supports:
+        new = sorted(int(perm[i]) for i in support)
+        old_code, old_tex = str(support), "\\{" + ", ".join(map(str, support)) + "\\}"
+        if old_code not in text or old_tex not in text:
+            raise ValueError(f"{name}: the support {support} is no longer in the master as {old_code} and {old_tex}")
+        pairs += [(old_code, str(new)), (old_tex, "\\{" + ", ".join(map(str, new)) + "\\}")]
+    pattern = re.compile("|".join(re.escape(old) for old, _ in pairs))
+    table = dict(pairs)
+    for cell in nb.cells:
+        cell.source = pattern.sub(lambda m: table[m.group(0)], cell.source)
+    return nb
+
+
 def apply(name: str, nb, variant: int):
     """The master notebook ``nb`` (nbformat) of set ``name`` with the seeds of ``variant``."""
     if name not in VARIANT_SETS:
@@ -77,4 +104,6 @@ def apply(name: str, nb, variant: int):
         raise ValueError(f"{name}: no seeds found to vary")
     for cell in nb.cells:
         cell.source = SEED_RE.sub(lambda m: f"{m.group('pre')}{mapping[int(m.group('seed'))]}", cell.source)
+    if name in SUPPORTS:
+        nb = _relabel_supports(name, nb, variant)
     return nb
