@@ -12,9 +12,11 @@ endless loop runs into the time limit).
 """
 
 import csv
+import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -53,15 +55,6 @@ def _with_cell(source_nb, dest, code, at=None, prepend_to_answer=False):
     return dest
 
 
-def _orphaned(proc):
-    """A kernel whose launcher is gone (re-parented to init or a sub-reaper, not a Python process)."""
-    try:
-        parent = proc.parent()
-        return parent is None or parent.pid == 1 or not parent.name().startswith("python")
-    except psutil.Error:
-        return False
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """The set built once, a folder of submissions, and the CSV the grade command wrote."""
@@ -79,7 +72,8 @@ def graded(tmp_path_factory):
     (subs / "grace_essay.pdf").write_bytes(b"%PDF-1.4 not a notebook")
     (subs / "heidi_empty.ipynb").write_bytes(b"")
     csv_path = base / "grades" / "final_grades.csv"
-    t0 = time.time()
+    # every process of the run (workers, and the kernels they start) inherits this token
+    token = uuid.uuid4().hex
     proc = subprocess.run(
         [
             sys.executable,
@@ -101,17 +95,17 @@ def graded(tmp_path_factory):
         capture_output=True,
         text=True,
         timeout=1200,
+        env={**os.environ, "LBKIT_GRADE_TEST_TOKEN": token},
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    t1 = time.time()
     time.sleep(2)
-    left = []  # grading workers, and kernels orphaned by a killed worker, started during the run
-    for p in psutil.process_iter(["pid", "ppid", "cmdline", "create_time"]):
-        cmd = " ".join(p.info["cmdline"] or [])
-        if not (t0 - 1 <= p.info["create_time"] <= t1 + 1):
-            continue
-        if "_grade-one" in cmd or ("ipykernel" in cmd and _orphaned(p)):
-            left.append(f"{p.info['pid']}: {cmd[:200]}")
+    left = []  # grading workers and notebook kernels of the run still alive after it returned
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if p.environ().get("LBKIT_GRADE_TEST_TOKEN") == token and p.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{p.info['pid']}: {' '.join(p.info['cmdline'] or [])[:200]}")
+        except psutil.Error:
+            pass
     with open(csv_path, newline="") as f:
         rows = {row["file"]: row for row in csv.DictReader(f)}
     return {
