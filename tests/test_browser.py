@@ -615,3 +615,94 @@ def test_student_notebook_downloads_hold_no_answers(server, driver):
         first = nb["cells"][0]
         assert "lbkit-setup" in first["metadata"].get("tags", []), f"{name} does not start with the setup cell"
         assert any("otter_answer_cell" in c["metadata"].get("tags", []) for c in nb["cells"])
+
+
+# dark mode: figures stay readable (issue 23; _static/book.css)
+
+DARK_FIGURE_PAGE = "chapters/01_introduction.html"
+
+
+def _luminance(image):
+    """Mean relative luminance (0 black .. 1 white) of an RGB image."""
+    data = image.tobytes()
+    r, g, b = (sum(data[i::3]) / (len(data) // 3) / 255 for i in range(3))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_figures_read_well_in_dark_mode(server, driver, tmp_path):
+    """Switch the theme to dark (as its moon button does: localStorage `mode`), reload a figure
+    page and screenshot it: the page is dark, the figure keeps its colours on a light card of
+    its own (not inverted, not greyed by the theme's contrast filter) and is dimmed so that it
+    does not glare. The screenshot is kept in the test's temporary directory to look at."""
+    import io
+
+    from PIL import Image
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(server.base + DARK_FIGURE_PAGE)
+    try:
+        driver.execute_script("localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');")
+        driver.get(server.base + DARK_FIGURE_PAGE)
+        theme = "return document.documentElement.dataset.theme"
+        WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script(theme))
+        assert driver.execute_script(theme) == "dark"
+        figure = driver.execute_script(
+            "const i = document.querySelector('.bd-content div.cell_output img');"
+            "i.scrollIntoView({block: 'center'}); return i;"
+        )
+        assert figure is not None, f"no figure on {DARK_FIGURE_PAGE}"
+        WebDriverWait(driver, TIMEOUT).until(lambda d: d.execute_script("return arguments[0].complete", figure))
+        style = driver.execute_script(
+            "const s = getComputedStyle(arguments[0]); const r = arguments[0].getBoundingClientRect();"
+            "return {bg: s.backgroundColor, filter: s.filter, radius: parseFloat(s.borderTopLeftRadius),"
+            " x: r.left, y: r.top, w: r.width, h: r.height, dpr: window.devicePixelRatio,"
+            " page: getComputedStyle(document.body).backgroundColor}",
+            figure,
+        )
+        assert style["bg"] == "rgb(255, 255, 255)", f"the figure's card is {style['bg']}, not the figure's white"
+        assert "invert" not in style["filter"] and "contrast" not in style["filter"], style["filter"]
+        assert "brightness(0.88)" in style["filter"], f"the figure is not dimmed: filter {style['filter']!r}"
+        assert style["radius"] > 0
+        shot = tmp_path / "dark-mode-figure.png"
+        driver.save_screenshot(str(shot))
+        image = Image.open(io.BytesIO(shot.read_bytes())).convert("RGB")
+        scale = style["dpr"]
+        box = [round(v * scale) for v in (style["x"], style["y"], style["x"] + style["w"], style["y"] + style["h"])]
+        inside = _luminance(image.crop(box))
+        corner = image.crop((box[0] + 2, box[1] + 2, box[0] + 8, box[1] + 8))  # the card, inside its padding
+        left = image.crop((max(box[0] - 30, 0), box[1], max(box[0] - 10, 1), box[3]))  # the page beside it
+        assert _luminance(left) < 0.25, f"the page beside the figure is not dark ({shot})"
+        assert inside > 0.6, f"the figure is not on a light card in dark mode: luminance {inside:.2f} ({shot})"
+        assert max(corner.tobytes()) < 240, f"the figure's card glares: pure white ({shot})"
+        print(f"dark-mode screenshot: {shot}")
+    finally:
+        driver.execute_script("localStorage.setItem('mode', 'light'); localStorage.setItem('theme', 'light');")
+
+
+def test_every_page_footer_names_licence_version_and_commit(crawl, server, book_html):
+    """The footer (tools/sphinx_book.py) of every page: the content licence, lbkit's version and
+    the commit; and, when the site holds the PDF, a link to it that loads."""
+    import re
+
+    import lbkit
+
+    pages, _ = crawl
+    has_pdf = (book_html / "book.pdf").is_file()
+    bad = []
+    for page in pages:
+        with urllib.request.urlopen(server.base + page, timeout=10) as response:
+            text = response.read().decode()
+        footer = text[text.find('<div class="extra_footer">') :]
+        if 'rel="license">CC BY 4.0</a>' not in footer:
+            bad.append(f"{page}: no CC BY 4.0 licence in the footer")
+        built = rf"lbkit {re.escape(lbkit.__version__)} from commit (<a [^>]*>)?<code>([0-9a-f]{{12}}\+?|unknown)<"
+        if not re.search(built, footer):
+            bad.append(f"{page}: no 'lbkit {lbkit.__version__} from commit ...' in the footer")
+        links = re.findall(r'<a class="lbkit-pdf" href="([^"]+)"', footer)
+        if has_pdf != bool(links):
+            bad.append(f"{page}: PDF link {links} but book.pdf {'is' if has_pdf else 'is not'} in the site")
+        for href in links:
+            status, _ = _fetch(urllib.parse.urljoin(server.base + page, href))
+            if status != 200:
+                bad.append(f"{page}: the PDF link {href} answers {status}")
+    assert not bad, "\n".join(bad)

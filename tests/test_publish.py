@@ -14,8 +14,10 @@
 Reads files only (and runs actionlint): well under a second.
 """
 
+import json
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -168,3 +170,154 @@ def test_binder_python_matches_the_readme():
     runtime = (BINDER / "runtime.txt").read_text().strip()
     version = re.search(r"Python (3\.\d+)", (ROOT / "README.md").read_text()).group(1)
     assert runtime == f"python-{version}"
+
+
+# --------------------------------------------------------------------------
+# the reader's install (README, "Read and run") and the PDF in the workflow
+
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
+
+def _reader_installs():
+    """{system: [argv of each `pip install` line]} from the README's "Read and run" section."""
+    text = (ROOT / "README.md").read_text()
+    section = re.search(r"^## Read and run\n(.*?)^## ", text, flags=re.S | re.M)
+    assert section, "the README has no '## Read and run' section"
+    found = {}
+    for system, block in re.findall(r"^\*(Linux|macOS|Windows)\b.*?```\w+\n(.*?)```", section.group(1), re.S | re.M):
+        lines = [line for line in block.splitlines() if re.search(r"\bpip(\.exe)? install\b", line)]
+        found[system] = [shlex.split(line, posix=system != "Windows") for line in lines]
+    return found
+
+
+def _torch_specs(argv):
+    return [a.strip('"') for a in argv if re.match(r'^"?torch\b', a)]
+
+
+def test_reader_install_takes_torch_cpu_on_linux_and_no_dev_tools():
+    installs = _reader_installs()
+    assert set(installs) == {"Linux", "macOS", "Windows"}, f"install commands found for {sorted(installs)}"
+    pinned = _pins(ROOT / "requirements.txt")["torch"]
+    for system, commands in installs.items():
+        assert len(commands) == 1, f"{system}: expected one pip install line, found {commands}"
+        argv = commands[0]
+        # the reader's install: the [book] extra of this checkout, never the development requirements
+        assert ".[book]" in [a.strip('"') for a in argv], f"{system}: does not install the [book] extra: {argv}"
+        assert not any(a.startswith("-r") or a.endswith(".txt") for a in argv), (
+            f"{system}: installs a requirements file"
+        )
+        assert not {"pytest", "selenium", "ruff", "jupyter-book", "check-jsonschema"} & {a.strip('"') for a in argv}
+        (torch,) = _torch_specs(argv)
+        if system == "Linux":
+            # PyPI's Linux torch is the CUDA build: the pinned version's +cpu local version, from the CPU index
+            assert torch == f"torch=={pinned}+cpu", f"Linux installs {torch!r}, expected torch=={pinned}+cpu"
+            index = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("--extra-index-url", "--index-url")]
+            assert index == [CPU_INDEX], f"Linux: the PyTorch CPU index is not given: {argv}"
+        else:
+            # PyPI's macOS and Windows torch wheels carry no CUDA; the same version as the tests use
+            assert torch == f"torch=={pinned}", f"{system} installs {torch!r}, expected torch=={pinned}"
+
+
+def test_reader_install_cannot_resolve_a_cuda_torch():
+    """With the Linux command's arguments, pip can only take torch from the CPU index.
+
+    An exact `==X+cpu` pin matches no wheel on PyPI (PyPI forbids local versions), so pip
+    cannot fall back to PyPI's CUDA build; the CPU index's wheels declare no nvidia-*
+    dependency. Checked offline with packaging's own specifier logic.
+    """
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    (argv,) = _reader_installs()["Linux"]
+    (torch,) = _torch_specs(argv)
+    spec = Requirement(torch).specifier
+    pinned = _pins(ROOT / "requirements.txt")["torch"]
+    assert spec.contains(Version(f"{pinned}+cpu"))
+    # what PyPI publishes for that release: the plain version (the CUDA build on Linux)
+    assert not spec.contains(Version(pinned)), f"{torch} would accept PyPI's torch=={pinned} (CUDA on Linux)"
+    assert not spec.contains(Version(f"{pinned}+cu126")), f"{torch} would accept a CUDA local version"
+
+
+def test_book_extra_is_what_the_chapters_import():
+    """pyproject's `[book]` extra holds what the notebooks import, and no development tools."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    book = {re.split(r"[<>=!~ \[]", r)[0].lower() for r in extras["book"]}
+    imported = set()
+    for nb in (ROOT / "chapters").glob("*.ipynb"):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                imported |= set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", "".join(cell["source"]), re.M))
+    # third-party modules a chapter may import -> the distribution that provides them
+    provided_by = {"torch": "torch", "matplotlib": "matplotlib", "seaborn": "seaborn", "pandas": "pandas"}
+    provided_by |= {"tqdm": "tqdm", "myst_nb": "myst-nb"}
+    core = {"numpy", "scipy", "mpmath"}  # lbkit's own dependencies
+    needed = {provided_by[m] for m in imported if m in provided_by}
+    assert "torch" in needed and "myst-nb" in needed, sorted(imported)
+    assert needed <= book, f"the chapters import {sorted(needed - book)}, which [book] lacks"
+    deps = {
+        re.split(r"[<>=!~ \[]", r)[0].lower()
+        for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    assert core <= deps
+    assert not {"pytest", "selenium", "ruff", "jupyter-book", "nbval"} & book
+
+
+def test_workflow_builds_the_pdf_before_the_tests_and_publishes_it(workflow):
+    runs = _runs(workflow)
+    steps = [step for _, step in _steps(workflow)]
+    pdf = ".venv/bin/jupyter-book build . --builder pdflatex"
+    assert pdf in (ROOT / ".ci" / "run").read_text()
+    assert pdf in runs, f"no step runs {pdf!r}"
+    test, build = ".venv/bin/python -m pytest", ".venv/bin/jupyter-book build . -W -n --keep-going"
+    tex = next((i for i, r in enumerate(runs) if "apt-get install" in r and "texlive-xetex" in r), None)
+    assert tex is not None, "the workflow must install TeX Live (texlive-xetex, latexmk, ...)"
+    assert {"latexmk", "texlive-latex-extra", "fonts-lmodern", "fonts-dejavu-core", "poppler-utils"} <= set(
+        runs[tex].replace("\\", " ").split()
+    )
+    assert tex < runs.index(pdf) < runs.index(test) < runs.index(build)
+    # the tests read the PDF built above; the site publishes it
+    (test_step,) = [s for s in steps if s.get("run", "").strip() == test]
+    assert test_step.get("env", {}).get("LBKIT_BOOK_PDF") == "_build/latex/book.pdf"
+    assert any("_build/html/book.pdf" in r for r in runs[runs.index(build) :]), "no step checks the site's PDF"
+    # the Jupyter Book 1 escape route: plain Sphinx from `jupyter-book config sphinx .`
+    assert ".venv/bin/python tools/check_sphinx_config.py" in runs
+    assert ".venv/bin/python tools/check_sphinx_config.py" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_repository_url_turns_on_the_errata_button_and_the_base_url():
+    """tools/set_repository_url.py: with a URL, the issue (errata) button is on with the other
+    buttons and the base URL is the Pages site; without one, both are off."""
+    from tools import set_repository_url as tool
+
+    on = yaml.safe_load(tool.block("https://github.com/Some-Org/the-book", "main"))
+    assert on["html"]["use_repository_button"] is True and on["html"]["use_issues_button"] is True
+    assert on["html"]["baseurl"] == "https://some-org.github.io/the-book/"
+    gitlab = yaml.safe_load(tool.block("https://gitlab.com/o/r", "main"))
+    assert gitlab["html"]["baseurl"] == "https://o.gitlab.io/r/"
+    elsewhere = yaml.safe_load(tool.block("https://github.com/o/r", "main", "https://book.example.org/lb/"))
+    assert elsewhere["html"]["baseurl"] == "https://book.example.org/lb/"
+    assert "baseurl" not in yaml.safe_load(tool.block("https://bitbucket.org/o/r", "main"))["html"]
+    off = yaml.safe_load(tool.block("", "main"))
+    assert off["html"]["use_issues_button"] is False and "baseurl" not in off["html"]
+    assert tool.check_site_url("https://book.example.org/lb") == "https://book.example.org/lb/"
+    with pytest.raises(ValueError, match="is not of the form"):
+        tool.check_site_url("http://insecure.example.org/")
+    # the committed configuration has no URL yet: buttons off, no base URL
+    committed = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert committed["html"]["use_issues_button"] is False and "baseurl" not in committed["html"]
+    # the social-preview metadata takes the base URL (tools/sphinx_book.py) and the drawn logo
+    config = committed["sphinx"]["config"]
+    assert "sphinxext.opengraph" in committed["sphinx"]["extra_extensions"]
+    assert config["ogp_image"] == committed["logo"] == "_static/logo.png" and (ROOT / config["ogp_image"]).is_file()
+    assert config["ogp_social_cards"] == {"enable": False}
+    assert config["html_favicon"] == "_static/favicon.png" and (ROOT / config["html_favicon"]).is_file()
+    assert _pins(ROOT / "requirements.txt")["sphinxext-opengraph"] == "0.13.0"
+
+
+def test_logo_and_favicon_are_drawn_by_the_script():
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "make_logo.py"), "--check"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -3,9 +3,14 @@
 The URL lives in ``_config.yml`` (``repository.url``), inside a block this tool
 owns.  Two things follow from it:
 
-* the launch buttons (Binder and Colab) and the repository button on every
-  chapter page: on only when the URL is set, because Jupyter Book would
-  otherwise point them at its own default repository (or fail to build);
+* the launch buttons (Binder and Colab), the repository button and the issue
+  (errata) button on every chapter page: on only when the URL is set, because
+  Jupyter Book would otherwise point them at its own default repository (or
+  fail to build);
+* the site's base URL (``html.baseurl``: canonical links, the social-preview
+  metadata): the GitHub or GitLab Pages address of the repository
+  (``https://OWNER.github.io/REPO/``), or ``--site-url`` for a site published
+  elsewhere;
 * the *setup cell* at the top of every chapter notebook (and of every student
   notebook of the problem sets, which ``tools/build_assignments.py`` writes with
   ``setup_cell(..., otter=True)``), which installs lbkit when the notebook is
@@ -18,7 +23,7 @@ owns.  Two things follow from it:
 
 Usage (from the repository root)::
 
-    python tools/set_repository_url.py https://github.com/OWNER/REPO [--branch main]
+    python tools/set_repository_url.py https://github.com/OWNER/REPO [--branch main] [--site-url URL]
     python tools/set_repository_url.py --clear    # no public URL: buttons off
     python tools/set_repository_url.py --stamp    # re-stamp the notebooks from _config.yml
     python tools/set_repository_url.py --check    # exit 1 if anything is out of sync
@@ -118,8 +123,21 @@ _lbkit_setup(pip_source=@@PIP_SOURCE@@, also=@@ALSO@@)  # pip_source: from _conf
 del _lbkit_setup"""
 
 
-def block(url: str, branch: str) -> str:
-    """The managed block of ``_config.yml`` for this URL ("" for none)."""
+PAGES_HOSTS = {"github.com": "github.io", "gitlab.com": "gitlab.io"}  # where each host publishes Pages
+
+
+def site_url(url: str) -> str:
+    """The address the book is published at: the repository's Pages site ("" if none is known)."""
+    m = URL_RE.match(url) if url else None
+    if not m or m.group("host") not in PAGES_HOSTS:
+        return ""
+    return f"https://{m.group('owner').lower()}.{PAGES_HOSTS[m.group('host')]}/{m.group('repo')}/"
+
+
+def block(url: str, branch: str, site: str | None = None) -> str:
+    """The managed block of ``_config.yml`` for this URL ("" for none); ``site`` is the base URL
+    the book is published at (default: the repository's Pages site)."""
+    site = site_url(url) if site is None else site
     lines = [BEGIN]
     if not url:
         lines += [
@@ -148,9 +166,12 @@ def block(url: str, branch: str) -> str:
         lines += [
             "html:",
             "  use_repository_button: true",
-            "  use_issues_button: false",
+            "  # the errata button: opens a new issue about the page the reader is on",
+            "  use_issues_button: true",
             "  home_page_in_navbar: true",
         ]
+        if site:
+            lines.append(f"  baseurl: {site}")
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -175,10 +196,17 @@ def read_config() -> tuple[str, str]:
     return (repo.get("url") or ""), str(repo.get("branch") or "main")
 
 
-def write_config(url: str, branch: str) -> None:
+def check_site_url(site: str) -> str:
+    """Return the base URL with one trailing slash; raise ValueError if it is not https://..."""
+    if not re.match(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9_.~/-]*)?$", site):
+        raise ValueError(f"site URL {site!r} is not of the form https://HOST/PATH/")
+    return site.rstrip("/") + "/"
+
+
+def write_config(url: str, branch: str, site: str | None = None) -> None:
     text = CONFIG.read_text()
     start, stop = text.index(BEGIN), text.index(END) + len(END) + 1
-    CONFIG.write_text(text[:start] + block(url, branch) + text[stop:])
+    CONFIG.write_text(text[:start] + block(url, branch, site) + text[stop:])
 
 
 def pip_source(url: str, branch: str) -> str:
@@ -262,6 +290,11 @@ def main(argv: list[str]) -> int:
     what.add_argument("--stamp", action="store_true", help="re-stamp the chapters' setup cells from _config.yml")
     what.add_argument("--check", action="store_true", help="exit 1 if _config.yml and the chapters disagree")
     parser.add_argument("--branch", default=None, help="the branch launch buttons and pip use (default: keep; main)")
+    parser.add_argument(
+        "--site-url",
+        default=None,
+        help="the address the book is published at (default: the repository's GitHub/GitLab Pages site)",
+    )
     args = parser.parse_args(argv)
 
     url, branch = read_config()
@@ -276,14 +309,17 @@ def main(argv: list[str]) -> int:
         return 1 if found else 0
     if args.branch is not None:
         branch = args.branch
+    site = check_site_url(args.site_url) if args.site_url else None
     if args.clear:
         url = ""
     elif args.url is not None:
         url = check_url(args.url)
     if not args.stamp:
-        write_config(url, branch)
+        write_config(url, branch, site if url else "")
     inserted = stamp(url, branch)
     print(f"repository URL: {url or '(none)'}; branch {branch}; stamped {len(chapters())} chapters")
+    if url and not args.stamp:
+        print(f"site URL (html.baseurl): {site or site_url(url) or '(none: pass --site-url)'}")
     if inserted:
         print("setup cell inserted (re-execute these with tools/execute_notebooks.py):", ", ".join(inserted))
     return 0
