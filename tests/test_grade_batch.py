@@ -3,7 +3,8 @@
 A folder of submissions to problem set 1 holds, next to a correct and an untouched
 notebook, one submission of each hostile kind: a notebook that raises, one that loops
 forever, one that allocates memory without end, a file that is not a notebook (one
-with the .ipynb suffix, one without), and an empty file. They are graded by parallel
+with the .ipynb suffix, one without, a zip without a notebook), and an empty file; an
+export zip of a correct notebook is graded like the notebook. They are graded by parallel
 worker processes with a time and a memory limit (an address-space limit, so the
 machine is never at risk), and the CSV must hold one row per submission in the shape
 of otter's ``final_grades.csv``: the correct notebook full marks, the others zero or
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,10 @@ def graded(tmp_path_factory):
     (subs / "frank_not_json.ipynb").write_text("my answers are 3, 4 and 5")
     (subs / "grace_essay.pdf").write_bytes(b"%PDF-1.4 not a notebook")
     (subs / "heidi_empty.ipynb").write_bytes(b"")
+    with zipfile.ZipFile(subs / "ivan_export.zip", "w") as zf:  # what the export cell writes
+        zf.write(solution, solution.name)
+    with zipfile.ZipFile(subs / "judy_export.zip", "w") as zf:
+        zf.writestr("answers.txt", "no notebook in here")
     csv_path = base / "grades" / "final_grades.csv"
     # every process of the run (workers, and the kernels they start) inherits this token
     token = uuid.uuid4().hex
@@ -134,6 +140,8 @@ def test_csv_has_otters_shape_and_a_row_per_submission(graded):
         "frank_not_json.ipynb",
         "grace_essay.pdf",
         "heidi_empty.ipynb",
+        "ivan_export.zip",
+        "judy_export.zip",
     }
     for name, row in rows.items():  # totals add up
         assert float(row["total_points_earned"]) == pytest.approx(sum(float(row[q]) for q in qs)), name
@@ -143,6 +151,7 @@ def test_good_submissions_are_graded_as_usual(graded):
     rows = graded["rows"]
     assert float(rows["alice_correct.ipynb"]["total_points_earned"]) == 16
     assert rows["alice_correct.ipynb"]["note"] == "" and rows["alice_correct.ipynb"]["grading_status"] == "completed"
+    assert float(rows["ivan_export.zip"]["total_points_earned"]) == 16 and rows["ivan_export.zip"]["note"] == ""
     assert float(rows["bob_untouched.ipynb"]["total_points_earned"]) == 0
     assert rows["bob_untouched.ipynb"]["grading_status"] == "completed"
 
@@ -171,7 +180,8 @@ def test_files_that_are_not_notebooks_get_a_note(graded):
     assert rows["frank_not_json.ipynb"]["note"].startswith("not a notebook: NotJSONError")
     assert rows["grace_essay.pdf"]["note"].startswith("not a notebook: a .pdf file")
     assert rows["heidi_empty.ipynb"]["note"] == "empty file: nothing to grade"
-    for name in ("frank_not_json.ipynb", "grace_essay.pdf", "heidi_empty.ipynb"):
+    assert rows["judy_export.zip"]["note"] == "not a notebook: the zip file holds no .ipynb"
+    for name in ("frank_not_json.ipynb", "grace_essay.pdf", "heidi_empty.ipynb", "judy_export.zip"):
         assert rows[name]["grading_status"] == "failed" and float(rows[name]["total_points_earned"]) == 0
 
 
