@@ -106,8 +106,9 @@ def build_wheel(dest: Path) -> Path:
         # build from a copy of the package, so that the checkout gets no build/ or egg-info
         src = Path(tmp) / "src"
         shutil.copytree(ROOT / "lbkit", src / "lbkit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        for name in ("pyproject.toml", "README.md"):
-            shutil.copy2(ROOT / name, src / name)
+        for name in ("pyproject.toml", "README.md", "LICENSE"):  # setuptools puts LICENSE* into the wheel
+            if (ROOT / name).is_file():
+                shutil.copy2(ROOT / name, src / name)
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dest), str(src)],
             capture_output=True,
