@@ -21,6 +21,9 @@ from .stats import mean_se, minibatch_tolerance
 from .supports import Supports, supports
 
 __version__ = "0.1.0"
+# The distribution this package comes from (PyPI's "lbkit" is an unrelated package):
+# the notebooks' setup cells check it to recognise this lbkit.
+__distribution__ = "lbkit-goel2020"
 
 __all__ = [
     "Activation",

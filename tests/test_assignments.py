@@ -74,6 +74,14 @@ def test_generation(built, name):
         assert paths[key].is_file(), f"{key} missing for {name}"
     student = paths["student"].read_text()
     assert "BEGIN SOLUTION" not in student and "# SOLUTION" not in student
+    # the chapters' setup cell comes first (it installs this lbkit and otter where they are missing)
+    from tools import set_repository_url
+
+    first = json.loads(student)["cells"][0]
+    assert set_repository_url.SETUP_TAG in first["metadata"]["tags"]
+    assert "".join(first["source"]) == set_repository_url.setup_cell_source(
+        *set_repository_url.read_config(), otter=True
+    )
     hidden = _hidden_test_names(ROOT / "assignments" / name / f"{name}.ipynb")
     assert hidden, "every set has hidden tests"
     with zipfile.ZipFile(paths["autograder"]) as zf:

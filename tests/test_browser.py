@@ -558,6 +558,65 @@ def test_tables_fit_their_column(server, driver, width):
 
 
 # --------------------------------------------------------------------------
+# the problem sets' student notebooks on the teaching page (issue 21)
+
+
+def _hidden_tests_and_solutions():
+    """Names of every hidden test and a line of every reference solution, from the masters."""
+    import json
+
+    hidden, solutions, given = set(), set(), ""
+    for master in sorted(ROOT.glob("assignments/*/*.ipynb")):
+        if master.stem != master.parent.name:
+            continue
+        cells = json.loads(master.read_text())["cells"]
+        in_solution = False
+        for cell in cells:
+            if cell["cell_type"] == "markdown" and not in_solution:
+                given += "".join(cell["source"])  # the questions' text may show a formula to use
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "raw":
+                in_solution = {"# BEGIN SOLUTION": True, "# END SOLUTION": False}.get(src.strip(), in_solution)
+                continue
+            if cell["cell_type"] == "code" and "hidden: true" in src:
+                hidden |= {line.split("(")[0][4:] for line in src.splitlines() if line.startswith("def test_")}
+            for line in src.splitlines():
+                line = line.strip()
+                if line.endswith("# SOLUTION") and len(line) > 20:
+                    solutions.add(line[: -len("# SOLUTION")].strip())
+            if in_solution and cell["cell_type"] == "markdown" and "Rubric" in src:
+                solutions.add("**Rubric")
+    return hidden, {line for line in solutions if line not in given}
+
+
+def test_student_notebook_downloads_hold_no_answers(server, driver):
+    """Follow each download link of the teaching page: a student notebook, without solutions or hidden tests."""
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.base + "teaching.html")
+    links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a.download[href]")]
+    notebooks = [link for link in links if link.endswith(".ipynb")]
+    sets = sorted(p.parent.name for p in ROOT.glob("assignments/*/*.ipynb") if p.stem == p.parent.name)
+    assert sorted(urllib.parse.unquote(link).rsplit("/", 1)[1][: -len(".ipynb")] for link in notebooks) == sets
+    hidden, solutions = _hidden_tests_and_solutions()
+    assert hidden and solutions
+    for link in notebooks:
+        with urllib.request.urlopen(link, timeout=10) as response:
+            assert response.status == 200, link
+            nb = json.loads(response.read().decode())
+        text = "\n".join("".join(c["source"]) for c in nb["cells"])
+        name = link.rsplit("/", 1)[1]
+        assert "BEGIN SOLUTION" not in text and "# SOLUTION" not in text, f"{name} holds a solution marker"
+        assert "hidden: true" not in text and "BEGIN TESTS" not in text, f"{name} holds test markers"
+        leaked = sorted(t for t in hidden if t in text) + sorted(s for s in solutions if s in text)
+        assert not leaked, f"{name} holds hidden tests or reference solutions: {leaked[:5]}"
+        first = nb["cells"][0]
+        assert "lbkit-setup" in first["metadata"].get("tags", []), f"{name} does not start with the setup cell"
+        assert any("otter_answer_cell" in c["metadata"].get("tags", []) for c in nb["cells"])
+
+
 # dark mode: figures stay readable (issue 23; _static/book.css)
 
 DARK_FIGURE_PAGE = "chapters/01_introduction.html"

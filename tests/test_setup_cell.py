@@ -84,7 +84,7 @@ def test_url_is_validated():
     # what the cell will hand to pip is a valid requirement with the book's extras
     packaging = pytest.importorskip("packaging.requirements")
     req = packaging.Requirement(tool.pip_source(EXAMPLE_URL, "main"))
-    assert (req.name, req.extras, req.url) == ("lbkit", {"book"}, f"git+{EXAMPLE_URL}@main")
+    assert (req.name, req.extras, req.url) == ("lbkit-goel2020", {"book"}, f"git+{EXAMPLE_URL}@main")
     for bad in (
         "http://github.com/o/r",
         "https://example.com/o/r",
@@ -111,7 +111,7 @@ def test_set_check_and_clear_round_trip(tmp_path):
     assert f"url: {EXAMPLE_URL}\n" in text and "binderhub_url: https://mybinder.org" in text
     nb = nbformat.read(chapter, as_version=4)
     setup = next(c for c in nb.cells if tool.SETUP_TAG in c.metadata.get("tags", []))
-    assert f"lbkit[book] @ git+{EXAMPLE_URL}@trunk" in setup.source
+    assert f"lbkit-goel2020[book] @ git+{EXAMPLE_URL}@trunk" in setup.source
 
     # a config edited by hand (the URL changed, the notebooks not) is caught
     (tree / "_config.yml").write_text(text.replace(EXAMPLE_URL, EXAMPLE_URL + "2"))
@@ -162,6 +162,7 @@ def fresh_python(tmp_path_factory):
         capture_output=True,
         text=True,
         cwd=base,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV"))},
     )
     assert probe.returncode == 0 and probe.stdout.strip() == "None", probe.stderr
     return python
@@ -173,6 +174,7 @@ def _run_setup(python, source, cwd):
         import lbkit, math
         value = lbkit.norm_squared(4, "relu")
         assert math.isclose(value, 0.3030165499, rel_tol=1e-9), value
+        assert lbkit.__distribution__ == "lbkit-goel2020", lbkit.__file__
         print("LBKIT-FROM", lbkit.__file__)
     """)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV"))}
@@ -180,6 +182,11 @@ def _run_setup(python, source, cwd):
     return subprocess.run(
         [str(python), "-c", source + "\n" + check], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
+
+
+def _uninstall(python, *names):
+    names = names or ("lbkit-goel2020",)
+    subprocess.run([str(python), "-m", "pip", "uninstall", "-y", "-q", *names], check=True)
 
 
 def _setup_source(tree, chapter="03_orthogonal_family.ipynb"):
@@ -208,7 +215,7 @@ def test_setup_cell_installs_from_the_enclosing_checkout(fresh_python, tmp_path)
     second = _run_setup(fresh_python, source, cwd=tree / "chapters")
     assert second.returncode == 0 and second.stderr == ""
     assert second.stdout.strip().startswith("LBKIT-FROM")
-    subprocess.run([str(fresh_python), "-m", "pip", "uninstall", "-y", "-q", "lbkit"], check=True)
+    _uninstall(fresh_python)
 
 
 @pytest.mark.slow
@@ -218,13 +225,13 @@ def test_setup_cell_installs_from_the_repository_url(fresh_python, tmp_path):
     # (file://localhost/...: pip's requirement parser wants a host in the URL)
     url = f"file://localhost{tree}"
     source = tool.setup_cell_source(url, "main")
-    assert f"lbkit[book] @ git+{url}@main" in source
+    assert f"lbkit-goel2020[book] @ git+{url}@main" in source
     alone = tmp_path / "colab"  # a notebook opened on its own: no checkout around it
     alone.mkdir()
     proc = _run_setup(fresh_python, source, cwd=alone)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert str(fresh_python.parents[1]) in proc.stdout
-    subprocess.run([str(fresh_python), "-m", "pip", "uninstall", "-y", "-q", "lbkit"], check=True)
+    _uninstall(fresh_python)
 
 
 # --------------------------------------------------------------------------
@@ -259,3 +266,83 @@ def test_launch_buttons_follow_the_url(tmp_path):
     assert "LBKIT_PIP_SOURCE" not in page
     # a page that is not a notebook gets no launch buttons
     assert "mybinder.org" not in (html_dir / "bibliography.html").read_text()
+
+
+# --------------------------------------------------------------------------
+# a stranger called lbkit
+
+
+def _decoy_wheel(where: pathlib.Path) -> pathlib.Path:
+    """A tiny wheel of a distribution named ``lbkit`` (the name of PyPI's unrelated package).
+
+    Built here by hand, never downloaded: it imports fine and has no ``__distribution__``.
+    """
+    import base64
+    import hashlib
+    import zipfile
+
+    files = {
+        "lbkit/__init__.py": '"""A decoy: not the book\'s lbkit."""\n__version__ = "0.11.21"\nDECOY = True\n',
+        "lbkit-0.11.21.dist-info/METADATA": "Metadata-Version: 2.1\nName: lbkit\nVersion: 0.11.21\n"
+        "Summary: a decoy for tests\n",
+        "lbkit-0.11.21.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+        "lbkit-0.11.21.dist-info/top_level.txt": "lbkit\n",
+    }
+    record = []
+    for name, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(text.encode())}")
+    record.append("lbkit-0.11.21.dist-info/RECORD,,")
+    files["lbkit-0.11.21.dist-info/RECORD"] = "\n".join(record) + "\n"
+    wheel = where / "lbkit-0.11.21-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return wheel
+
+
+@pytest.mark.slow
+def test_setup_cell_replaces_a_decoy_named_lbkit(fresh_python, tmp_path):
+    """A package called lbkit that is not this book's is recognised, uninstalled and replaced."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV"))}
+    pip = [str(fresh_python), "-m", "pip", "install", "--quiet", "--no-index", "--no-deps"]
+    subprocess.run(pip + [str(_decoy_wheel(tmp_path))], check=True, env=env)
+    probe = [str(fresh_python), "-c", "import lbkit; print(lbkit.__version__, hasattr(lbkit, 'DECOY'))"]
+    assert subprocess.run(probe, capture_output=True, text=True, env=env, cwd=tmp_path).stdout.split() == [
+        "0.11.21",
+        "True",
+    ]
+    try:
+        # the old cell (any importable lbkit counts as installed) would trust the decoy
+        tree = _copy_tree(tmp_path / "book")
+        proc = _run_setup(fresh_python, _setup_source(tree), cwd=tree / "chapters")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert "finds the package lbkit at" in proc.stdout and "not this book's lbkit (lbkit-goel2020)" in proc.stdout
+        assert str(fresh_python.parents[1]) in proc.stdout.split("LBKIT-FROM", 1)[1]
+        listed = subprocess.run(
+            [str(fresh_python), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, env=env
+        ).stdout.lower()
+        assert "lbkit-goel2020==" in listed and "\nlbkit==" not in "\n" + listed  # the decoy is gone
+        # a second run trusts this lbkit: silent
+        again = _run_setup(fresh_python, _setup_source(tree), cwd=tree / "chapters")
+        assert again.returncode == 0 and again.stderr == "" and again.stdout.startswith("LBKIT-FROM")
+    finally:
+        subprocess.run([str(fresh_python), "-m", "pip", "uninstall", "-y", "-q", "lbkit", "lbkit-goel2020"], env=env)
+
+
+@pytest.mark.slow
+def test_setup_cell_refuses_an_lbkit_folder_it_cannot_remove(fresh_python, tmp_path):
+    """An lbkit on the path that no distribution owns is reported, not silently used."""
+    (tmp_path / "lbkit").mkdir()
+    (tmp_path / "lbkit" / "__init__.py").write_text("DECOY = True\n")
+    # with a source to install from, it stops before pip: the folder would shadow what pip installs
+    proc = _run_setup(fresh_python, tool.setup_cell_source(EXAMPLE_URL, "main"), cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "is not this book's lbkit (distribution lbkit-goel2020)" in proc.stderr
+    assert "move or rename it" in proc.stderr
+    # without one, it says both things
+    proc = _run_setup(fresh_python, tool.setup_cell_source("", "main"), cwd=tmp_path)
+    assert proc.returncode != 0
+    assert "ModuleNotFoundError: the lbkit at" in proc.stderr and "is not this book's lbkit" in proc.stderr
+    assert "clone the repository" in proc.stderr

@@ -11,11 +11,15 @@ owns.  Two things follow from it:
   metadata): the GitHub or GitLab Pages address of the repository
   (``https://OWNER.github.io/REPO/``), or ``--site-url`` for a site published
   elsewhere;
-* the *setup cell* at the top of every chapter notebook, which installs lbkit
-  when the notebook is opened on its own (Colab, Binder, a bare Jupyter): from
-  the checkout the notebook sits in when there is one, else from the
-  repository URL with pip.  It is quiet and does nothing when lbkit is already
-  importable; the HTML book hides it (tag ``remove-cell``).
+* the *setup cell* at the top of every chapter notebook (and of every student
+  notebook of the problem sets, which ``tools/build_assignments.py`` writes with
+  ``setup_cell(..., otter=True)``), which installs lbkit when the notebook is
+  opened on its own (Colab, Binder, a JupyterHub, a bare Jupyter): from the
+  checkout the notebook sits in when there is one, else from the repository URL
+  with pip.  It recognises *this* lbkit by ``lbkit.__distribution__`` (the
+  distribution is ``lbkit-goel2020``; PyPI's ``lbkit`` is an unrelated package),
+  uninstalls a stranger of that name and says so.  It is quiet and does nothing
+  when this lbkit is importable; the HTML book hides it (tag ``remove-cell``).
 
 Usage (from the repository root)::
 
@@ -50,22 +54,73 @@ SETUP_TAG = "lbkit-setup"
 HOSTS = ("github.com", "gitlab.com", "bitbucket.org")  # the hosts sphinx-book-theme can link to
 URL_RE = re.compile(r"^https://(?P<host>[^/]+)/(?P<owner>[A-Za-z0-9_.-]+)/(?P<repo>[A-Za-z0-9_.-]+?)(\.git)?/?$")
 
-SETUP_SOURCE = """\
-# Setup, for running this notebook on its own (Colab, Binder, a bare Jupyter):
-# install lbkit if it is missing. Quiet, and does nothing when lbkit is installed.
-import importlib, importlib.util, pathlib, subprocess, sys
-if importlib.util.find_spec("lbkit") is None:
-    LBKIT_PIP_SOURCE = {pip_source!r}  # from _config.yml, by tools/set_repository_url.py
-    checkout = pathlib.Path.cwd().parent
-    if (checkout / "lbkit" / "__init__.py").is_file() and (checkout / "pyproject.toml").is_file():
-        LBKIT_PIP_SOURCE = f"{{checkout}}[book]"  # the checkout this notebook sits in
-    if not LBKIT_PIP_SOURCE:
+DISTRIBUTION = "lbkit-goel2020"  # pyproject.toml's name; lbkit.__distribution__ says the same
+OTTER_REQUIREMENT = "otter-grader==7.0.0"  # requirements-assignments.txt; problem sets import otter
+
+# The setup cell. Placeholders @@...@@ are filled by setup_cell_source (no str.format: the
+# cell is full of braces). The same cell heads every chapter and every student notebook of
+# the problem sets (which also need otter); it recognises *this* lbkit by its
+# __distribution__ attribute, so an unrelated package named lbkit (PyPI's "lbkit") is
+# replaced, not trusted.
+SETUP_TEMPLATE = """\
+# Setup, for running this notebook on its own (Colab, Binder, a JupyterHub, a bare Jupyter):
+# make sure that `import lbkit` gives this book's lbkit (distribution "@@DIST@@"; the
+# PyPI package called "lbkit" is an unrelated one), installing it if needed. Quiet, and
+# does nothing when everything is in place.
+import importlib, importlib.metadata, importlib.util, pathlib, subprocess, sys
+
+
+def _lbkit_setup(pip_source, also):
+    dist = "@@DIST@@"
+
+    def ours():
+        if importlib.util.find_spec("lbkit") is None:
+            return False
+        import lbkit
+        return getattr(lbkit, "__distribution__", None) == dist
+
+    pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+    missing = [req for module, req in also.items() if importlib.util.find_spec(module) is None]
+    if ours():
+        if missing:
+            subprocess.run(pip + missing, check=True)
+        return
+    here = pathlib.Path.cwd()
+    for checkout in [here, *here.parents][:4]:
+        if (checkout / "lbkit" / "__init__.py").is_file() and (checkout / "pyproject.toml").is_file():
+            pip_source = f"{checkout}[book]"  # the checkout this notebook sits in
+            break
+    if not pip_source:
+        found = importlib.util.find_spec("lbkit")
         raise ModuleNotFoundError(
-            "lbkit is not installed, this notebook is not inside a checkout of the book's "
+            ("lbkit is not installed" if found is None else
+             f"the lbkit at {found.origin} is not this book's lbkit (distribution {dist})")
+            + ", this notebook is not inside a checkout of the book's "
             "repository, and no public repository URL is configured: clone the repository "
             "and run the first command of its README (or `pip install -e .` in the clone)")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", LBKIT_PIP_SOURCE], check=True)
-    importlib.invalidate_caches()"""
+    spec = importlib.util.find_spec("lbkit")
+    if spec is not None:  # something called lbkit that is not this book's
+        where = spec.origin or ", ".join(spec.submodule_search_locations or [])
+        owners = [d for d in importlib.metadata.packages_distributions().get("lbkit", []) if d != dist]
+        if not owners:
+            raise ImportError(
+                f"the lbkit at {where} is not this book's lbkit (distribution {dist}) and no installed "
+                "distribution owns it: move or rename it, then run this cell again")
+        print(f"`import lbkit` finds the package {', '.join(owners)} at {where}, which is not this "
+              f"book's lbkit ({dist}): uninstalling it and installing this book's.")
+        subprocess.run([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet", *owners], check=True)
+    if subprocess.run(pip + [pip_source] + missing).returncode != 0:
+        raise RuntimeError(f"pip could not install {pip_source} (see its message above)")
+    importlib.invalidate_caches()
+    for name in [m for m in sys.modules if m == "lbkit" or m.startswith("lbkit.")]:
+        del sys.modules[name]
+    if not ours():
+        raise ImportError(f"installed {pip_source}, but `import lbkit` still does not give this book's "
+                          f"lbkit ({dist}): restart the kernel and run this cell again")
+
+
+_lbkit_setup(pip_source=@@PIP_SOURCE@@, also=@@ALSO@@)  # pip_source: from _config.yml
+del _lbkit_setup"""
 
 
 PAGES_HOSTS = {"github.com": "github.io", "gitlab.com": "gitlab.io"}  # where each host publishes Pages
@@ -156,11 +211,26 @@ def write_config(url: str, branch: str, site: str | None = None) -> None:
 
 def pip_source(url: str, branch: str) -> str:
     """The pip requirement that installs lbkit (with the book's extras) from the repository."""
-    return f"lbkit[book] @ git+{url}@{branch}" if url else ""
+    return f"{DISTRIBUTION}[book] @ git+{url}@{branch}" if url else ""
 
 
-def setup_cell_source(url: str, branch: str) -> str:
-    return SETUP_SOURCE.format(pip_source=pip_source(url, branch))
+def setup_cell_source(url: str, branch: str, otter: bool = False) -> str:
+    """The setup cell for this URL; ``otter=True`` for a problem set (it also installs otter-grader)."""
+    also = {"otter": OTTER_REQUIREMENT} if otter else {}
+    return (
+        SETUP_TEMPLATE.replace("@@DIST@@", DISTRIBUTION)
+        .replace("@@PIP_SOURCE@@", repr(pip_source(url, branch)))
+        .replace("@@ALSO@@", repr(also))
+    )
+
+
+def setup_cell(url: str, branch: str, otter: bool = False):
+    """A new setup cell (hidden on the site, stable id) for a notebook."""
+    cell = nbformat.v4.new_code_cell(
+        setup_cell_source(url, branch, otter), metadata={"tags": ["remove-cell", SETUP_TAG]}
+    )
+    cell.id = SETUP_TAG  # a stable id, so re-stamping changes nothing else
+    return cell
 
 
 def chapters() -> list[pathlib.Path]:
@@ -206,9 +276,7 @@ def stamp(url: str, branch: str) -> list[str]:
                 nb.cells[i].source = source
         else:
             first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
-            cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["remove-cell", SETUP_TAG]})
-            cell.id = SETUP_TAG  # a stable id, so re-stamping changes nothing else
-            nb.cells.insert(first, cell)
+            nb.cells.insert(first, setup_cell(url, branch))
             inserted.append(path.name)
         nbformat.write(nb, path)
     return inserted
