@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 
@@ -160,6 +161,23 @@ def _column_widths(lengths, words):
     return [low + (want - low) * share for low, want in zip(least, wanted)]
 
 
+def _break_long_literals(table, longest=20):
+    """Inline code in a wide table may break after ``(``, ``[``, ``,`` or ``.`` (LaTeX's
+    ``\\allowbreak``): a token longer than its column (an assertion quoted by the ledger)
+    otherwise runs off the page, since LaTeX never breaks inside ``\\sphinxcode``."""
+    for literal in list(table.findall(nodes.literal)):
+        text = literal.astext()
+        if max((len(w) for w in text.split()), default=0) <= longest:
+            continue
+        pieces = [p for p in re.split(r"(?<=[(\[,.])", text) if p]
+        replacement = []
+        for i, piece in enumerate(pieces):
+            if i:
+                replacement.append(nodes.raw("", r"\allowbreak{}", format="latex"))
+            replacement.append(nodes.literal(piece, piece, classes=literal.get("classes", [])))
+        literal.replace_self(replacement)
+
+
 def _fit_wide_tables(doctree):
     """LaTeX: a table too wide for the page gets column widths from its content.
 
@@ -185,6 +203,7 @@ def _fit_wide_tables(doctree):
             continue
         for spec, width in zip(colspecs, _column_widths(lengths, words)):
             spec["colwidth"] = max(1, round(10 * width))
+        _break_long_literals(table)
         # longtable: a wide table is also a tall one, and only a longtable breaks across pages
         table["classes"] = [c for c in table["classes"] if c != "colwidths-auto"] + ["colwidths-given", "longtable"]
         # small type (the environment sphinxclasslbkit-wide-table in _config.yml's preamble)
