@@ -14,6 +14,7 @@ only hold and check a query's data.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -110,13 +111,24 @@ class HermiteQuery:
             coords = [i for i, _ in pairs]
             if len(set(coords)) != len(coords):
                 raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
+            if isinstance(coef, (bool, np.bool_)) or not isinstance(coef, numbers.Real):
+                raise TypeError(f"the coefficient of {alpha!r} must be a real number, got {coef!r}")
             coef = float(coef)
             if not math.isfinite(coef):
                 raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
             key = tuple(sorted(pairs))
             clean[key] = clean.get(key, 0.0) + coef
         self.terms = clean
-        self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
+        # the largest coefficient factored out first: the norm neither overflows (1e200) nor underflows (1e-200)
+        scale = max(abs(c) for c in clean.values())
+        if not math.isfinite(scale):
+            raise ValueError("the coefficients of a repeated multi-index add up beyond float64's range (1.8e308)")
+        self.norm_ = scale * math.sqrt(math.fsum((c / scale) ** 2 for c in clean.values())) if scale > 0 else 0.0
+        if not math.isfinite(self.norm_):
+            raise ValueError(
+                f"the coefficients' norm exceeds float64's range (the largest is {scale:g}); divide them all by "
+                "the same number: the query is normalised, so its correlations do not change"
+            )
         if self.norm_ == 0:
             raise ValueError("the query is the zero polynomial")
 

@@ -41,7 +41,6 @@ import lbkit
 from lbkit import (
     AdversaryGame,
     FamilyQuery,
-    HermiteQuery,
     NeuronQuery,
     get_activation,
 )
