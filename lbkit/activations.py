@@ -346,6 +346,8 @@ class Activation:
         """
         sign = check_sign(sign)
         z = check_points(z, "z")
+        if z.ndim == 0 and out is None:  # a single point: the closed forms work on arrays
+            return self.symmetrized(z.reshape(1), sign)[0]
         if out is not None and (not isinstance(out, np.ndarray) or out.shape != z.shape):
             raise ValueError(f"out must be an ndarray of the shape of z, {z.shape}, got {type(out).__name__}")
         if self._pair is not None:

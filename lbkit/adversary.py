@@ -505,7 +505,7 @@ class AdversaryGame:
         """
         if self.activation.name != "relu" or self.k % 2:
             raise ValueError("largest_gradient_correlation needs relu targets and an even k")
-        W = np.asarray(W, dtype=float)
+        W = check_real_array(W, "W", allow_bool=False)
         if W.ndim != 2 or W.shape[1] != self.n:
             raise ValueError(f"W must have shape (p, {self.n}), got {W.shape}")
         return largest_gradient_correlation(W, a, self.k)
