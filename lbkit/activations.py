@@ -486,7 +486,8 @@ class Activation:
         if self._part_moments_closed is not None:
             return self._part_moments_closed
         x, w = gauss_hermite(800)
-        return (float(w @ self.even_part(x) ** 2), float(w @ self.odd_part(x) ** 2))
+        f, f_minus = self._fn(x), self._fn(-x)  # unchecked: the callers test the moments for finiteness
+        return (float(w @ (0.5 * (f + f_minus)) ** 2), float(w @ (0.5 * (f - f_minus)) ** 2))
 
     def second_moment(self) -> float:
         """:math:`\\mathbb E[\\sigma(z)^2]` for :math:`z \\sim N(0,1)` (equals :math:`K(1)`)."""

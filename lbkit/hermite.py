@@ -211,6 +211,12 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
         )
     with np.errstate(all="ignore"):
         value = w @ gx
+    if not np.all(np.isfinite(gx)) or not np.isfinite(value):
+        raise ValueError(
+            "g is not finite at every quadrature node (or its Gaussian expectation overflows): "
+            "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)"
+        )
+    with np.errstate(all="ignore"):
         try:  # also between the nodes: a singularity at 0 (log|z|) is no node of an even rule
             grid = np.asarray(g(_GRID))
         except Exception:  # noqa: BLE001 - g answered on the nodes; the grid is an extra check only
@@ -220,11 +226,6 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
         raise ValueError(
             f"g is NaN or infinite at t = {t0:g}: E[g(z)] by quadrature needs g finite on the whole real line "
             "(a singular g has no reliable quadrature)"
-        )
-    if not np.all(np.isfinite(gx)) or not np.isfinite(value):
-        raise ValueError(
-            "g is not finite at every quadrature node (or its Gaussian expectation overflows): "
-            "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)"
         )
     return float(value)
 
