@@ -132,15 +132,26 @@ def _streams(seed, n, n_test):
 
 
 @pytest.mark.parametrize(
-    "optimizer, steps, activation",
-    [("sgd", 1, "relu"), ("adam", 5, "relu"), ("sgd", 1, "tanh"), ("adam", 3, "sigmoid")],
+    "optimizer, steps, activation, loss",
+    [
+        ("sgd", 1, "relu", "square"),
+        ("adam", 5, "relu", "square"),
+        ("sgd", 1, "tanh", "square"),
+        ("adam", 3, "sigmoid", "square"),
+        ("sgd", 1, "relu", "logistic"),
+        ("adam", 5, "relu", "logistic"),
+        ("sgd", 2, "tanh", "logistic"),
+    ],
 )
-def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, activation):
+def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, activation, loss):
     n, width, B, n_test, lr = 5, 12, 16, 64, 0.05
-    f = relu_net(n, [0, 2])
+    net_S = relu_net(n, [0, 2])
+    # the logistic loss needs E[y | x] in [-1, 1]: labels y = +-1 drawn with P(y = 1 | x) = (1 + tanh f_S(x)) / 2
+    f = net_S if loss == "square" else (lambda X: np.tanh(net_S(X)))
     gd = GDRegressor(
         width=width,
         activation=activation,
+        loss=loss,
         batch_size=B,
         n_test=n_test,
         lr=lr,
@@ -148,7 +159,7 @@ def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, acti
         max_steps=steps,
         eval_every=steps,
         rng=4,
-    ).fit(f)
+    ).fit(f, n=n)
     g, init = _streams(4, n, n_test)
     net = TwoLayerNet(n, width, activation, generator=init)
     opt = (torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam)(net.parameters(), lr=lr)
@@ -156,7 +167,13 @@ def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, acti
         X = torch.randn(B, n, generator=g)
         y = torch.from_numpy(f(X.double().numpy())).float()
         opt.zero_grad()
-        torch.mean((net(X) - y) ** 2).backward()
+        if loss == "square":
+            torch.mean((net(X) - y) ** 2).backward()
+        else:  # the labels' coin flips come from the same stream, after the inputs
+            u = torch.rand(B, generator=g)
+            labels = torch.where(u < (1 + y) / 2, 1.0, -1.0)
+            assert 0 < int((labels > 0).sum()) < B  # both labels occur: the sign of the gradient is exercised
+            torch.mean(torch.nn.functional.softplus(-labels * net(X))).backward()
         opt.step()
     for p, q in zip(gd.model_.parameters(), net.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-4, atol=1e-6)
