@@ -105,6 +105,8 @@ def check_budget(n_bytes: int, what: str, way_around: str, budget: int = MEMORY_
 
 
 def _bytes(n: float) -> str:
+    if n >= 2**80:  # beyond any machine: digits, not a float (a count such as 10**400 has no float)
+        return f"about 10^{len(str(int(n))) - 1} bytes"
     for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
             return f"{n / size:.3g} {unit}"

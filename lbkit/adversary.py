@@ -155,7 +155,13 @@ class AdversaryGame:
     def guaranteed(self, n_queries: int | None = None) -> float:
         """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries."""
         q = self.n_queries_ if n_queries is None else check_int(n_queries, "n_queries", minimum=0)
-        return float(self.m - q * (1.0 / self.tau) ** 2)
+        try:
+            return float(self.m - q * (1.0 / self.tau) ** 2)
+        except OverflowError:  # q or C(n, k) beyond float64
+            raise ValueError(
+                f"the guarantee C(n, k) - q / tau^2 is beyond float64's range for n_queries={q} "
+                f"({len(str(q))} digits) and C(n, k) of {len(str(self.m))} digits"
+            ) from None
 
     def consistent(self, limit: int = 10):
         """Up to ``limit`` consistent supports (in lexicographic order)."""

@@ -113,7 +113,12 @@ class HermiteQuery:
                 raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
             if isinstance(coef, (bool, np.bool_)) or not isinstance(coef, numbers.Real):
                 raise TypeError(f"the coefficient of {alpha!r} must be a real number, got {coef!r}")
-            coef = float(coef)
+            try:
+                coef = float(coef)
+            except OverflowError:  # an int beyond float64
+                raise ValueError(
+                    f"coefficient of {alpha!r} is beyond float64's range ({len(str(coef))} digits)"
+                ) from None
             if not math.isfinite(coef):
                 raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
             key = tuple(sorted(pairs))

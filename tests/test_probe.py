@@ -134,6 +134,7 @@ KINDS: dict[str, list[tuple[str, object]]] = {
         ("zero", 0),
         ("npint", np.int64(-3)),
         ("huge_int", 10**30),
+        ("giant_int", 10**400),
         ("big_int", 10**9),
     ],
     # a real parameter
@@ -236,7 +237,7 @@ def _transform(marker, valid):
 
 
 # values of each kind for which a refusal is not required: a result is fine if it checks out
-MAY_ANSWER = {"huge", "max", "tiny", "-huge", "zero", "big_int", "huge_int", "neg", "wrong_len"}
+MAY_ANSWER = {"huge", "max", "tiny", "-huge", "zero", "big_int", "huge_int", "giant_int", "neg", "wrong_len"}
 
 
 # shapes that an elementwise function must simply accept
@@ -347,7 +348,7 @@ def _check_csq(args, out):
     if gap <= 0:
         assert out == -INF, out
         return
-    ref = 2 * math.log10(tau) - 2 * math.log10(g) + math.log10(gap)
+    ref = 2 * math.log10(tau) - 2 * math.log10(g) + math.log10(gap.numerator) - math.log10(gap.denominator)
     assert math.isclose(out, ref, rel_tol=1e-9, abs_tol=1e-9), (out, ref)
 
 
@@ -557,6 +558,12 @@ def _targets():
             skip={"T": {"outside"}},  # documented: a coordinate >= n is refused by the game (it knows n)
         ),
         Target("HermiteQuery", _lazy(L, "HermiteQuery"), {"terms": _HQ_TERMS}, {"terms": "query"}),
+        Target(
+            "HermiteQuery coefficient",
+            lambda: lambda coef: _game().correlations(HermiteQuery({((0, 1), (1, 1)): coef, ((2, 3),): 0.5})),
+            {"coef": 1.0},
+            {"coef": "real"},
+        ),
         Target("NeuronQuery", _lazy(L, "NeuronQuery"), {"v": _V}, {"v": "array"}, check=_ref_neuron_query),
         Target(
             "AdversaryGame",
