@@ -153,7 +153,11 @@ class AdversaryGame:
         return self.m - len(self._eliminated)
 
     def guaranteed(self, n_queries: int | None = None) -> float:
-        """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries."""
+        """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries.
+
+        ``n_queries`` defaults to the queries asked so far; it must be an integer ``>= 0`` (TypeError,
+        ValueError otherwise, and ValueError when the guarantee is beyond float64's range).
+        """
         q = self.n_queries_ if n_queries is None else check_int(n_queries, "n_queries", minimum=0)
         try:
             return float(self.m - q * (1.0 / self.tau) ** 2)
@@ -164,7 +168,7 @@ class AdversaryGame:
             ) from None
 
     def consistent(self, limit: int = 10):
-        """Up to ``limit`` consistent supports (in lexicographic order)."""
+        """Up to ``limit`` consistent supports (in lexicographic order); ``limit`` is an integer ``>= 0``."""
         limit = check_int(limit, "limit", minimum=0)
         out, i = [], 0
         while len(out) < limit and i < self.m:

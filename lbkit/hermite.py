@@ -73,8 +73,9 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
         If ``m_max`` is not an integer.
     ValueError
         If ``m_max < 0`` or ``m_max > 20000`` (``MAX_DEGREE``), ``t`` has
-        more than one dimension, or the result would exceed lbkit's memory
-        limit (2 GiB).
+        more than one dimension or NaN or infinite entries, an entry of ``t``
+        is so large that :math:`h_{m_{\max}}(t)` overflows float64, or the
+        result would exceed lbkit's memory limit (2 GiB).
 
     Examples
     --------
