@@ -74,7 +74,7 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     ValueError
         If ``m_max < 0`` or ``m_max > 20000`` (``MAX_DEGREE``), ``t`` has
         more than one dimension or NaN or infinite entries, an entry of ``t``
-        is so large that :math:`h_{m_{\max}}(t)` overflows float64, or the
+        is so large that :math:`h_{m_{\\max}}(t)` overflows float64, or the
         result would exceed lbkit's memory limit (2 GiB).
 
     Examples
