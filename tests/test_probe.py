@@ -73,9 +73,12 @@ def guarded(fn, seconds=None):
     """Run ``fn()`` with a time limit and an address-space cap; return ("ok", value) or ("raised", exc)."""
     seconds = TIME_LIMIT if seconds is None else seconds
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = _address_space() + MEMORY_HEADROOM
+    used = _address_space()  # 0 where /proc is missing: then no cap (the time limit still holds)
+    cap = used + MEMORY_HEADROOM if used else soft
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft)
     old = signal.signal(signal.SIGALRM, _alarm)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     signal.setitimer(signal.ITIMER_REAL, seconds)
