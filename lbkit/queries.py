@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_real_array
 
 __all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery"]
 
@@ -177,8 +177,8 @@ class NeuronQuery:
         if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") and not isinstance(v, np.ndarray):
             raise TypeError(f"v must be a vector of numbers (array_like of shape (n,)), got {v!r}")
         try:
-            v = np.asarray(v, dtype=float)
-        except (TypeError, ValueError) as exc:
+            v = check_real_array(v, "v", allow_bool=False)  # complex, object and string entries: TypeError
+        except ValueError as exc:  # ragged
             raise TypeError(f"v must be a vector of real numbers, got {v!r}") from exc
         if v.ndim != 1 or v.size == 0:
             raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got shape {v.shape}")

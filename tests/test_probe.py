@@ -162,7 +162,7 @@ KINDS: dict[str, list[tuple[str, object]]] = {
         ("None", None),
         ("str", "abc"),
         ("object", np.array([object()], dtype=object)),
-        ("complex", np.array([1j, 2j])),
+        ("complex", np.array([1 + 1j, 2.0])),
         ("empty", []),
         ("empty2d", np.zeros((0, 0))),
         ("scalar", 1.0),
