@@ -274,7 +274,13 @@ class AdversaryGame:
         per_support: dict[tuple, float] = {}
         # coefficients relative to the largest: 1e200 or 1e-200 give the same correlations as 1
         scale = max(abs(c) for c in query.terms.values())
-        unit_norm = math.sqrt(math.fsum((c / scale) ** 2 for c in query.terms.values()))
+        if 1e-150 < scale < 1e150:  # no rescaling needed (and none done: the same digits as ever)
+            scale = 1.0
+        unit_norm = (
+            query.norm_ / scale
+            if scale == 1.0
+            else math.sqrt(math.fsum((c / scale) ** 2 for c in query.terms.values()))
+        )
         for alpha, coef in query.terms.items():
             S = tuple(i for i, _ in alpha)
             if len(S) != self.k or any(d % 2 == 0 for _, d in alpha):
@@ -286,7 +292,7 @@ class AdversaryGame:
                 - 0.5 * m * math.log(self.k)
             )
             inner = math.exp(log_inner) * c[m]
-            per_support[S] = per_support.get(S, 0.0) + (coef / scale) * inner
+            per_support[S] = per_support.get(S, 0.0) + (coef if scale == 1.0 else coef / scale) * inner
         ranks, corr = [], []
         for S, v in per_support.items():
             r = self.supports.index(S)
@@ -357,7 +363,8 @@ class AdversaryGame:
         row_max = np.max(np.abs(W), axis=1) if W.size else np.zeros(W.shape[0])
         if not (np.all(row_max > 0) and np.all(a != 0)):
             raise ValueError("W and a must be finite, with non-zero rows of W and non-zero entries of a")
-        W = W / row_max[:, None]
+        if not np.all((row_max > 1e-150) & (row_max < 1e150)):  # only then: the usual digits otherwise
+            W = W / row_max[:, None]
         norms = np.linalg.norm(W, axis=1)
         S_all, alive = self._enumerate()
         ranks = np.nonzero(alive)[0]

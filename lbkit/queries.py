@@ -124,11 +124,13 @@ class HermiteQuery:
             key = tuple(sorted(pairs))
             clean[key] = clean.get(key, 0.0) + coef
         self.terms = clean
-        # the largest coefficient factored out first: the norm neither overflows (1e200) nor underflows (1e-200)
         scale = max(abs(c) for c in clean.values())
         if not math.isfinite(scale):
             raise ValueError("the coefficients of a repeated multi-index add up beyond float64's range (1.8e308)")
-        self.norm_ = scale * math.sqrt(math.fsum((c / scale) ** 2 for c in clean.values())) if scale > 0 else 0.0
+        if 1e-150 < scale < 1e150:  # the squares stay well inside float64's range
+            self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
+        else:  # the largest coefficient factored out: no overflow (1e200) or underflow (1e-200) of the squares
+            self.norm_ = scale * math.sqrt(math.fsum((c / scale) ** 2 for c in clean.values())) if scale > 0 else 0.0
         if not math.isfinite(self.norm_):
             raise ValueError(
                 f"the coefficients' norm exceeds float64's range (the largest is {scale:g}); divide them all by "
