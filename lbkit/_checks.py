@@ -105,6 +105,8 @@ def check_budget(n_bytes: int, what: str, way_around: str, budget: int = MEMORY_
 
 
 def _bytes(n: float) -> str:
+    if n >= 2**80:  # beyond any machine: digits, not a float (a count such as 10**400 has no float)
+        return f"about 10^{len(str(int(n))) - 1} bytes"
     for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if n >= size:
             return f"{n / size:.3g} {unit}"
@@ -167,6 +169,8 @@ def _as_array(values, name: str, what: str) -> np.ndarray:
     """``np.asarray(values)``, refusing a string (TypeError) and ragged nested sequences (ValueError)."""
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name} must be {what}, got a string {values!r:.40}")
+    if values is None:
+        raise TypeError(f"{name} must be {what}, got None")
     try:
         return np.asarray(values)
     except ValueError as exc:  # ragged nested sequences
@@ -188,6 +192,31 @@ def check_real_array(values, name: str, *, allow_bool: bool = True) -> np.ndarra
     return arr.astype(np.float64, copy=False)
 
 
+def check_points(t, name: str) -> np.ndarray:
+    """Points at which to evaluate a function of one real variable: any shape, real, finite.
+
+    A numpy float array (float32 or float64) is returned as it is (no copy, so that
+    ``out=`` arguments keep working); anything else becomes a float64 array.
+    """
+    if isinstance(t, np.ndarray) and t.dtype.kind == "f":
+        arr = t
+    else:
+        arr = check_real_array(t, name, allow_bool=False)
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite, got {bad} NaN or infinite entries")
+    return arr
+
+
+def check_sign(sign, name: str = "sign") -> int:
+    """Return ``sign`` as the int +1 or -1; anything else (0, 2, 0.5, NaN, True, an array) is refused."""
+    if isinstance(sign, (bool, np.bool_)) or not isinstance(sign, numbers.Real):
+        raise TypeError(f"{name} must be +1 or -1, got {_got(sign)}")
+    if sign not in (1, -1):
+        raise ValueError(f"{name} must be +1 or -1, got {sign!r}")
+    return int(sign)
+
+
 def check_finite(arr: np.ndarray, name: str) -> np.ndarray:
     """Raise ValueError if ``arr`` has NaN or infinite entries."""
     if not np.all(np.isfinite(arr)):
@@ -207,6 +236,32 @@ def check_X(X, n: int, name: str = "X") -> np.ndarray:
         bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
         raise ValueError(f"{name} contains {bad} NaN or infinite entries; all entries must be finite")
     return X
+
+
+#: Largest finite float32 (torch's training precision).
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_inputs(X: np.ndarray, name: str = "X") -> np.ndarray:
+    """Refuse entries beyond float32's range (about 3.4e38): a float32 network would see them as infinite."""
+    big = float(np.max(np.abs(X))) if X.size else 0.0
+    if big > FLOAT32_MAX:
+        raise ValueError(
+            f"{name} has entries up to {big:g} in absolute value, beyond float32's range ({FLOAT32_MAX:.3g}) in "
+            "which the network computes; rescale the inputs"
+        )
+    return X
+
+
+def check_predictions(out: np.ndarray, X: np.ndarray, name: str = "X") -> np.ndarray:
+    """Refuse predictions that overflowed (NaN or infinite) for finite inputs, naming the inputs' size."""
+    if not np.all(np.isfinite(out)):
+        bad = int(np.size(out) - np.count_nonzero(np.isfinite(out)))
+        raise ValueError(
+            f"{bad} predictions overflow float32 for {name} with entries up to {float(np.max(np.abs(X))):g} in "
+            "absolute value; rescale the inputs"
+        )
+    return out
 
 
 def check_output(out, N: int, what: str, X_shape) -> np.ndarray:

@@ -23,7 +23,16 @@ from typing import Literal
 import numpy as np
 
 from . import parity as _parity
-from ._checks import check_callable, check_choice, check_int, check_real_array, check_rho
+from ._checks import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_int,
+    check_points,
+    check_real_array,
+    check_rho,
+    check_sign,
+)
 from .closed_forms import _HIGH_M, _mp_coefficients
 from .hermite import gauss_hermite, hermite_functions
 
@@ -81,8 +90,20 @@ def _truncated(c: np.ndarray):
 # ----------------------------------------------------------------------------
 # quadrature for arbitrary callables
 # ----------------------------------------------------------------------------
-def _correlated_expectation(g, rho: np.ndarray) -> np.ndarray:
+#: Most correlations at which a dual kernel is computed by 2-D quadrature in one call (14,400 evaluations
+#: of the activation each: about 2 s for this many points).
+MAX_QUADRATURE_KERNEL_POINTS = 10_000
+
+
+def _correlated_expectation(g, rho: np.ndarray, name: str = "the activation") -> np.ndarray:
     """:math:`\\mathbb E[g(u) g(v)]` for standard Gaussians with correlation ``rho`` (2-D Gauss--Hermite, 120 nodes)."""
+    if rho.size > MAX_QUADRATURE_KERNEL_POINTS:
+        raise ValueError(
+            f"the dual kernel of {name!r} has no closed form and is computed by 2-D quadrature (14400 evaluations "
+            f"of the activation per correlation); rho has {rho.size} entries, more than the limit of "
+            f"{MAX_QUADRATURE_KERNEL_POINTS} per call: evaluate it on fewer points (a grid, then interpolate), "
+            "or give the activation its kernel (Activation(fn, kernel=...))"
+        )
     x, w = gauss_hermite(120)
     u = x[:, None]
     gu = g(u)
@@ -102,6 +123,32 @@ def _quadrature_coefficients(fn, m_max: int, n_nodes: int = 400) -> np.ndarray:
             "it must be vectorised (elementwise)"
         )
     return hermite_functions(m_max, x) @ (w * fx)
+
+
+#: Points at which every activation is evaluated once when it is built: it must be finite at each
+#: (a user's function that is NaN or singular on part of the line is refused there, not turned into NaN networks).
+_TEST_POINTS = np.concatenate([np.linspace(-12.0, 12.0, 481), gauss_hermite(120)[0]])
+
+
+def _check_finite_on_grid(fn, name: str) -> None:
+    try:
+        with np.errstate(all="ignore"):
+            values = fn(_TEST_POINTS)
+    except Exception as exc:
+        raise TypeError(f"the activation {name!r} could not be evaluated on a numpy array: {exc}") from exc
+    values = check_real_array(values, f"the values of the activation {name!r}")
+    if values.shape != _TEST_POINTS.shape:
+        raise ValueError(
+            f"the activation {name!r} must map an array of shape {_TEST_POINTS.shape} to an array of the same "
+            f"shape (it must be vectorised), got shape {values.shape}"
+        )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ValueError(
+            f"the activation {name!r} must be finite on the whole real line, but it is NaN or infinite at "
+            f"{int(bad.sum())} of {values.size} test points in [-12, 12] (for example at t = "
+            f"{float(_TEST_POINTS[bad][0]):g})"
+        )
 
 
 class Activation:
@@ -180,6 +227,7 @@ class Activation:
         _pair=None,
     ):
         check_callable(fn, "an activation", "a vectorised callable")
+        _check_finite_on_grid(fn, str(name))
         if derivative is not None:
             check_callable(derivative, "derivative")
         if kernel is not None:
@@ -246,27 +294,48 @@ class Activation:
         self.part_degrees = _parity.check_part_degrees(part_degrees)
 
     # -- evaluation ---------------------------------------------------------
+    def _values(self, values, t, what: str = "the activation"):
+        """``values`` (what a user's callable returned at the points ``t``), checked finite: real, same shape."""
+        values = np.asarray(values)
+        if values.shape != np.shape(t) or values.dtype.kind not in "fiub" or not np.all(np.isfinite(values)):
+            bad = int(np.size(values) - np.count_nonzero(np.isfinite(values))) if values.dtype.kind in "fiu" else None
+            where = ""
+            if bad:
+                tt = np.broadcast_to(t, values.shape)[~np.isfinite(values)]
+                where = f", for example at t = {float(tt.flat[0]):g}"
+            raise ValueError(
+                f"{what} {self.name!r} must return one finite real value per point (shape {np.shape(t)}), "
+                f"got shape {values.shape} and dtype {values.dtype}"
+                + (f" with {bad} NaN or infinite values{where}" if bad else "")
+            )
+        return values
+
     def __call__(self, t):
-        t = np.asarray(t)
-        return self._fn(t)
+        """:math:`\\sigma(t)` elementwise, for finite real ``t`` of any shape."""
+        t = check_points(t, "t")
+        with np.errstate(all="ignore"):
+            return self._values(self._fn(t), t)
 
     def derivative(self, t):
-        """The derivative :math:`\\sigma'(t)` (a central difference for custom callables)."""
-        t = np.asarray(t, dtype=float)
-        if self._derivative is not None:
-            return self._derivative(t)
-        h = 1e-6 * np.maximum(1.0, np.abs(t))
-        return (self._fn(t + h) - self._fn(t - h)) / (2 * h)
+        """The derivative :math:`\\sigma'(t)` (a central difference for custom callables), for finite real ``t``."""
+        t = check_points(t, "t").astype(float, copy=False)
+        with np.errstate(all="ignore"):
+            if self._derivative is not None:
+                return self._values(self._derivative(t), t, "the derivative of").astype(float, copy=False)
+            h = 1e-6 * np.maximum(1.0, np.abs(t))
+            return self._values((self._fn(t + h) - self._fn(t - h)) / (2 * h), t, "the derivative of")
 
     def even_part(self, t):
-        """:math:`(\\sigma(t) + \\sigma(-t))/2`."""
-        t = np.asarray(t, dtype=float)
-        return 0.5 * (self._fn(t) + self._fn(-t))
+        """:math:`(\\sigma(t) + \\sigma(-t))/2`, for finite real ``t``."""
+        t = check_points(t, "t").astype(float, copy=False)
+        with np.errstate(all="ignore"):
+            return self._values(0.5 * (self._fn(t) + self._fn(-t)), t)
 
     def odd_part(self, t):
-        """:math:`(\\sigma(t) - \\sigma(-t))/2`."""
-        t = np.asarray(t, dtype=float)
-        return 0.5 * (self._fn(t) - self._fn(-t))
+        """:math:`(\\sigma(t) - \\sigma(-t))/2`, for finite real ``t``."""
+        t = check_points(t, "t").astype(float, copy=False)
+        with np.errstate(all="ignore"):
+            return self._values(0.5 * (self._fn(t) - self._fn(-t)), t)
 
     def symmetrized(self, z, sign: int, out=None):
         """:math:`\\sigma(z) + s\\,\\sigma(-z)` for ``sign`` :math:`s = \\pm 1` (twice the even or odd part).
@@ -275,9 +344,16 @@ class Activation:
         ``tanh(z/2)`` for the sigmoid with ``s=-1``, ...); ``out`` may be ``z``
         itself to work in place.
         """
+        sign = check_sign(sign)
+        z = check_points(z, "z")
+        if z.ndim == 0 and out is None:  # a single point: the closed forms work on arrays
+            return self.symmetrized(z.reshape(1), sign)[0]
+        if out is not None and (not isinstance(out, np.ndarray) or out.shape != z.shape):
+            raise ValueError(f"out must be an ndarray of the shape of z, {z.shape}, got {type(out).__name__}")
         if self._pair is not None:
             return self._pair(z, sign, out)
-        res = self._fn(z) + sign * self._fn(-z)
+        with np.errstate(all="ignore"):
+            res = self._values(self._fn(z) + sign * self._fn(-z), z)
         if out is not None:
             out[...] = res
             return out
@@ -341,6 +417,7 @@ class Activation:
         array([ 0.398942,  0.5     ,  0.282095,  0.      , -0.081434])
         """
         m_max = check_int(m_max, "m_max", minimum=0)
+        high_precision = check_bool(high_precision, "high_precision")
         if m_max > M_MAX_CLOSED:
             raise ValueError(
                 f"m_max must be <= {M_MAX_CLOSED} (an array of {M_MAX_CLOSED + 1} coefficients), got "
@@ -391,8 +468,8 @@ class Activation:
         erf and the smooth built-ins, whose coefficients decay fast, it is the
         direct sum.
         """
-        m_min = check_int(m_min, "m_min", minimum=0)
-        if parity not in (0, 1):
+        m_min = check_int(m_min, "m_min", minimum=0, maximum=M_MAX_CLOSED - 400)
+        if isinstance(parity, (bool, np.bool_)) or parity not in (0, 1):
             raise ValueError(f"parity must be 0 (even degrees) or 1 (odd degrees), got {parity!r}")
         if self._tail_by_moment:
             head = self.hermite_coefficients(max(m_min - 1, 0))[parity:m_min:2]
@@ -409,7 +486,8 @@ class Activation:
         if self._part_moments_closed is not None:
             return self._part_moments_closed
         x, w = gauss_hermite(800)
-        return (float(w @ self.even_part(x) ** 2), float(w @ self.odd_part(x) ** 2))
+        f, f_minus = self._fn(x), self._fn(-x)  # unchecked: the callers test the moments for finiteness
+        return (float(w @ (0.5 * (f + f_minus)) ** 2), float(w @ (0.5 * (f - f_minus)) ** 2))
 
     def second_moment(self) -> float:
         """:math:`\\mathbb E[\\sigma(z)^2]` for :math:`z \\sim N(0,1)` (equals :math:`K(1)`)."""
@@ -448,7 +526,7 @@ class Activation:
         if self._high:
             c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, c2)
-        return _correlated_expectation(self._fn, rho)
+        return _correlated_expectation(self._fn, rho, self.name)
 
     def dual_kernel_derivative(self, rho):
         """:math:`K'(\\rho) = \\mathbb E[\\sigma'(u)\\sigma'(v)] = \\sum_m m\\,c_m^2\\rho^{m-1}`.
@@ -484,7 +562,7 @@ class Activation:
         if self._high:
             c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, np.polynomial.polynomial.polyder(c2))
-        return _correlated_expectation(self.derivative, rho)
+        return _correlated_expectation(self.derivative, rho, self.name)
 
     # -- the parity rule ------------------------------------------------------
     def vanishes(self, k: int) -> bool:

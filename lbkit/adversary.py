@@ -49,7 +49,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_int, check_n_k, check_real, check_support
+from ._checks import check_int, check_n_k, check_real, check_real_array, check_support
 from .activations import get_activation
 from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
@@ -153,12 +153,23 @@ class AdversaryGame:
         return self.m - len(self._eliminated)
 
     def guaranteed(self, n_queries: int | None = None) -> float:
-        """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries."""
-        q = self.n_queries_ if n_queries is None else n_queries
-        return float(self.m - q * (1.0 / self.tau) ** 2)
+        """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries.
+
+        ``n_queries`` defaults to the queries asked so far; it must be an integer ``>= 0`` (TypeError,
+        ValueError otherwise, and ValueError when the guarantee is beyond float64's range).
+        """
+        q = self.n_queries_ if n_queries is None else check_int(n_queries, "n_queries", minimum=0)
+        try:
+            return float(self.m - q * (1.0 / self.tau) ** 2)
+        except OverflowError:  # q or C(n, k) beyond float64
+            raise ValueError(
+                f"the guarantee C(n, k) - q / tau^2 is beyond float64's range for n_queries={q} "
+                f"({len(str(q))} digits) and C(n, k) of {len(str(self.m))} digits"
+            ) from None
 
     def consistent(self, limit: int = 10):
-        """Up to ``limit`` consistent supports (in lexicographic order)."""
+        """Up to ``limit`` consistent supports (in lexicographic order); ``limit`` is an integer ``>= 0``."""
+        limit = check_int(limit, "limit", minimum=0)
         out, i = [], 0
         while len(out) < limit and i < self.m:
             if i not in self._eliminated:
@@ -261,6 +272,15 @@ class AdversaryGame:
                 f"(0 to {self.n - 1})"
             )
         per_support: dict[tuple, float] = {}
+        # coefficients relative to the largest: 1e200 or 1e-200 give the same correlations as 1
+        scale = max(abs(c) for c in query.terms.values())
+        if 1e-150 < scale < 1e150:  # no rescaling needed (and none done: the same digits as ever)
+            scale = 1.0
+        unit_norm = (
+            query.norm_ / scale
+            if scale == 1.0
+            else math.sqrt(math.fsum((c / scale) ** 2 for c in query.terms.values()))
+        )
         for alpha, coef in query.terms.items():
             S = tuple(i for i, _ in alpha)
             if len(S) != self.k or any(d % 2 == 0 for _, d in alpha):
@@ -272,13 +292,13 @@ class AdversaryGame:
                 - 0.5 * m * math.log(self.k)
             )
             inner = math.exp(log_inner) * c[m]
-            per_support[S] = per_support.get(S, 0.0) + coef * inner
+            per_support[S] = per_support.get(S, 0.0) + (coef if scale == 1.0 else coef / scale) * inner
         ranks, corr = [], []
         for S, v in per_support.items():
             r = self.supports.index(S)
             if r not in self._eliminated:
                 ranks.append(r)
-                corr.append(v / (query.norm_ * self.norm))
+                corr.append(v / (unit_norm * self.norm))
         return np.array(ranks, dtype=object), np.array(corr)
 
     def _neuron_correlations(self, query):
@@ -337,9 +357,15 @@ class AdversaryGame:
         :math:`\\nabla\\big(|w| K(\\hat w\\cdot e)\\big) = \\hat w K(\\rho) + K'(\\rho)(e - \\rho\\hat w)`.
         """
         W, a = self._student(W, a)
-        norms = np.linalg.norm(W, axis=1)
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a)) and np.all(norms > 0) and np.all(a != 0)):
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(a))):
             raise ValueError("W and a must be finite, with non-zero rows of W and non-zero entries of a")
+        # each row scaled by its largest entry first: the norms neither overflow (1e200) nor underflow (1e-200)
+        row_max = np.max(np.abs(W), axis=1) if W.size else np.zeros(W.shape[0])
+        if not (np.all(row_max > 0) and np.all(a != 0)):
+            raise ValueError("W and a must be finite, with non-zero rows of W and non-zero entries of a")
+        if not np.all((row_max > 1e-150) & (row_max < 1e150)):  # only then: the usual digits otherwise
+            W = W / row_max[:, None]
+        norms = np.linalg.norm(W, axis=1)
         S_all, alive = self._enumerate()
         ranks = np.nonzero(alive)[0]
         S = S_all[ranks]  # (r, k)
@@ -370,8 +396,8 @@ class AdversaryGame:
 
         Gradient queries need a positively homogeneous activation (the student's units are the target's).
         """
-        W = np.asarray(W, dtype=float)
-        a = np.asarray(a, dtype=float)
+        W = check_real_array(W, "W", allow_bool=False)
+        a = check_real_array(a, "a", allow_bool=False)
         if W.ndim != 2 or W.shape[1] != self.n or a.shape != (W.shape[0],):
             raise ValueError(f"W must have shape (p, {self.n}) and a shape (p,), got {W.shape} and {a.shape}")
         if not _positively_homogeneous(self.activation):
@@ -496,7 +522,7 @@ class AdversaryGame:
         """
         if self.activation.name != "relu" or self.k % 2:
             raise ValueError("largest_gradient_correlation needs relu targets and an even k")
-        W = np.asarray(W, dtype=float)
+        W = check_real_array(W, "W", allow_bool=False)
         if W.ndim != 2 or W.shape[1] != self.n:
             raise ValueError(f"W must have shape (p, {self.n}), got {W.shape}")
         return largest_gradient_correlation(W, a, self.k)

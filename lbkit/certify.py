@@ -53,7 +53,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import check_int, check_real
+from ._checks import check_int, check_real, check_real_array
 from .activations import get_activation
 from .family import norm_squared, sign_patterns
 
@@ -444,7 +444,7 @@ def largest_neuron_correlation(v, k, activation="relu"):
 
 
 def _unit(v):
-    v = np.asarray(v, dtype=float)
+    v = check_real_array(v, "v", allow_bool=False)
     if v.ndim != 1 or v.size == 0 or not np.all(np.isfinite(v)):
         raise ValueError(f"v must be a finite vector of shape (n,), got shape {v.shape}")
     nv = np.linalg.norm(v)

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._checks import check_int, check_real
+from ._checks import check_int, check_real, check_real_array
 from .certify import (
     _MAX_K,
     _U,
@@ -159,8 +159,8 @@ def _gradient_unit_hits(ev, what, k, tau, budget):
 
 
 def _check_student(W, a, n=None):
-    W = np.asarray(W, dtype=float)
-    a = np.asarray(a, dtype=float)
+    W = check_real_array(W, "W", allow_bool=False)
+    a = check_real_array(a, "a", allow_bool=False)
     if W.ndim != 2 or a.shape != (W.shape[0],) or (n is not None and W.shape[1] != n):
         want = f"(p, {n})" if n is not None else "(p, n)"
         raise ValueError(f"W must have shape {want} and a shape (p,), got {W.shape} and {a.shape}")

@@ -284,6 +284,12 @@ class OrthogonalNetwork:
         if chunk_size is None:  # about 2^21 pre-activations, and at most 2^15 rows, per chunk
             chunk_size = min(1 << 15, max(1, (1 << 21) // width))
         chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
+        big = float(np.max(np.abs(X[:, self.S]))) if N else 0.0
+        if big * math.sqrt(k) > float(np.finfo(dtype).max) / 2:  # |w.x| <= sqrt(k) max|x_S|
+            raise ValueError(
+                f"X has entries up to {big:g} in absolute value on S, where the pre-activations w.x overflow "
+                f"{dtype.name} (largest {float(np.finfo(dtype).max):.3g}); rescale X"
+            )
         XS = X[:, self.S].astype(dtype, copy=False)
         if blocked:
             return self._call_blocked(XS, dtype, sign, chunk_size)

@@ -29,6 +29,7 @@ from ._checks import (
     check_budget,
     check_callable,
     check_choice,
+    check_finite,
     check_int,
     check_real_array,
     check_X,
@@ -72,8 +73,9 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
         If ``m_max`` is not an integer.
     ValueError
         If ``m_max < 0`` or ``m_max > 20000`` (``MAX_DEGREE``), ``t`` has
-        more than one dimension, or the result would exceed lbkit's memory
-        limit (2 GiB).
+        more than one dimension or NaN or infinite entries, an entry of ``t``
+        is so large that :math:`h_{m_{\\max}}(t)` overflows float64, or the
+        result would exceed lbkit's memory limit (2 GiB).
 
     Examples
     --------
@@ -83,7 +85,7 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     array([-0.707107,  0.      ])
     """
     m_max = check_int(m_max, "m_max", minimum=0, maximum=MAX_DEGREE)
-    t = check_real_array(t, "t")
+    t = check_finite(check_real_array(t, "t"), "t")
     if t.ndim > 1:
         raise ValueError(
             f"t must be a scalar or one-dimensional, of shape (P,), got shape {t.shape}; "
@@ -99,8 +101,15 @@ def hermite_functions(m_max: int, t) -> np.ndarray:
     H[0] = 1.0
     if m_max >= 1:
         H[1] = t
-    for m in range(1, m_max):
-        H[m + 1] = (t * H[m] - np.sqrt(m) * H[m - 1]) / np.sqrt(m + 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for m in range(1, m_max):
+            H[m + 1] = (t * H[m] - np.sqrt(m) * H[m - 1]) / np.sqrt(m + 1)
+    if not np.all(np.isfinite(H)):  # h_m(t) ~ t^m / sqrt(m!): beyond float64's range for large |t|
+        bad = ~np.all(np.isfinite(H), axis=0)
+        raise ValueError(
+            f"t has entries up to {float(np.max(np.abs(t[bad]))):g} in absolute value, where h_{m_max}(t) "
+            f"overflows float64 (1.8e308); {int(bad.sum())} of {t.size} points are too large for degree {m_max}"
+        )
     return H
 
 
@@ -154,6 +163,9 @@ def gauss_hermite(n_nodes: int):
     return _gauss_hermite_cached(int(n_nodes))
 
 
+_GRID = np.linspace(-12.0, 12.0, 481)  # includes 0 and the multiples of 0.05
+
+
 def gaussian_expectation(g, n_nodes: int = 400) -> float:
     """:math:`\\mathbb E[g(z)]` for :math:`z \\sim N(0,1)` by Gauss--Hermite quadrature.
 
@@ -204,6 +216,17 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
         raise ValueError(
             "g is not finite at every quadrature node (or its Gaussian expectation overflows): "
             "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)"
+        )
+    with np.errstate(all="ignore"):
+        try:  # also between the nodes: a singularity at 0 (log|z|) is no node of an even rule
+            grid = np.asarray(g(_GRID))
+        except Exception:  # noqa: BLE001 - g answered on the nodes; the grid is an extra check only
+            grid = np.zeros_like(_GRID)
+    if grid.shape == _GRID.shape and grid.dtype.kind in "fiub" and not np.all(np.isfinite(grid)):
+        t0 = float(_GRID[~np.isfinite(grid)][0])
+        raise ValueError(
+            f"g is NaN or infinite at t = {t0:g}: E[g(z)] by quadrature needs g finite on the whole real line "
+            "(a singular g has no reliable quadrature)"
         )
     return float(value)
 
@@ -334,6 +357,11 @@ def hermite_multi_indices(n: int, degree: int, features: str = "all", *, max_fea
             f"max_features={max_features}; lower the degree, use a smaller feature set "
             f"('multilinear' < 'odd' < 'all') or raise max_features if memory allows"
         )
+    check_budget(  # the rows as they are built, then the array: P * n entries twice
+        2 * P * n * 8,
+        f"hermite_multi_indices(n={n}, degree={d}) ({P} multi-indices of length {n})",
+        "use a smaller n (the multi-indices are dense rows of length n)",
+    )
     powers = _allowed_powers(features, d)
     rows = []
 
@@ -418,9 +446,18 @@ def hermite_features(X, multi_indices) -> np.ndarray:
     X = np.asarray(check_X(X, n), dtype=float)
     N, P = X.shape[0], A.shape[0]
     top = int(A.max()) if A.size else 0
-    H = hermite_functions(top, X.T.ravel()).reshape(top + 1, n, N)  # H[m, i, j] = h_m(X[j, i])
+    try:
+        H = hermite_functions(top, X.T.ravel()).reshape(top + 1, n, N)  # H[m, i, j] = h_m(X[j, i])
+    except ValueError as exc:
+        raise ValueError(f"X is too large for these features: {exc}") from None
     coords, powers = _sparse(A)
     Phi = np.ones((P, N))
-    for c in range(coords.shape[1]):
-        Phi *= H[powers[:, c], coords[:, c]]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for c in range(coords.shape[1]):
+            Phi *= H[powers[:, c], coords[:, c]]
+    if not np.all(np.isfinite(Phi)):
+        raise ValueError(
+            f"X has entries up to {float(np.max(np.abs(X))):g} in absolute value, where the products "
+            f"h_alpha(x) overflow float64 (1.8e308)"
+        )
     return np.ascontiguousarray(Phi.T)

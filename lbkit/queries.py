@@ -14,10 +14,11 @@ only hold and check a query's data.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_real_array
 
 __all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery"]
 
@@ -110,13 +111,31 @@ class HermiteQuery:
             coords = [i for i, _ in pairs]
             if len(set(coords)) != len(coords):
                 raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
-            coef = float(coef)
+            if isinstance(coef, (bool, np.bool_)) or not isinstance(coef, numbers.Real):
+                raise TypeError(f"the coefficient of {alpha!r} must be a real number, got {coef!r}")
+            try:
+                coef = float(coef)
+            except OverflowError:  # an int beyond float64
+                raise ValueError(
+                    f"coefficient of {alpha!r} is beyond float64's range ({len(str(coef))} digits)"
+                ) from None
             if not math.isfinite(coef):
                 raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
             key = tuple(sorted(pairs))
             clean[key] = clean.get(key, 0.0) + coef
         self.terms = clean
-        self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
+        scale = max(abs(c) for c in clean.values())
+        if not math.isfinite(scale):
+            raise ValueError("the coefficients of a repeated multi-index add up beyond float64's range (1.8e308)")
+        if 1e-150 < scale < 1e150:  # the squares stay well inside float64's range
+            self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
+        else:  # the largest coefficient factored out: no overflow (1e200) or underflow (1e-200) of the squares
+            self.norm_ = scale * math.sqrt(math.fsum((c / scale) ** 2 for c in clean.values())) if scale > 0 else 0.0
+        if not math.isfinite(self.norm_):
+            raise ValueError(
+                f"the coefficients' norm exceeds float64's range (the largest is {scale:g}); divide them all by "
+                "the same number: the query is normalised, so its correlations do not change"
+            )
         if self.norm_ == 0:
             raise ValueError("the query is the zero polynomial")
 
@@ -160,8 +179,8 @@ class NeuronQuery:
         if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") and not isinstance(v, np.ndarray):
             raise TypeError(f"v must be a vector of numbers (array_like of shape (n,)), got {v!r}")
         try:
-            v = np.asarray(v, dtype=float)
-        except (TypeError, ValueError) as exc:
+            v = check_real_array(v, "v", allow_bool=False)  # complex, object and string entries: TypeError
+        except ValueError as exc:  # ragged
             raise TypeError(f"v must be a vector of real numbers, got {v!r}") from exc
         if v.ndim != 1 or v.size == 0:
             raise ValueError(f"v must be a finite, non-zero vector of shape (n,), got shape {v.shape}")

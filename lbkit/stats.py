@@ -47,11 +47,20 @@ def mean_se(values, axis=None):
             raise ValueError(f"axis={axis} is out of range for values of shape {v.shape} ({v.ndim} dimension(s))")
     N = v.size if axis is None else v.shape[axis]
     if N < 2:
-        raise ValueError(f"a standard error needs at least 2 draws, got {N}")
+        raise ValueError(f"values must hold at least 2 draws for a standard error, got {N} (shape {v.shape})")
     if not np.all(np.isfinite(v)):
         raise ValueError("values contain NaN or infinite entries")
-    mean = v.mean(axis=axis)
-    se = v.std(axis=axis, ddof=1) / np.sqrt(N)
+    big = float(np.max(np.abs(v)))
+    if big == 0 or 1e-150 < big < 1e150:  # the squares and the sum stay well inside float64's range
+        mean = v.mean(axis=axis)
+        se = v.std(axis=axis, ddof=1) / np.sqrt(N)
+    else:  # 1e200 or 1e-200: the largest magnitude factored out first, so nothing overflows or underflows
+        scale = np.max(np.abs(v), axis=axis, keepdims=True)
+        scale = np.where(scale > 0, scale, 1.0)
+        u = v / scale
+        scale = float(np.squeeze(scale)) if axis is None else np.squeeze(scale, axis=axis)
+        mean = u.mean(axis=axis) * scale
+        se = u.std(axis=axis, ddof=1) / np.sqrt(N) * scale
     if axis is None:
         return float(mean), float(se)
     return mean, se

@@ -147,13 +147,32 @@ def test_family_queries_remove_exactly_one_and_bookkeeping():
 
 
 def test_huge_game_with_queries_that_name_their_supports():
+    """Explicit counts: each query is known, before it is played, to eliminate exactly one candidate."""
+    import mpmath as mp
+
     game = AdversaryGame(10**6, 40, "relu", tau=1e-3)
-    S = tuple(range(0, 80, 2))
-    game.ask(FamilyQuery(S))
-    game.ask(HermiteQuery({tuple((i, 1) for i in range(1, 81, 2)): 1.0}))
-    assert game.m - game.n_consistent == 2 - (
-        abs(game.correlations(HermiteQuery({tuple((i, 1) for i in range(1, 81, 2)): 1.0}))[1]).size == 1
-    )
+    m = math.comb(10**6, 40)
+    assert game.m == m and game.n_consistent == m
+    game.ask(FamilyQuery(range(0, 80, 2)))  # f_T itself: correlation 1, one candidate out
+    assert game.n_consistent == m - 1
+    # h_alpha, alpha = 1 on T' = {1, 3, ..., 79}, meets only f_T'; with w = u/sqrt(k) over the 2^k sign
+    # patterns u, <h_alpha, f_T'> = 2^40 sqrt(40!) 40^-20 c_40, c_40 = E[relu(z) h_40(z)] by mpmath quadrature
+    T2 = tuple(range(1, 81, 2))
+    with mp.workdps(40):
+        he40 = lambda z: mp.hermite(40, z / mp.sqrt(2)) * mp.mpf(2) ** -20  # noqa: E731 - He_40
+        c40 = mp.quad(lambda z: z * he40(z) * mp.npdf(z), [0, 5, 10, 20, mp.inf]) / mp.sqrt(mp.factorial(40))
+        inner = 2**40 * mp.sqrt(mp.factorial(40)) * mp.mpf(40) ** -20 * c40
+        expected = float(inner / mp.sqrt(lbkit.norm_squared(40, "relu")))
+    assert expected == pytest.approx(-2.8026e-3, rel=1e-4)  # beyond tau = 1e-3: f_T' is eliminated
+    query = HermiteQuery({tuple((i, 1) for i in T2): 1.0})
+    ranks, corr = game.correlations(query)
+    assert list(ranks) == [game.supports.index(T2)]
+    assert corr[0] == pytest.approx(expected, rel=1e-9)
+    game.ask(query)
+    assert game.n_consistent == m - 2 and game.n_queries == 2
+    assert game.history == [(0, m), (1, m - 1), (2, m - 2)]
+    game.ask(HermiteQuery({tuple((i, 1) for i in T2): 5.0}))  # the same candidate again: nothing left
+    assert game.n_consistent == m - 2
     with pytest.raises(ValueError, match="meets every support"):
         game.ask(NeuronQuery(np.ones(10**6)))
 

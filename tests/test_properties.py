@@ -216,3 +216,151 @@ def test_hostile_oracles(tau, mode, m, dist):
         call_is_clean(Oracle, f, distribution=dist, tau=0.1, rng=0, m=200)
     oracle = lbkit.CSQOracle(f, tau=0.1, rng=0, m=200)
     call_is_clean(oracle, lambda X: np.full(X.shape[0], tau) if not isinstance(tau, (list, str)) else tau)
+
+
+# ---------------------------------------------------------------------------- the methods of Activation
+BUILTIN = sorted(lbkit.BUILTIN_ACTIVATIONS)
+POINTS = st.lists(st.floats(-50, 50, allow_nan=False), min_size=0, max_size=12).map(np.array)
+
+
+def _finite_or_documented(fn, *args, **kwargs):
+    """call_is_clean, and an array result must be finite too."""
+    out = call_is_clean(fn, *args, **kwargs)
+    if isinstance(out, np.ndarray) and out.dtype.kind in "fc":
+        assert np.all(np.isfinite(out)), (getattr(fn, "__name__", fn), args, out)
+    return out
+
+
+@SMALL
+@given(st.sampled_from(BUILTIN), POINTS)
+def test_activation_parts_add_up_and_have_their_parity(name, t):
+    act = lbkit.get_activation(name)
+    even, odd, value = act.even_part(t), act.odd_part(t), act(t)
+    scale = 1.0 + np.abs(value)
+    np.testing.assert_allclose(even + odd, value, rtol=0, atol=1e-12 * scale.max(initial=1.0))
+    np.testing.assert_allclose(act.even_part(-t), even, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(act.odd_part(-t), -odd, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(act.symmetrized(t, 1), 2 * even, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(act.symmetrized(t, -1), 2 * odd, rtol=1e-9, atol=1e-12)
+    z = t.copy()
+    assert act.symmetrized(z, -1, out=z) is z  # in place, as the network evaluation uses it
+    np.testing.assert_allclose(z, 2 * odd, rtol=1e-9, atol=1e-12)
+
+
+@SMALL
+@given(st.sampled_from(BUILTIN), st.lists(st.floats(-6, 6), min_size=1, max_size=8).map(np.array))
+def test_activation_derivative_is_the_slope(name, t):
+    act = lbkit.get_activation(name)
+    t = t[np.abs(t) > 1e-3]  # away from the kink of the ReLU family
+    h = 1e-6
+    slope = (act(t + h) - act(t - h)) / (2 * h)
+    np.testing.assert_allclose(act.derivative(t), slope, rtol=1e-5, atol=1e-6)
+
+
+@SMALL
+@given(st.sampled_from(BUILTIN), st.floats(-1, 1))
+def test_dual_kernel_is_mehlers_series(name, rho):
+    """K(rho) = sum c_m^2 rho^m, K'(rho) = sum m c_m^2 rho^(m-1), K(1) = E[sigma^2] (|rho| <= 0.9: fast series)."""
+    act = lbkit.get_activation(name)
+    rho = 0.9 * rho
+    c2 = act.hermite_coefficients(400, high_precision=True) ** 2
+    m = np.arange(c2.size)
+    assert float(act.dual_kernel(rho)) == pytest.approx(float(np.sum(c2 * rho**m)), rel=1e-9, abs=1e-12)
+    assert float(act.dual_kernel_derivative(rho)) == pytest.approx(
+        float(np.sum(m[1:] * c2[1:] * rho ** (m[1:] - 1))), rel=1e-8, abs=1e-10
+    )
+    assert float(act.dual_kernel(1.0)) == pytest.approx(act.second_moment(), rel=1e-9)
+
+
+@HOSTILE
+@given(st.sampled_from(BUILTIN + ["custom"]), JUNK, JUNK)
+def test_hostile_activation_methods(name, t, sign):
+    act = lbkit.Activation(np.tanh, "custom", parity="odd") if name == "custom" else lbkit.get_activation(name)
+    for method in (act.__call__, act.derivative, act.even_part, act.odd_part):
+        _finite_or_documented(method, t)
+    out = _finite_or_documented(act.symmetrized, [0.5, -1.0], sign)
+    if out is not None:  # only +1 and -1 are signs
+        assert sign in (1, -1) and not isinstance(sign, bool)
+    _finite_or_documented(act.symmetrized, t, 1)
+    _finite_or_documented(act.hermite_coefficients, 3, high_precision=t)
+    _finite_or_documented(act.hermite_tail, 3, sign)
+    _finite_or_documented(act.vanishing_reason, t)
+
+
+# ---------------------------------------------------------------------------- the queries and the game
+GAME = lbkit.AdversaryGame(7, 3, "tanh", tau=0.02)  # read-only below: correlations do not change the game
+GRADIENT_GAME = lbkit.AdversaryGame(6, 2, "relu", tau=0.05)
+EXPONENTS = st.integers(-300, 300)
+
+
+@SMALL
+@given(
+    st.dictionaries(
+        st.lists(
+            st.tuples(st.integers(0, 6), st.sampled_from([1, 3])), min_size=3, max_size=3, unique_by=lambda p: p[0]
+        ).map(lambda pairs: tuple(sorted(pairs))),
+        st.floats(0.1, 1.0) | st.floats(-1.0, -0.1),
+        min_size=1,
+        max_size=4,
+    ),
+    EXPONENTS,
+)
+def test_hermite_query_correlations_are_scale_invariant(terms, e):
+    ranks, corr = GAME.correlations(lbkit.HermiteQuery(terms))
+    ranks2, corr2 = GAME.correlations(lbkit.HermiteQuery({a: c * 10.0**e for a, c in terms.items()}))
+    assert list(ranks) == list(ranks2)
+    np.testing.assert_allclose(corr2, corr, rtol=1e-12, atol=1e-300)
+    assert np.sum(corr**2) <= 1 + 1e-12  # Bessel: a norm-1 query against orthonormal targets
+
+
+@SMALL
+@given(st.lists(st.floats(-1, 1), min_size=7, max_size=7).filter(lambda v: max(map(abs, v)) > 1e-3), EXPONENTS)
+def test_neuron_query_correlations_are_scale_invariant(v, e):
+    v = np.array(v)
+    _, corr = GAME.correlations(lbkit.NeuronQuery(v))
+    _, corr2 = GAME.correlations(lbkit.NeuronQuery(v * 10.0**e))
+    np.testing.assert_allclose(corr2, corr, rtol=1e-9, atol=1e-14)
+    assert np.sum(corr**2) <= 1 + 1e-9
+
+
+@SMALL
+@given(st.integers(0, 2**32 - 1), st.lists(EXPONENTS, min_size=2, max_size=2), EXPONENTS)
+def test_gradient_correlations_are_invariant_to_positive_scalings(seed, row_exp, a_exp):
+    rng = np.random.default_rng(seed)
+    W, a = rng.standard_normal((2, 6)), rng.standard_normal(2)
+    _, corr = GRADIENT_GAME.gradient_correlations(W, a)
+    W2 = W * (10.0 ** np.array(row_exp, dtype=float))[:, None]
+    _, corr2 = GRADIENT_GAME.gradient_correlations(W2, a * 10.0**a_exp)
+    np.testing.assert_allclose(corr2, corr, rtol=1e-9, atol=1e-12)
+    assert np.all(np.abs(corr) <= 1 + 1e-9)  # Cauchy-Schwarz
+
+
+@SMALL
+@given(st.lists(st.lists(st.integers(0, 6), min_size=3, max_size=3, unique=True), max_size=6), st.integers(0, 50))
+def test_game_counts_family_queries_exactly(asked, q):
+    game = lbkit.AdversaryGame(7, 3, "tanh", tau=0.02)
+    distinct = {tuple(sorted(T)) for T in asked}
+    for T in asked:
+        assert game.ask(lbkit.FamilyQuery(T)) == 0.0
+    assert game.n_consistent == math.comb(7, 3) - len(distinct)
+    assert game.n_queries == len(asked)
+    assert [h[1] for h in game.history] == sorted((h[1] for h in game.history), reverse=True)
+    assert game.guaranteed(q) == pytest.approx(math.comb(7, 3) - q / 0.02**2, rel=1e-14)
+    assert not distinct & set(game.consistent(limit=35))
+
+
+@HOSTILE
+@given(JUNK, JUNK)
+def test_hostile_game_methods(a, b):
+    game = lbkit.AdversaryGame(6, 2, "relu", tau=0.05)
+    value = _finite_or_documented(game.guaranteed, a)
+    if value is not None:
+        assert a is None or (isinstance(a, (int, np.integer)) and not isinstance(a, bool) and a >= 0)
+    _finite_or_documented(game.consistent, a)
+    for method in (game.correlations, game.hits, game.ask, game.largest_correlation):
+        _finite_or_documented(method, a)
+    for method in (game.gradient_correlations, game.gradient_hits, game.ask_gradient):
+        _finite_or_documented(method, a, b)
+    for Query in (lbkit.FamilyQuery, lbkit.NeuronQuery, lbkit.HermiteQuery):
+        _finite_or_documented(Query, a)
+    _finite_or_documented(lbkit.HermiteQuery, {((0, 1),): a})

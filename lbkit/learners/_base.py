@@ -22,6 +22,8 @@ from ..distributions import DISTRIBUTIONS
 STUDENT_ACTIVATIONS = ("relu", "tanh", "sigmoid")
 LOSSES = ("square", "logistic")
 OPTIMIZERS = ("adam", "sgd")
+#: Most torch threads a trainer may ask for (more threads than this is a mistake, not a speed-up).
+MAX_THREADS = 256
 
 
 def _is_default(value, default) -> bool:
@@ -123,7 +125,7 @@ class GDParams:
         _check_int_or_seq(self.eval_every, "eval_every")
         if self.target_loss is not None:
             check_real(self.target_loss, "target_loss", minimum=0, min_open=True)
-        check_int(self.num_threads, "num_threads", minimum=1)
+        check_int(self.num_threads, "num_threads", minimum=1, maximum=MAX_THREADS)
         check_bool(self.progress, "progress")
         if self.max_fit_bytes is not None:
             from ._engine import memory_limit

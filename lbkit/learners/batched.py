@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._checks import check_fitted, check_X
+from .._checks import check_fitted, check_float32_inputs, check_predictions, check_X
 from ..distributions import as_rng
 from ._base import GDParams
 from ._engine import input_dimension, make_net, train
@@ -142,7 +142,8 @@ class BatchedGDRegressor(GDParams):
     def predict(self, X) -> np.ndarray:
         """Outputs of every student on ``X`` of shape (N, n); returns shape (M, N)."""
         check_fitted(self, "models_", "fit(targets)")
-        X = check_X(X, self.models_[0].n)
+        X = check_float32_inputs(check_X(X, self.models_[0].n))
         Xt = torch.from_numpy(np.asarray(X, dtype=float)).float()
         with torch.no_grad():
-            return np.stack([m(Xt).numpy().astype(float) for m in self.models_])
+            out = np.stack([m(Xt).numpy().astype(float) for m in self.models_])
+        return check_predictions(out, X)

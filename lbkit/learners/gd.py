@@ -15,7 +15,15 @@ import math
 import numpy as np
 import torch
 
-from .._checks import check_choice, check_fitted, check_int, check_X
+from .._checks import (
+    check_budget,
+    check_choice,
+    check_fitted,
+    check_float32_inputs,
+    check_int,
+    check_predictions,
+    check_X,
+)
 from ._base import STUDENT_ACTIVATIONS, GDParams
 from ._engine import STUDENT_ACTS, input_dimension, make_net, train
 
@@ -58,6 +66,11 @@ class TwoLayerNet(torch.nn.Module):
     ):
         super().__init__()
         n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
+        check_budget(
+            width * (n + 2) * torch.empty((), dtype=dtype).element_size(),
+            f"TwoLayerNet(n={n}, width={width})",
+            "use a smaller n or width",
+        )
         if not isinstance(generator, torch.Generator):
             raise TypeError(
                 f"generator must be a torch.Generator (the source of the initialisation), got "
@@ -124,7 +137,7 @@ class GDRegressor(GDParams):
         Stop as soon as the test loss falls below it.
     num_threads : int, default 1
         Torch threads during ``fit`` (one thread makes float32 results
-        identical whatever the machine's thread settings).
+        identical whatever the machine's thread settings); at most 256.
     progress : bool, default False
         Show a tqdm progress bar.
     rng : int or numpy.random.Generator
@@ -246,6 +259,7 @@ class GDRegressor(GDParams):
         finite array of shape (N, n), and (``TypeError``) one that is not real.
         """
         check_fitted(self, "model_", "fit(target)")
-        X = check_X(X, self.model_.n)
+        X = check_float32_inputs(check_X(X, self.model_.n))
         with torch.no_grad():
-            return self.model_(torch.from_numpy(np.asarray(X, dtype=float)).float()).numpy().astype(float)
+            out = self.model_(torch.from_numpy(np.asarray(X, dtype=float)).float()).numpy().astype(float)
+        return check_predictions(out, X)

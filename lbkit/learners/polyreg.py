@@ -164,7 +164,14 @@ class HermiteRegressor:
             if self.ridge > 0:
                 Phi = np.vstack([Phi, math.sqrt(self.ridge * N) * np.eye(P)])
                 y = np.concatenate([y, np.zeros(P)])
-            coef, *_ = np.linalg.lstsq(Phi, y, rcond=None)
+            try:
+                with np.errstate(all="ignore"):
+                    coef, *_ = np.linalg.lstsq(Phi, y, rcond=None)
+            except np.linalg.LinAlgError as exc:  # features or labels near float64's range
+                raise ValueError(
+                    f"least squares failed ({exc}) on features up to {float(np.max(np.abs(Phi))):.3g} and labels up "
+                    f"to {float(np.max(np.abs(y))):.3g} in absolute value; rescale X or y"
+                ) from None
         else:
             if self.ridge == 0 and N < P:
                 raise ValueError(
@@ -189,6 +196,11 @@ class HermiteRegressor:
                     f"{P} features and {N} samples; use more samples, ridge > 0 or solver='lstsq'"
                 )
             coef = np.linalg.solve(G, b)
+        if not np.all(np.isfinite(coef)):
+            raise ValueError(
+                "the fitted coefficients overflow float64: the features or the labels are too large "
+                f"(|X| up to {float(np.max(np.abs(X))):.3g}, |y| up to {float(np.max(np.abs(y))):.3g}); rescale them"
+            )
         self.multi_indices_ = A
         self.coef_ = coef
         self.n_features_ = n
@@ -221,5 +233,11 @@ class HermiteRegressor:
         chunk = max(1, min(X.shape[0], 2**24 // P))
         out = np.empty(X.shape[0])
         for s in range(0, X.shape[0], chunk):
-            out[s : s + chunk] = hermite_features(X[s : s + chunk], self.multi_indices_) @ self.coef_
+            with np.errstate(all="ignore"):
+                out[s : s + chunk] = hermite_features(X[s : s + chunk], self.multi_indices_) @ self.coef_
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                f"the predictions overflow float64 for X with entries up to {float(np.max(np.abs(X))):g} in "
+                "absolute value (a polynomial of that size); rescale X"
+            )
         return out
