@@ -7,7 +7,8 @@ distributions) needs only numpy and scipy; torch is imported only by the
 learners.
 """
 
-from .activations import BUILTIN_ACTIVATIONS, Activation, CoefficientSource, ab_relu, get_activation
+from .activation_library import BUILTIN_ACTIVATIONS, ab_relu, get_activation
+from .activations import Activation, CoefficientSource
 from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
 from .certify import CertificationError, CertifiedHits, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation

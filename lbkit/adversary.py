@@ -50,7 +50,7 @@ import math
 import numpy as np
 
 from ._checks import check_int, check_n_k, check_real, check_support
-from .activations import get_activation
+from .activation_library import get_activation
 from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
 from .family import norm_squared, sign_patterns, supports
@@ -129,11 +129,7 @@ class AdversaryGame:
         self.m = self.supports.count
         self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
         self.max_evaluations = check_int(max_evaluations, "max_evaluations", minimum=1)
-        self._certified = (
-            self.activation.name in CERTIFIED_ACTIVATIONS
-            and self.activation is get_activation(self.activation.name)
-            and self.k <= 16
-        )
+        self._certified = self.activation.has_certified_kernel and self.k <= 16
         self.norm = math.sqrt(norm_squared(self.k, self.activation))
         self._eliminated: set[int] = set()
         self._all = None  # (m, k) array of all supports, built on demand

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ._checks import check_bool, check_budget, check_int, check_support, check_X
-from .activations import get_activation
+from .activation_library import get_activation
 from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
 from .supports import Supports, supports
 
@@ -201,6 +201,19 @@ class OrthogonalNetwork:
         # chi(w) = (-1)^(number of -1 signs) = (-1)^popcount(row index)
         parity = np.bitwise_count(np.arange(2**self.k, dtype=np.int64)) & 1
         return (1.0 - 2.0 * parity) * self._scale
+
+    def torch_parts(self):
+        """How the trainers evaluate this network in torch, or None (the activation has no torch twin).
+
+        Returns ``(S, U, chi, act)``: ``f(x) = act(x[S] @ U.T) @ chi`` with ``U`` of shape
+        ``(2^k, k)`` and ``chi`` of shape ``(2^k,)`` (float64 numpy) and ``act`` the activation's
+        torch twin (see :class:`lbkit.activations.TorchTwin`).
+        """
+        twin = self.activation.torch_twin
+        if twin is None:
+            return None
+        S = list(self.S)
+        return S, np.ascontiguousarray(self.W[:, S]), np.asarray(self.a), twin.fn
 
     def _half_patterns(self, dtype):
         """(U, chi) of the 2^(k-1) units whose first sign is +1: ``U`` rows are sign patterns / sqrt(k)."""

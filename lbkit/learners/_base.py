@@ -16,10 +16,15 @@ import inspect
 import numpy as np
 
 from .._checks import check_bool, check_choice, check_int, check_real
+from ..activation_library import BUILTIN_ACTIVATIONS, get_activation
 from ..distributions import DISTRIBUTIONS
 
-#: Student activations the trainers know (the torch functions are in ``_engine``).
-STUDENT_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+#: Student activations the trainers know: the built-ins whose record's torch twin can be a student.
+STUDENT_ACTIVATIONS = tuple(
+    name
+    for name in BUILTIN_ACTIVATIONS
+    if get_activation(name).torch_twin is not None and get_activation(name).torch_twin.can_be_student
+)
 LOSSES = ("square", "logistic")
 OPTIMIZERS = ("adam", "sgd")
 

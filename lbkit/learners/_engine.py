@@ -29,19 +29,10 @@ import numpy as np
 import torch
 
 from .._checks import check_int
+from ..activation_library import get_activation
 from ..distributions import as_rng, sample
+from ._net import init_params
 
-STUDENT_ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
-_TARGET_ACTS = {
-    "relu": torch.relu,
-    "abs": torch.abs,
-    "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
-    "erf": torch.erf,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "softplus": lambda z: torch.nn.functional.softplus(z, threshold=40.0),
-    "gelu": torch.nn.functional.gelu,
-}
 _MEMORY_LIMIT = 4 * 2**30  # bytes a fit may plan to allocate by default (the book's machines have 8 GiB and more)
 MEMORY_ENV = "LBKIT_MAX_FIT_BYTES"  # environment variable that raises (or lowers) the default on a big node
 
@@ -177,21 +168,17 @@ def check_not_zero(target, second_moment: float) -> None:
 
 
 def torch_network(target):
-    """``(S, U, chi, act)`` for evaluating an lbkit orthogonal network in torch, or None for any other target.
+    """``(S, U, chi, act)`` for evaluating a target in torch (float32), or None when it cannot say how.
 
-    ``f(x) = act(x[S] @ U.T) @ chi`` with ``U`` of shape (2^k, k) and ``chi`` of shape (2^k,), float32.
+    ``f(x) = act(x[S] @ U.T) @ chi`` with ``U`` of shape (H, k) and ``chi`` of shape (H,): the target
+    tells it through a ``torch_parts()`` method (lbkit's orthogonal networks have one).
     """
-    from ..family import OrthogonalNetwork
-
-    if not isinstance(target, OrthogonalNetwork):
+    parts = getattr(target, "torch_parts", None)
+    spec = parts() if callable(parts) else None
+    if spec is None:
         return None
-    name = getattr(target.activation, "name", None)
-    if name not in _TARGET_ACTS:
-        return None
-    S = list(target.S)
-    U = torch.from_numpy(np.ascontiguousarray(target.W[:, S])).float()
-    chi = torch.from_numpy(np.asarray(target.a)).float()
-    return S, U, chi, _TARGET_ACTS[name]
+    S, U, chi, act = spec
+    return list(S), torch.from_numpy(U).float(), torch.from_numpy(chi).float(), act
 
 
 def torch_target_values(target, X: torch.Tensor) -> torch.Tensor:
@@ -254,12 +241,7 @@ class _Student:
             )
 
     def init_params(self, n, width, dtype=torch.float32):
-        g = self.init
-
-        def uniform(shape, fan_in):
-            return (torch.rand(shape, generator=g, dtype=dtype) * 2 - 1) * (1.0 / math.sqrt(fan_in))
-
-        return uniform((width, n), n), uniform((width,), n), uniform((width,), width), uniform((), width)
+        return init_params(n, width, self.init, dtype)
 
 
 def _stack_targets(students):
@@ -281,24 +263,11 @@ def _stack_targets(students):
 def _forward(W, b, a, c, X, act, Pbuf=None):
     """Hidden activations H (in place of the pre-activations) and outputs of the stacked students."""
     P = torch.baddbmm(b.unsqueeze(1), X, W.transpose(1, 2), out=Pbuf)
-    return P, torch.baddbmm(c.view(-1, 1, 1), _ACT_INPLACE[act](P), a.unsqueeze(2)).squeeze(2)
+    return P, torch.baddbmm(c.view(-1, 1, 1), act.inplace(P), a.unsqueeze(2)).squeeze(2)
 
 
 # torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
-
-_ACT_INPLACE = {"relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_}
-
-
-def _derivative_from_output(act, H, out=None):
-    """act'(z) written through h = act(z) (for the ReLU: the indicator h > 0)."""
-    if act == "relu":
-        return torch.gt(H, 0, out=out) if out is not None else (H > 0).float()
-    if act == "tanh":
-        D = torch.mul(H, H, out=out) if out is not None else H * H
-        return D.neg_().add_(1.0)
-    D = torch.mul(H, H, out=out) if out is not None else H * H  # sigmoid: h (1 - h) = h - h^2
-    return D.neg_().add_(H)
 
 
 def train(est, targets, n, rngs):
@@ -317,7 +286,7 @@ def train(est, targets, n, rngs):
     logistic = est.loss == "logistic"
     noise = float(est.noise)
     B, p = est.batch_size, est.width
-    act = est.activation
+    act = get_activation(est.activation).torch_twin  # the student's activation in torch
     with _torch_threads(est.num_threads):
         students = [_Student(t, n, r, est) for t, r in zip(targets, rngs)]
         torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
@@ -422,7 +391,7 @@ def train(est, targets, n, rngs):
                 r = diff.mul_(2.0 / B)
             g_a = torch.bmm(r.unsqueeze(1), H).squeeze(1)
             g_c = r.sum(dim=1)
-            D = _derivative_from_output(act, H, Dbuf[:Ma])
+            D = act.derivative_from_output(H, Dbuf[:Ma])
             g_W = torch.bmm(D.transpose(1, 2), Xb.mul_(r.unsqueeze(2))).mul_(a.unsqueeze(2))  # Xb is not used again
             g_b = torch.bmm(r.unsqueeze(1), D).squeeze(1).mul_(a)
             grads = [g_W, g_b, g_a, g_c]
@@ -512,17 +481,6 @@ def train(est, targets, n, rngs):
             bar.close()
     histories = [{k: np.array(v, dtype=int if k == "step" else float) for k, v in h.items()} for h in hist]
     return final, histories, to_target
-
-
-def make_net(n, est, tensors):
-    """A TwoLayerNet holding the trained parameters ``(W, b, a, c)`` of one student."""
-    from .gd import TwoLayerNet
-
-    net = TwoLayerNet(n, est.width, est.activation, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        for name, value in zip(("W", "b", "a", "c"), tensors):
-            getattr(net, name).copy_(value)
-    return net
 
 
 def input_dimension(targets, n):
