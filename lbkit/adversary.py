@@ -53,8 +53,9 @@ from ._checks import check_int, check_n_k, check_real, check_support
 from .activation_library import get_activation
 from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
-from .family import norm_squared, sign_patterns, supports
+from .norms import norm_squared
 from .queries import FamilyQuery, HermiteQuery, NeuronQuery
+from .supports import sign_patterns, supports
 
 __all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]  # the queries live in lbkit.queries
 

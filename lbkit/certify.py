@@ -55,7 +55,8 @@ import numpy as np
 
 from ._checks import check_int, check_real
 from .activation_library import BUILTIN_ACTIVATIONS, get_activation
-from .family import norm_squared, sign_patterns
+from .norms import norm_squared
+from .supports import sign_patterns
 
 # the gradient queries are certified in lbkit.certify_gradient
 __all__ = [
