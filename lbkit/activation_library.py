@@ -396,6 +396,32 @@ def _ab_record(a: float, b: float, name: str, torch_twin: TorchTwin | None = Non
         d = (a * a + b * b) * _relu_kernel_derivative(r)
         return d if a == 0 else d + 2 * a * b * _relu_kernel_derivative(-r)
 
+    def pair(z, sign, out):
+        return _ab_pair(z, sign, out, 2 * even if sign > 0 else 2 * odd, sign > 0)
+
+    return Activation(
+        fn,
+        name,
+        derivative=(lambda t: b * np.sign(t)) if a == -b else (lambda t: np.where(t > 0, b, a)),
+        parity="odd" if even == 0 else ("even" if odd == 0 else "none"),
+        part_degrees=(_INF if even else -1, 1 if odd else -1),
+        coefficients=coefficients,
+        coefficient_source=_CLOSED,
+        kernel=kernel,
+        kernel_derivative=kernel_derivative,
+        second_moments=(even * even, odd * odd),
+        symmetrized_form=pair,
+        certified_kernel=_ab_certified_kernel(a, b),
+        torch_twin=torch_twin
+        if torch_twin is not None
+        else TorchTwin(lambda z: b * z.clamp(min=0) + a * z.clamp(max=0)),
+    )
+
+
+def _ab_certified_kernel(a: float, b: float):
+    """``k -> KernelPart`` of a min(t, 0) + b max(t, 0): odd part ((a + b)/2) t, even part ((b - a)/2) |t|."""
+    even, odd = (b - a) / 2, (b + a) / 2
+
     def certified(k):
         if k % 2:  # the odd part: odd * t, kernel odd^2 rho
             if odd == 0:
@@ -420,26 +446,7 @@ def _ab_record(a: float, b: float, name: str, torch_twin: TorchTwin | None = Non
         # Lipschitz constant: |d/drho| = scale |arcsin rho| / (2 pi) <= scale / 4; |K| <= scale / 4 <= 0.42 scale
         return KernelPart(lambda r: scale * _relu_even_kernel(r), value_mp, scale * 0.25, 0.42 * scale, 256 * _U)
 
-    def pair(z, sign, out):
-        return _ab_pair(z, sign, out, 2 * even if sign > 0 else 2 * odd, sign > 0)
-
-    return Activation(
-        fn,
-        name,
-        derivative=(lambda t: b * np.sign(t)) if a == -b else (lambda t: np.where(t > 0, b, a)),
-        parity="odd" if even == 0 else ("even" if odd == 0 else "none"),
-        part_degrees=(_INF if even else -1, 1 if odd else -1),
-        coefficients=coefficients,
-        coefficient_source=_CLOSED,
-        kernel=kernel,
-        kernel_derivative=kernel_derivative,
-        second_moments=(even * even, odd * odd),
-        symmetrized_form=pair,
-        certified_kernel=certified,
-        torch_twin=torch_twin
-        if torch_twin is not None
-        else TorchTwin(lambda z: b * z.clamp(min=0) + a * z.clamp(max=0)),
-    )
+    return certified
 
 
 def _ab_pair(z, sign, out, scale, even):
