@@ -7,8 +7,12 @@ inner products with the normalised targets :math:`\\hat f_S` have closed forms:
 * :class:`HermiteQuery` -- a polynomial in the orthonormal multivariate Hermite basis;
 * :class:`NeuronQuery` -- one unit :math:`\\sigma(v\\cdot x)/\\sqrt{K(1)}` of the target's activation.
 
-The formulas are in the docstring of :mod:`lbkit.adversary`; the classes here
-only hold and check a query's data.
+The formulas are in the docstring of :mod:`lbkit.adversary`.  Each query
+answers two questions for the game: which supports it meets
+(``supports_met(n, k)``, None for all of them) and its inner products with the
+normalised targets on given supports (``inner_products(S, game)``, where
+``game`` has ``k``, ``activation`` and ``norm``, the norm of the unnormalised
+:math:`f_S`); the game does not need to know which kind of query it is.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import math
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_support
+from .supports import sign_patterns
 
 __all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery"]
 
@@ -60,6 +65,15 @@ class FamilyQuery:
 
     def __repr__(self):
         return f"FamilyQuery(T={self.T})"
+
+    def supports_met(self, n: int, k: int) -> np.ndarray:
+        """``[T]`` (shape (1, k)) when ``|T| = k``, else no support; a coordinate ``>= n`` is refused."""
+        T = check_support(self.T, n)
+        return np.array([T] if len(T) == k else [], dtype=np.int64).reshape(-1, k)
+
+    def inner_products(self, S, game) -> np.ndarray:
+        """:math:`\\langle \\hat f_T, \\hat f_S\\rangle = 1` on the support it meets (``S = [T]``)."""
+        return np.ones(len(S))
 
 
 class HermiteQuery:
@@ -125,6 +139,37 @@ class HermiteQuery:
         more = f", ... ({len(self.terms)} terms)" if len(self.terms) > 3 else ""
         return f"HermiteQuery({{{shown}{more}}})"
 
+    def supports_met(self, n: int, k: int) -> np.ndarray:
+        """The supports of its terms with ``k`` coordinates and every degree odd (the rest is orthogonal to all f_S)."""
+        outside = sorted({i for alpha in self.terms for i, _ in alpha if i >= n})
+        if outside:
+            raise ValueError(
+                f"the query uses coordinate(s) {outside}, but the inputs have n={n} coordinates (0 to {n - 1})"
+            )
+        met = {}
+        for alpha in self.terms:
+            if len(alpha) == k and all(d % 2 == 1 for _, d in alpha):
+                met.setdefault(tuple(i for i, _ in alpha))
+        return np.array(list(met), dtype=np.int64).reshape(-1, k)
+
+    def inner_products(self, S, game) -> np.ndarray:
+        """Correlations with the normalised targets on the supports ``S`` (rows of :meth:`supports_met`)."""
+        k = game.k
+        c = game.activation.hermite_coefficients(max(sum(d for _, d in a) for a in self.terms), high_precision=True)
+        per_support: dict[tuple, float] = {}
+        for alpha, coef in self.terms.items():
+            if len(alpha) != k or any(d % 2 == 0 for _, d in alpha):
+                continue  # orthogonal to every f_S
+            m = sum(d for _, d in alpha)
+            log_inner = (
+                k * math.log(2)
+                + 0.5 * (math.lgamma(m + 1) - sum(math.lgamma(d + 1) for _, d in alpha))
+                - 0.5 * m * math.log(k)
+            )
+            S_alpha = tuple(i for i, _ in alpha)
+            per_support[S_alpha] = per_support.get(S_alpha, 0.0) + coef * (math.exp(log_inner) * c[m])
+        return np.array([per_support[tuple(row)] / (self.norm_ * game.norm) for row in S.tolist()])
+
 
 class NeuronQuery:
     """One unit of the target's activation, :math:`\\phi = \\sigma(v\\cdot x)/\\sqrt{K(1)}`,
@@ -178,3 +223,17 @@ class NeuronQuery:
     def __repr__(self):
         v = np.array2string(self.v, precision=3, threshold=6, separator=", ")
         return f"NeuronQuery(v={v})"
+
+    def supports_met(self, n: int, k: int):
+        """None: a neuron meets every support (its weight vector must have length ``n``)."""
+        if self.v.size != n:
+            raise ValueError(f"the neuron's weight vector has length {self.v.size}, the game has n={n}")
+        return None
+
+    def inner_products(self, S, game) -> np.ndarray:
+        """:math:`\\sum_w \\chi(w) K(v_S\\cdot w/\\sqrt k)`, normalised, on the supports ``S`` (shape (r, k))."""
+        k, act = game.k, game.activation
+        P = sign_patterns(k)
+        chi = np.prod(P, axis=1)
+        K = act.dual_kernel(self.v[S] @ P.T / math.sqrt(k))  # (r, 2^k)
+        return (K @ chi) / (math.sqrt(float(act.dual_kernel(1.0))) * game.norm)
