@@ -220,7 +220,7 @@ class Activation:
         ``(z, sign, out) -> sigma(z) + sign * sigma(-z)``, a cheap closed form
         that may work in place (used by :meth:`symmetrized`).
     certified_kernel : callable, optional
-        ``k -> KernelPart`` for certified counts (:mod:`lbkit.certify`); built
+        ``k -> KernelPart`` for certified counts (``lbkit.certify``); built
         from the series for 40-digit coefficients; when there is neither, the
         activation has no certified counts.
     torch_twin : TorchTwin, optional
@@ -601,11 +601,11 @@ class Activation:
     # -- certified kernel ------------------------------------------------------
     @property
     def has_certified_kernel(self) -> bool:
-        """Whether certified counts (:mod:`lbkit.certify`) can use this activation."""
+        """Whether certified counts (``lbkit.certify``) can use this activation."""
         return self._certified_kernel is not None or self._high
 
     def certified_kernel(self, k: int):
-        """The :class:`KernelPart` of the dual kernel for support size ``k``, or None (no certified counts).
+        """The ``KernelPart`` of the dual kernel for support size ``k``, or None (no certified counts).
 
         Built from the record (a closed form with its constants) or, for 40-digit
         coefficients, from Mehler's series with the degrees below ``k`` removed.

@@ -28,7 +28,7 @@ import torch
 
 from .._checks import check_int
 from ..activation_library import get_activation
-from ..distributions import as_rng, sample
+from ..distributions import _draw, as_rng
 from ._base import MEMORY_ENV, memory_limit
 from ._net import init_params
 
@@ -172,7 +172,7 @@ class _Student:
     def draw(self, N):
         if self.gaussian:
             return torch.randn(N, self.n, generator=self.data)
-        return torch.from_numpy(sample(self.distribution, N, self.n, self.data_np)).float()
+        return torch.from_numpy(_draw(self.distribution, N, self.n, self.data_np)).float()
 
     @staticmethod
     def check_mean(y):
