@@ -1,12 +1,12 @@
 """The named activations, one record each: the built-ins, the ReLU family :func:`ab_relu`, and :func:`get_activation`.
 
 Every fact lbkit uses about a named activation is written here, once, in its
-:class:`~lbkit.activations.Activation` record: the function and its derivative,
+:class:`~lbkit.Activation` record: the function and its derivative,
 the Hermite coefficients with their source, the dual kernel and its
 derivative, the certified kernel, the torch twin and the largest ``k`` its
 norm supports.  Norms, certification, the trainers and the closed forms read
 the record; adding an activation is adding a record here (or building one with
-:class:`~lbkit.activations.Activation` and passing it, or :func:`register_activation`).
+:class:`~lbkit.Activation` and passing it, or :func:`register_activation`).
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ _REGISTRY: dict = {}
 
 
 def register_activation(activation: Activation) -> Activation:
-    """Make a record known by its name to :func:`get_activation` (and so to every name-taking function).
+    """Make a record known by its name to :func:`~lbkit.get_activation` (and so to every name-taking function).
 
     Parameters
     ----------
@@ -314,7 +314,7 @@ def register_activation(activation: Activation) -> Activation:
     Raises
     ------
     TypeError
-        If ``activation`` is not an :class:`~lbkit.activations.Activation`.
+        If ``activation`` is not an :class:`~lbkit.Activation`.
     ValueError
         If its name is taken.
     """
