@@ -30,7 +30,7 @@ from .._checks import check_int
 from ..activation_library import get_activation
 from ..distributions import _draw, as_rng
 from ._base import MEMORY_ENV, memory_limit
-from ._net import init_params
+from ._net import forward_stacked, init_params
 
 
 @contextmanager
@@ -202,12 +202,6 @@ def _stack_targets(students):
     return idx, U, chi, specs[0][3]
 
 
-def _forward(W, b, a, c, X, act, Pbuf=None):
-    """Hidden activations H (in place of the pre-activations) and outputs of the stacked students."""
-    P = torch.baddbmm(b.unsqueeze(1), X, W.transpose(1, 2), out=Pbuf)
-    return P, torch.baddbmm(c.view(-1, 1, 1), act.inplace(P), a.unsqueeze(2)).squeeze(2)
-
-
 # torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
@@ -288,7 +282,7 @@ class _Program:
         """Minibatch losses and the gradients ``[g_W, g_b, g_a, g_c]``, by hand (``Xb`` is overwritten)."""
         W, b, a, c = self.params
         Ma, B = len(self.active), self.est.batch_size
-        H, out = _forward(W, b, a, c, Xb, self.act, self.Pbuf[:Ma])
+        H, out = forward_stacked(W, b, a, c, Xb, self.act, self.Pbuf[:Ma])
         if self.logistic:
             z = -yb * out
             per = torch.nn.functional.softplus(z).mean(dim=1)
@@ -352,7 +346,7 @@ class _Program:
             r = torch.tensor(rows)
             Wr, br, ar, cr, Xr, yr = W[r], b[r], a[r], c[r], d["X_test"][r], d["y_test"][r]
             gr = d["g_scale"][r] if self.logistic else None
-        _, out = _forward(Wr, br, ar, cr, Xr, self.act)
+        _, out = forward_stacked(Wr, br, ar, cr, Xr, self.act)
         if self.logistic:
             return (torch.mean((torch.tanh(out / 2) - yr) ** 2, dim=1) / gr).tolist()
         return torch.mean((out - yr) ** 2, dim=1).tolist()

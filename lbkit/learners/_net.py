@@ -10,7 +10,7 @@ from .._checks import check_choice, check_int
 from ..activation_library import get_activation
 from ._base import STUDENT_ACTIVATIONS
 
-__all__ = ["TwoLayerNet", "init_params"]
+__all__ = ["TwoLayerNet", "init_params", "forward_stacked"]
 
 
 def init_params(n: int, width: int, generator: torch.Generator, dtype=torch.float32):
@@ -20,6 +20,18 @@ def init_params(n: int, width: int, generator: torch.Generator, dtype=torch.floa
         return (torch.rand(shape, generator=generator, dtype=dtype) * 2 - 1) * (1.0 / math.sqrt(fan_in))
 
     return uniform((width, n), n), uniform((width,), n), uniform((width,), width), uniform((), width)
+
+
+def forward_stacked(W, b, a, c, X, act, Pbuf=None):
+    """Hidden activations H (in place of the pre-activations) and outputs of M stacked networks.
+
+    ``W`` (M, p, n), ``b`` (M, p), ``a`` (M, p), ``c`` (M,), ``X`` (M, N, n); ``act`` a
+    :class:`~lbkit.activations.TorchTwin` with an in-place form.  The trainers' forward pass;
+    :meth:`TwoLayerNet.forward` is the same map for one network (as ``X @ W.T``, whose float32
+    rounding differs from the batched product in a few shapes, so the fitted models predict as before).
+    """
+    P = torch.baddbmm(b.unsqueeze(1), X, W.transpose(1, 2), out=Pbuf)
+    return P, torch.baddbmm(c.view(-1, 1, 1), act.inplace(P), a.unsqueeze(2)).squeeze(2)
 
 
 class TwoLayerNet(torch.nn.Module):
