@@ -409,7 +409,7 @@ class AdversaryGame:
             If the search needs more than ``max_evaluations`` evaluations.
         """
         W, a = self._student(W, a)
-        if self._certified and self.activation.name == "relu" and self.k % 2 == 0:
+        if self._certified and self.activation is get_activation("relu") and self.k % 2 == 0:
             found = certified_gradient_hits(W, a, self.k, self.tau, max_evaluations=self.max_evaluations)
             return self._alive_only(found.supports, found.corr)
         ranks, corr = self.gradient_correlations(W, a)
@@ -449,7 +449,7 @@ class AdversaryGame:
         candidates by more than ``upper`` (certified); see
         :func:`~lbkit.largest_gradient_correlation`.
         """
-        if self.activation.name != "relu" or self.k % 2:
+        if self.activation is not get_activation("relu") or self.k % 2:
             raise ValueError("largest_gradient_correlation needs relu targets and an even k")
         W = np.asarray(W, dtype=float)
         if W.ndim != 2 or W.shape[1] != self.n:
