@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 
 from . import parity as _parity
-from ._checks import check_callable, check_choice, check_int, check_real_array, check_rho
+from ._checks import check_callable, check_choice, check_int, check_real, check_real_array, check_rho
 from .hermite import gauss_hermite, hermite_functions
 
 __all__ = ["Activation", "CoefficientSource", "KernelPart", "TorchTwin"]
@@ -129,6 +129,13 @@ _CUSTOM_M_MAX = 200  # highest degree computed by float64 quadrature for custom 
 _HIGH_QUADRATURE_M = 150  # high-precision series: float64 quadrature below this degree unless asked otherwise
 _INF = math.inf
 _U = 2.0**-53
+
+
+def _check_moments(moments) -> tuple:
+    """(E[even part^2], E[odd part^2]): two finite numbers >= 0."""
+    if isinstance(moments, (str, bytes)) or not hasattr(moments, "__len__") or len(moments) != 2:
+        raise TypeError(f"second_moments must be a pair (E[even part^2], E[odd part^2]), got {moments!r}")
+    return tuple(check_real(v, "a second moment", minimum=0) for v in moments)
 
 
 def _truncated(c: np.ndarray):
@@ -298,7 +305,7 @@ class Activation:
         self._derivative = derivative
         self._closed_kernel = kernel
         self._kernel_derivative = kernel_derivative
-        self._part_moments_closed = None if second_moments is None else tuple(float(v) for v in second_moments)
+        self._part_moments_closed = None if second_moments is None else _check_moments(second_moments)
         self._pair = symmetrized_form
         self._certified_kernel = certified_kernel
         self.torch_twin = torch_twin

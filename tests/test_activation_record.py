@@ -119,3 +119,30 @@ def test_training_uses_its_torch_twin(scaled):
     est = GDRegressor(width=16, max_steps=60, batch_size=64, eval_every=20, n_test=256, rng=0).fit(f)
     assert np.all(np.isfinite(est.history_["test_loss"]))
     assert est.history_["test_loss"][-1] < est.history_["test_loss"][0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"torch_twin": "relu"}, TypeError, "torch_twin must be a TorchTwin"),
+        (
+            {"coefficient_source": "closed_form", "coefficients": lambda m: np.zeros(m + 1)},
+            TypeError,
+            "CoefficientSource",
+        ),
+        (
+            {"coefficient_source": CoefficientSource("closed_form", None, 0.0, ""), "coefficients": [0.0, 1.0]},
+            ValueError,
+            "callable coefficients",
+        ),
+        ({"coefficient_decay": "medium"}, ValueError, "coefficient_decay"),
+        ({"second_moments": (1.0,)}, TypeError, "second_moments must be a pair"),
+        ({"second_moments": (1.0, -2.0)}, ValueError, "second moment must be >= 0"),
+        ({"kernel_derivative": 3}, TypeError, "kernel_derivative"),
+        ({"certified_kernel": 3}, TypeError, "certified_kernel"),
+        ({"norm_k_max": 0}, ValueError, "norm_k_max"),
+    ],
+)
+def test_record_arguments_are_checked(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        Activation(np.tanh, "t", parity="odd", part_degrees=(-1, math.inf), **kwargs)
