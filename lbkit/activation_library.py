@@ -389,12 +389,21 @@ def _ab_record(a: float, b: float, name: str, torch_twin: TorchTwin | None = Non
         c = _relu_coefficients(m_max)
         return c * (b - a * np.where(np.arange(m_max + 1) % 2 == 0, 1.0, -1.0))
 
+    # sigma = (b - a) relu(t) + a t, so K = (b - a)^2 K_relu + a (b - a) rho + a^2 rho and K' = (b - a)^2 K'_relu + ab
+    # (|t| = 2 relu(t) - t: K = 4 K_relu - rho); the named members keep their shortest forms
     def kernel(r):
-        return b * b * _relu_kernel(r) if a == 0 else (a * a + b * b) * _relu_kernel(r) - 2 * a * b * _relu_kernel(-r)
+        if a == 0:
+            return b * b * _relu_kernel(r)
+        if a == -b:
+            return b * b * (4 * _relu_kernel(r) - r)
+        return (b - a) ** 2 * _relu_kernel(r) + a * (b - a) * r + a * a * r
 
     def kernel_derivative(r):
-        d = (a * a + b * b) * _relu_kernel_derivative(r)
-        return d if a == 0 else d + 2 * a * b * _relu_kernel_derivative(-r)
+        if a == 0:
+            return b * b * _relu_kernel_derivative(r)
+        if a == -b:
+            return b * b * (4 * _relu_kernel_derivative(r) - 1)
+        return (b - a) ** 2 * _relu_kernel_derivative(r) + a * b
 
     def pair(z, sign, out):
         return _ab_pair(z, sign, out, 2 * even if sign > 0 else 2 * odd, sign > 0)
