@@ -7,18 +7,19 @@ distributions) needs only numpy and scipy; torch is imported only by the
 learners.
 """
 
-from .activations import BUILTIN_ACTIVATIONS, Activation, CoefficientSource, ab_relu, get_activation
+from .activation_library import BUILTIN_ACTIVATIONS, ab_relu, get_activation
+from .activations import Activation, CoefficientSource
 from .adversary import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
 from .certify import CertificationError, CertifiedHits, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
 from .distributions import DISTRIBUTIONS, as_rng, sample
-from .family import OrthogonalFamily, OrthogonalNetwork, orthogonal_family, orthogonal_network, sign_patterns
+from .family import OrthogonalFamily, OrthogonalNetwork, orthogonal_family, orthogonal_network
 from .hermite import gauss_hermite, gaussian_expectation, hermite_functions
 from .lower_bounds import csq_lower_bound, gd_query_count, log10_binom, sq_lower_bound, statistical_dimension
 from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
 from .sq import LINKS, ORACLE_MODES, CSQOracle, SQOracle, boolean_labels, boolean_split
 from .stats import mean_se, minibatch_tolerance
-from .supports import Supports, supports
+from .supports import Supports, sign_patterns, supports
 
 __version__ = "0.1.0"
 # The distribution this package comes from (PyPI's "lbkit" is an unrelated package):

@@ -17,6 +17,7 @@ together with what the book needs to know about it:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,14 +30,14 @@ from ._checks import (
     check_choice,
     check_int,
     check_points,
+    check_real,
     check_real_array,
     check_rho,
     check_sign,
 )
-from .closed_forms import _HIGH_M, _mp_coefficients
 from .hermite import gauss_hermite, hermite_functions
 
-__all__ = ["Activation", "CoefficientSource", "get_activation", "ab_relu", "BUILTIN_ACTIVATIONS"]
+__all__ = ["Activation", "CoefficientSource", "KernelPart", "TorchTwin"]
 
 #: Highest degree of closed-form Hermite coefficients lbkit returns (an array of 8 MB).
 M_MAX_CLOSED = 10**6
@@ -70,8 +71,81 @@ class CoefficientSource:
     note: str
 
 
+@dataclass(frozen=True)
+class KernelPart:
+    """The part of a dual kernel with the parity of ``k``, with what a certified count needs.
+
+    :math:`K_k(\\rho) = (K(\\rho) + (-1)^k K(-\\rho))/2`, with the Hermite degrees
+    below ``k`` removed (they cancel exactly in the sums over sign patterns).
+
+    Attributes
+    ----------
+    value : callable
+        float64 evaluator, ndarray of correlations in [-1, 1] -> ndarray.
+    value_mp : callable
+        High-precision evaluator, one ``mpmath.mpf`` -> ``mpmath.mpf``
+        (called inside ``mpmath.workdps(50)``).
+    lipschitz : float
+        A Lipschitz constant of ``value`` on [-1, 1] (it bounds the effect of
+        rounded inputs).
+    bound : float
+        An upper bound on :math:`|K_k|` on [-1, 1].
+    eps : float
+        A bound on the absolute rounding error of one float64 evaluation.
+    """
+
+    value: Callable
+    value_mp: Callable
+    lipschitz: float
+    bound: float
+    eps: float
+
+    def __call__(self, r):
+        return self.value(r)
+
+    def mp(self, r):
+        return self.value_mp(r)
+
+
+@dataclass(frozen=True)
+class TorchTwin:
+    """An activation in torch (the target of a trainer, or its student).
+
+    Each callable takes and returns a ``torch.Tensor``; lbkit's core does not
+    import torch, so the callables import it themselves.
+
+    Attributes
+    ----------
+    fn : callable
+        The activation, elementwise (float32 agrees with lbkit's float64 to
+        float tolerance).
+    inplace : callable, optional
+        The same, overwriting its argument (needed by a student).
+    derivative_from_output : callable, optional
+        ``(h, out=None) -> act'(z)`` written through ``h = act(z)`` (needed by
+        a student: the hand-written backward pass uses it).
+    """
+
+    fn: Callable
+    inplace: Callable | None = None
+    derivative_from_output: Callable | None = None
+
+    @property
+    def can_be_student(self) -> bool:
+        return self.inplace is not None and self.derivative_from_output is not None
+
+
 _CUSTOM_M_MAX = 200  # highest degree computed by float64 quadrature for custom callables
+_HIGH_QUADRATURE_M = 150  # high-precision series: float64 quadrature below this degree unless asked otherwise
 _INF = math.inf
+_U = 2.0**-53
+
+
+def _check_moments(moments) -> tuple:
+    """(E[even part^2], E[odd part^2]): two finite numbers >= 0."""
+    if isinstance(moments, (str, bytes)) or not hasattr(moments, "__len__") or len(moments) != 2:
+        raise TypeError(f"second_moments must be a pair (E[even part^2], E[odd part^2]), got {moments!r}")
+    return tuple(check_real(v, "a second moment", minimum=0) for v in moments)
 
 
 def _truncated(c: np.ndarray):
@@ -180,6 +254,36 @@ class Activation:
     kernel : callable, optional
         Known dual kernel ``rho -> K(rho)`` (vectorised); when omitted it
         comes from the coefficients (Mehler's formula) or from quadrature.
+    kernel_derivative : callable, optional
+        Known ``rho -> K'(rho)`` (vectorised); it serves gradient queries.
+        When omitted: Mehler's series for 40-digit coefficients, otherwise a
+        2-D Gauss--Hermite rule on :meth:`derivative`.
+    coefficient_source : CoefficientSource, optional
+        What callable ``coefficients`` are: ``kind="closed_form"`` (exact at
+        every degree) or ``kind="high_precision"`` (40-digit values up to
+        ``max_degree``, 0 past it; float64 quadrature is used below degree
+        151 unless ``high_precision=True`` is asked).  Callable coefficients
+        without it are ``"supplied"``.
+    second_moments : (float, float), optional
+        Exact :math:`\\mathbb E[\\text{even part}^2]` and
+        :math:`\\mathbb E[\\text{odd part}^2]`; quadrature when omitted.
+    coefficient_decay : {"slow", "fast"}, optional
+        How :meth:`hermite_tail` sums: ``"slow"`` (the default, except for
+        40-digit coefficients) as the second moment minus the partial sum,
+        ``"fast"`` as the direct sum of the coefficients.
+    symmetrized_form : callable, optional
+        ``(z, sign, out) -> sigma(z) + sign * sigma(-z)``, a cheap closed form
+        that may work in place (used by :meth:`symmetrized`).
+    certified_kernel : callable, optional
+        ``k -> KernelPart`` for certified counts (``lbkit.certify``); built
+        from the series for 40-digit coefficients; when there is neither, the
+        activation has no certified counts.
+    torch_twin : TorchTwin, optional
+        The activation in torch; needed to train on its networks as targets
+        without float64 round trips, and for a student.
+    norm_k_max : int, optional
+        Largest support size whose exact norm the known coefficients support
+        (measured); ``lbkit.norms.K_LIMIT`` when omitted.
 
     Attributes
     ----------
@@ -187,12 +291,14 @@ class Activation:
     parity : str
     part_degrees : tuple of (int or float)
     coefficient_source : CoefficientSource
+    torch_twin : TorchTwin or None
+    norm_k_max : int or None
 
     Raises
     ------
     TypeError
         If ``fn`` is not callable, or cannot be evaluated on a numpy array
-        (when the parity is detected).
+        (when the parity is detected), or a callable argument is not callable.
     ValueError
         If ``parity`` is not one of the three names, if ``part_degrees`` is
         not a pair of integers ``>= -1`` or ``math.inf``, or (when the parity
@@ -201,6 +307,7 @@ class Activation:
 
     Examples
     --------
+    >>> from lbkit import get_activation
     >>> relu = get_activation("relu")
     >>> relu
     Activation('relu', parity='none', even part not a polynomial, odd part of degree 1)
@@ -220,22 +327,61 @@ class Activation:
         derivative=None,
         coefficients=None,
         kernel=None,
-        _closed_form=False,
-        _kernel_derivative=None,
-        _part_moments=None,
-        _high=False,
-        _pair=None,
+        kernel_derivative=None,
+        coefficient_source: CoefficientSource | None = None,
+        second_moments: tuple | None = None,
+        coefficient_decay: str | None = None,
+        symmetrized_form=None,
+        certified_kernel=None,
+        torch_twin: TorchTwin | None = None,
+        norm_k_max: int | None = None,
     ):
         check_callable(fn, "an activation", "a vectorised callable")
         _check_finite_on_grid(fn, str(name))
-        if derivative is not None:
-            check_callable(derivative, "derivative")
-        if kernel is not None:
-            check_callable(kernel, "kernel", "a vectorised callable rho -> K(rho)")
+        for arg, what in (
+            (derivative, "derivative"),
+            (kernel, "kernel"),
+            (kernel_derivative, "kernel_derivative"),
+            (symmetrized_form, "symmetrized_form"),
+            (certified_kernel, "certified_kernel"),
+        ):
+            if arg is not None:
+                check_callable(arg, what, "a vectorised callable" if "kernel" in what else "a callable")
+        if torch_twin is not None and not isinstance(torch_twin, TorchTwin):
+            raise TypeError(f"torch_twin must be a TorchTwin, got {type(torch_twin).__name__}")
         self._fn = fn
         self.name = str(name)
         self._derivative = derivative
-        self._supplied_top = None
+        self._closed_kernel = kernel
+        self._kernel_derivative = kernel_derivative
+        self._part_moments_closed = None if second_moments is None else _check_moments(second_moments)
+        self._pair = symmetrized_form
+        self._certified_kernel = certified_kernel
+        self.torch_twin = torch_twin
+        self.norm_k_max = None if norm_k_max is None else check_int(norm_k_max, "norm_k_max", minimum=1)
+        self._set_coefficients(coefficients, coefficient_source)
+        if coefficient_decay is not None:
+            check_choice(coefficient_decay, "coefficient_decay", ("slow", "fast"))
+        else:
+            coefficient_decay = "fast" if self._high else "slow"
+        self._tail_by_moment = coefficient_decay == "slow"
+        if parity is not None:
+            check_choice(parity, "parity", ("odd", "even", "none"))
+        self.parity = parity if parity is not None else _parity.detect_parity(self._fn, self.name)
+        if part_degrees is None:
+            part_degrees = _parity.detect_part_degrees(self)
+        self.part_degrees = _parity.check_part_degrees(part_degrees)
+
+    def _set_coefficients(self, coefficients, source):
+        """The coefficient series and where it comes from (sets ``coefficient_source``)."""
+        if source is not None and not isinstance(source, CoefficientSource):
+            raise TypeError(f"coefficient_source must be a CoefficientSource, got {type(source).__name__}")
+        if source is not None and not callable(coefficients):
+            raise ValueError("coefficient_source describes callable coefficients; pass coefficients=m_max -> array")
+        self._high = source is not None and source.kind == "high_precision"
+        self._high_m = source.max_degree if self._high else None
+        self._closed_coefficients = None if self._high else coefficients
+        self._high_series = coefficients if self._high else None
         if coefficients is not None and not callable(coefficients):
             c = check_real_array(coefficients, "coefficients", allow_bool=False)
             if c.ndim != 1 or c.size == 0 or not np.all(np.isfinite(c)):
@@ -243,55 +389,19 @@ class Activation:
                     f"coefficients must be a non-empty one-dimensional array of finite numbers "
                     f"c_0, ..., c_M, got shape {c.shape}"
                 )
-            self._supplied_top = c.size - 1
-            coefficients = _truncated(c)
-        self._closed_coefficients = coefficients
-        self._closed_kernel = kernel
-        self._kernel_derivative = _kernel_derivative
-        self._part_moments_closed = _part_moments
-        self._high = _high
-        self._high_m = _HIGH_M.get(self.name) if _high else None
-        # coefficients that decay slowly: tails from the exact second moment (see hermite_tail)
-        self._tail_by_moment = not _high and (
-            coefficients is None
-            or not _closed_form
-            or name in ("relu", "abs", "leaky_relu")
-            or name.startswith("ab_relu")
-        )
-        if _high:
-            self.coefficient_source = CoefficientSource(
-                "high_precision",
-                self._high_m,
-                1e-40,
-                f"computed once in 40-digit arithmetic up to degree {self._high_m}; returned as 0 beyond it, where "
-                f"the true values are below 3e-13 and decaying",
-            )
+            self._closed_coefficients = _truncated(c)
+            source = CoefficientSource("supplied", c.size - 1, 0.0, f"supplied by the user up to degree {c.size - 1}")
         elif coefficients is None:
-            self.coefficient_source = CoefficientSource(
+            source = CoefficientSource(
                 "quadrature",
                 _CUSTOM_M_MAX,
                 1e-15,
                 f"float64 Gauss-Hermite quadrature up to degree {_CUSTOM_M_MAX}: about 1e-15 absolute for smooth "
                 f"functions, much less accurate for kinks and jumps",
             )
-        elif _closed_form:
-            self.coefficient_source = CoefficientSource(
-                "closed_form", None, 1e-16, "an exact formula, accurate to rounding at every degree"
-            )
-        else:
-            self.coefficient_source = CoefficientSource(
-                "supplied",
-                self._supplied_top,
-                0.0,
-                "supplied by the user" + ("" if self._supplied_top is None else f" up to degree {self._supplied_top}"),
-            )
-        self._pair = _pair
-        if parity is not None:
-            check_choice(parity, "parity", ("odd", "even", "none"))
-        self.parity = parity if parity is not None else _parity.detect_parity(self._fn, self.name)
-        if part_degrees is None:
-            part_degrees = _parity.detect_part_degrees(self)
-        self.part_degrees = _parity.check_part_degrees(part_degrees)
+        elif source is None:
+            source = CoefficientSource("supplied", None, 0.0, "supplied by the user")
+        self.coefficient_source = source
 
     # -- evaluation ---------------------------------------------------------
     def _values(self, values, t, what: str = "the activation"):
@@ -413,6 +523,7 @@ class Activation:
 
         Examples
         --------
+        >>> from lbkit import get_activation
         >>> np.round(get_activation("relu").hermite_coefficients(4), 6)
         array([ 0.398942,  0.5     ,  0.282095,  0.      , -0.081434])
         """
@@ -425,10 +536,10 @@ class Activation:
             )
         if self._closed_coefficients is not None:
             return self._closed_coefficients(m_max)
-        if self._high and (high_precision or m_max > 150):
+        if self._high and (high_precision or m_max > _HIGH_QUADRATURE_M):
             c = np.zeros(m_max + 1)
             top = min(m_max, self._high_m)
-            c[: top + 1] = _mp_coefficients(self.name, self._high_m)[: top + 1]
+            c[: top + 1] = self._high_series(self._high_m)[: top + 1]
             return c
         if m_max > _CUSTOM_M_MAX:
             raise ValueError(
@@ -481,6 +592,14 @@ class Activation:
         start = m_min + ((parity - m_min) % 2)
         return math.fsum(float(v) ** 2 for v in c[start::2])
 
+    def hermite_series(self, m_max: int, parity: int) -> tuple:
+        """The series a norm needs, in one call: :math:`c_0, \\dots, c_{m_{\\max}}` and the tail beyond.
+
+        Returns ``(c, tail)`` with ``c = hermite_coefficients(m_max, high_precision=True)`` and
+        ``tail = hermite_tail(m_max + 1, parity)`` (see both for the arguments and errors).
+        """
+        return self.hermite_coefficients(m_max, high_precision=True), self.hermite_tail(m_max + 1, parity)
+
     def _part_second_moments(self) -> tuple:
         """(E[even part^2], E[odd part^2]) under N(0,1)."""
         if self._part_moments_closed is not None:
@@ -524,7 +643,7 @@ class Activation:
         if self._closed_kernel is not None:
             return self._closed_kernel(rho)
         if self._high:
-            c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
+            c2 = self.hermite_coefficients(self._high_m, high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, c2)
         return _correlated_expectation(self._fn, rho, self.name)
 
@@ -553,6 +672,7 @@ class Activation:
 
         Examples
         --------
+        >>> from lbkit import get_activation
         >>> round(float(get_activation("relu").dual_kernel_derivative(0.0)), 6)   # P(u > 0) = 1/4 at rho = 0
         0.25
         """
@@ -560,9 +680,28 @@ class Activation:
         if self._kernel_derivative is not None:
             return np.asarray(self._kernel_derivative(rho), dtype=float)
         if self._high:
-            c2 = self.hermite_coefficients(_HIGH_M[self.name], high_precision=True) ** 2
+            c2 = self.hermite_coefficients(self._high_m, high_precision=True) ** 2
             return np.polynomial.polynomial.polyval(rho, np.polynomial.polynomial.polyder(c2))
         return _correlated_expectation(self.derivative, rho, self.name)
+
+    # -- certified kernel ------------------------------------------------------
+    @property
+    def has_certified_kernel(self) -> bool:
+        """Whether certified counts (``lbkit.certify``) can use this activation."""
+        return self._certified_kernel is not None or self._high
+
+    def certified_kernel(self, k: int):
+        """The ``KernelPart`` of the dual kernel for support size ``k``, or None (no certified counts).
+
+        Built from the record (a closed form with its constants) or, for 40-digit
+        coefficients, from Mehler's series with the degrees below ``k`` removed.
+        """
+        k = check_int(k, "k", minimum=1)
+        if self._certified_kernel is not None:
+            return self._certified_kernel(k)
+        if self._high:
+            return _series_kernel(self.hermite_coefficients(400, high_precision=True), k)
+        return None
 
     # -- the parity rule ------------------------------------------------------
     def vanishes(self, k: int) -> bool:
@@ -582,6 +721,7 @@ class Activation:
 
         Examples
         --------
+        >>> from lbkit import get_activation
         >>> relu = get_activation("relu")
         >>> relu.vanishes(3), relu.vanishes(4)   # relu's odd part is linear
         (True, False)
@@ -613,5 +753,26 @@ class Activation:
         return _parity.working_k_description(self.part_degrees)
 
 
-# the named activations live in lbkit.activation_library; they are re-exported here (their historical home)
-from .activation_library import BUILTIN_ACTIVATIONS, ab_relu, get_activation  # noqa: E402
+def _series_kernel(c, k: int) -> KernelPart:
+    """K_k from Hermite coefficients c (Mehler), degrees below k and of the other parity removed."""
+    par = k % 2
+    c2 = c**2
+    m = np.arange(len(c2))
+    keep = (m >= k) & (m % 2 == par)  # degrees below k cancel exactly in the alternating sum
+    c2 = np.where(keep, c2, 0.0)
+    deg = int(np.max(np.nonzero(c2)[0])) if np.any(c2) else k
+    kmax = float(np.sum(c2))
+
+    def value(r):
+        x = r * r
+        acc = np.zeros_like(r)
+        for mm in range(deg - ((deg - par) % 2), -1, -2):  # Horner in rho^2
+            acc = acc * x + c2[mm]
+        return acc * r if par else acc
+
+    def value_mp(r):
+        import mpmath as mp
+
+        return mp.fsum(mp.mpf(float(c2[mm])) * r**mm for mm in range(k, deg + 1, 2))
+
+    return KernelPart(value, value_mp, float(np.sum(m * c2)), kmax, 4 * (deg + 2) * _U * max(kmax, 1e-300))

@@ -49,12 +49,13 @@ import math
 
 import numpy as np
 
-from ._checks import check_int, check_n_k, check_real, check_real_array, check_support
-from .activations import get_activation
+from ._checks import check_int, check_n_k, check_real, check_real_array
+from .activation_library import get_activation
 from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
-from .family import norm_squared, sign_patterns, supports
+from .norms import norm_squared
 from .queries import FamilyQuery, HermiteQuery, NeuronQuery
+from .supports import sign_patterns, supports
 
 __all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]  # the queries live in lbkit.queries
 
@@ -129,11 +130,7 @@ class AdversaryGame:
         self.m = self.supports.count
         self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
         self.max_evaluations = check_int(max_evaluations, "max_evaluations", minimum=1)
-        self._certified = (
-            self.activation.name in CERTIFIED_ACTIVATIONS
-            and self.activation is get_activation(self.activation.name)
-            and self.k <= 16
-        )
+        self._certified = self.activation.has_certified_kernel and self.k <= 16
         self.norm = math.sqrt(norm_squared(self.k, self.activation))
         self._eliminated: set[int] = set()
         self._all = None  # (m, k) array of all supports, built on demand
@@ -248,70 +245,19 @@ class AdversaryGame:
             vector does not have length ``n``; or if a neuron query meets
             more than ``max_enumerated`` candidates.
         """
-        if isinstance(query, FamilyQuery):
-            T = check_support(query.T, self.n)
-            if len(T) != self.k:
-                return np.zeros(0, dtype=object), np.zeros(0)
-            r = self.supports.index(T)
-            alive = r not in self._eliminated
-            return np.array([r] if alive else [], dtype=object), np.array([1.0] if alive else [])
-        if isinstance(query, HermiteQuery):
-            return self._hermite_correlations(query)
-        if isinstance(query, NeuronQuery):
-            return self._neuron_correlations(query)
-        raise TypeError(
-            f"unsupported query {query!r}; use FamilyQuery, HermiteQuery or NeuronQuery (or ask_gradient for gradients)"
-        )
-
-    def _hermite_correlations(self, query):
-        c = self.activation.hermite_coefficients(max(sum(d for _, d in a) for a in query.terms), high_precision=True)
-        outside = sorted({i for alpha in query.terms for i, _ in alpha if i >= self.n})
-        if outside:
-            raise ValueError(
-                f"the query uses coordinate(s) {outside}, but the inputs have n={self.n} coordinates "
-                f"(0 to {self.n - 1})"
+        if not (hasattr(query, "supports_met") and hasattr(query, "inner_products")):
+            raise TypeError(
+                f"unsupported query {query!r}; use FamilyQuery, HermiteQuery or NeuronQuery "
+                "(or ask_gradient for gradients)"
             )
-        per_support: dict[tuple, float] = {}
-        # coefficients relative to the largest: 1e200 or 1e-200 give the same correlations as 1
-        scale = max(abs(c) for c in query.terms.values())
-        if 1e-150 < scale < 1e150:  # no rescaling needed (and none done: the same digits as ever)
-            scale = 1.0
-        unit_norm = (
-            query.norm_ / scale
-            if scale == 1.0
-            else math.sqrt(math.fsum((c / scale) ** 2 for c in query.terms.values()))
-        )
-        for alpha, coef in query.terms.items():
-            S = tuple(i for i, _ in alpha)
-            if len(S) != self.k or any(d % 2 == 0 for _, d in alpha):
-                continue  # orthogonal to every f_S
-            m = sum(d for _, d in alpha)
-            log_inner = (
-                self.k * math.log(2)
-                + 0.5 * (math.lgamma(m + 1) - sum(math.lgamma(d + 1) for _, d in alpha))
-                - 0.5 * m * math.log(self.k)
-            )
-            inner = math.exp(log_inner) * c[m]
-            per_support[S] = per_support.get(S, 0.0) + (coef if scale == 1.0 else coef / scale) * inner
-        ranks, corr = [], []
-        for S, v in per_support.items():
-            r = self.supports.index(S)
-            if r not in self._eliminated:
-                ranks.append(r)
-                corr.append(v / (unit_norm * self.norm))
-        return np.array(ranks, dtype=object), np.array(corr)
-
-    def _neuron_correlations(self, query):
-        if query.v.size != self.n:
-            raise ValueError(f"the neuron's weight vector has length {query.v.size}, the game has n={self.n}")
-        S_all, alive = self._enumerate()
-        ranks = np.nonzero(alive)[0]
-        P = sign_patterns(self.k)
-        chi = np.prod(P, axis=1)
-        rho = query.v[S_all[ranks]] @ P.T / math.sqrt(self.k)  # (r, 2^k)
-        K = self.activation.dual_kernel(rho)
-        K1 = float(self.activation.dual_kernel(1.0))
-        return ranks, (K @ chi) / (math.sqrt(K1) * self.norm)
+        S = query.supports_met(self.n, self.k)
+        if S is None:  # every candidate
+            S_all, alive = self._enumerate()
+            ranks = np.nonzero(alive)[0]
+            return ranks, query.inner_products(S_all[ranks], self)
+        ranks = self._ranks(S)
+        keep = [j for j, r in enumerate(ranks) if r not in self._eliminated]
+        return np.array([ranks[j] for j in keep], dtype=object), query.inner_products(S[keep], self)
 
     def gradient_correlations(self, W, a):
         """Exact normalised correlations of every square-loss gradient coordinate with every consistent target.
@@ -480,7 +426,7 @@ class AdversaryGame:
             If the search needs more than ``max_evaluations`` evaluations.
         """
         W, a = self._student(W, a)
-        if self._certified and self.activation.name == "relu" and self.k % 2 == 0:
+        if self._certified and self.activation is get_activation("relu") and self.k % 2 == 0:
             found = certified_gradient_hits(W, a, self.k, self.tau, max_evaluations=self.max_evaluations)
             return self._alive_only(found.supports, found.corr)
         ranks, corr = self.gradient_correlations(W, a)
@@ -520,7 +466,7 @@ class AdversaryGame:
         candidates by more than ``upper`` (certified); see
         :func:`~lbkit.largest_gradient_correlation`.
         """
-        if self.activation.name != "relu" or self.k % 2:
+        if self.activation is not get_activation("relu") or self.k % 2:
             raise ValueError("largest_gradient_correlation needs relu targets and an even k")
         W = check_real_array(W, "W", allow_bool=False)
         if W.ndim != 2 or W.shape[1] != self.n:

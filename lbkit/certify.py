@@ -54,8 +54,9 @@ from functools import lru_cache
 import numpy as np
 
 from ._checks import check_int, check_real, check_real_array
-from .activations import get_activation
-from .family import norm_squared, sign_patterns
+from .activation_library import BUILTIN_ACTIVATIONS, get_activation
+from .norms import norm_squared
+from .supports import sign_patterns
 
 # the gradient queries are certified in lbkit.certify_gradient
 __all__ = [
@@ -67,9 +68,8 @@ __all__ = [
 ]
 
 _U = 2.0**-53
-_LEAKY = 0.01
-_SMOOTH = ("sigmoid", "tanh", "softplus", "gelu")
-CERTIFIED_ACTIVATIONS = ("relu", "abs", "leaky_relu", "erf") + _SMOOTH
+#: The built-ins whose records carry a certified kernel (any record with one is certified too).
+CERTIFIED_ACTIVATIONS = tuple(name for name in BUILTIN_ACTIVATIONS if get_activation(name).has_certified_kernel)
 _MAX_K = 16
 _BLOCK = 2048
 
@@ -111,79 +111,6 @@ class CertifiedHits:
         )
 
 
-# ----------------------------------------------------------------------------
-# kernels: the part of K with the parity of k, in float64 and in mpmath
-# ----------------------------------------------------------------------------
-class _Kernel:
-    """K_par(rho) = (K(rho) + (-1)^k K(-rho)) / 2, with Lipschitz constant, size and evaluation error."""
-
-    def __init__(self, activation, k):
-        self.k = k
-        self.name = activation.name
-        par = k % 2
-        if self.name in _SMOOTH:
-            c = activation.hermite_coefficients(400, high_precision=True)
-            c2 = c**2
-            m = np.arange(len(c2))
-            keep = (m >= k) & (m % 2 == par)  # degrees below k cancel exactly in the alternating sum
-            self.c2 = np.where(keep, c2, 0.0)
-            self.deg = int(np.max(np.nonzero(self.c2)[0])) if np.any(self.c2) else k
-            self.lip = float(np.sum(m * self.c2))
-            self.kmax = float(np.sum(self.c2))
-            self.eps = 4 * (self.deg + 2) * _U * max(self.kmax, 1e-300)
-        else:
-            a = _LEAKY
-            table = {  # (Lipschitz constant on [-1, 1], max |K_par|)
-                ("relu", 0): (0.25, 0.42),
-                ("relu", 1): (0.25, 0.25),
-                ("abs", 0): (1.0, 1.66),
-                ("leaky_relu", 0): ((1 - a) ** 2 * 0.25, 0.42),
-                ("leaky_relu", 1): ((1 - a) ** 2 / 4 + a, 0.26),
-                ("erf", 1): (4 / (math.pi * math.sqrt(5)), 0.47),
-            }
-            self.lip, self.kmax = table[self.name, par]
-            self.eps = 64 * _U * 4
-        self.par = par
-
-    def __call__(self, r):
-        name, par = self.name, self.par
-        if name in _SMOOTH:
-            x = r * r
-            acc = np.zeros_like(r)
-            for mm in range(self.deg - ((self.deg - par) % 2), -1, -2):  # Horner in rho^2
-                acc = acc * x + self.c2[mm]
-            return acc * r if par else acc
-        if name == "erf":
-            return (2 / np.pi) * np.arcsin(2 * r / 3)
-        if par == 1:  # relu or leaky_relu with k = 1: linear odd part
-            return r * (0.25 if name == "relu" else (1 - _LEAKY) ** 2 / 4 + _LEAKY)
-        r = np.clip(r, -1.0, 1.0)
-        ev = (np.sqrt((1 - r) * (1 + r)) + r * np.arcsin(r)) / (2 * np.pi)  # relu's even part
-        if name == "abs":
-            return 4 * ev
-        if name == "leaky_relu":
-            return (1 - _LEAKY) ** 2 * ev
-        return ev
-
-    def mp(self, r):
-        import mpmath as mp
-
-        name, par = self.name, self.par
-        if name in _SMOOTH:
-            return mp.fsum(mp.mpf(float(self.c2[mm])) * r**mm for mm in range(self.k, self.deg + 1, 2))
-        if name == "erf":
-            return 2 / mp.pi * mp.asin(2 * r / 3)
-        if par == 1:
-            return r * (mp.mpf(0.25) if name == "relu" else mp.mpf((1 - _LEAKY) ** 2) / 4 + mp.mpf(_LEAKY))
-        r = max(min(r, mp.mpf(1)), mp.mpf(-1))
-        ev = (mp.sqrt((1 - r) * (1 + r)) + r * mp.asin(r)) / (2 * mp.pi)
-        if name == "abs":
-            return 4 * ev
-        if name == "leaky_relu":
-            return mp.mpf((1 - _LEAKY) ** 2) * ev
-        return ev
-
-
 def _halves(k):
     """Sign patterns with w_1 = +1 (one of each pair w, -w), their parities, and 1/sqrt(k)-scaled copy."""
     P = sign_patterns(k)
@@ -194,10 +121,10 @@ def _halves(k):
 
 def _check_activation(activation, k):
     act = get_activation(activation)
-    if act.name not in CERTIFIED_ACTIVATIONS or act is not get_activation(act.name):
+    if not act.has_certified_kernel:
         raise CertificationError(
             f"certified counts need one of the built-in activations {CERTIFIED_ACTIVATIONS} "
-            f"(closed-form kernels or 40-digit Hermite coefficients), got {act!r}"
+            f"(closed-form kernels or 40-digit Hermite coefficients) or a record with a certified kernel, got {act!r}"
         )
     k = check_int(k, "k", minimum=1)
     if act.vanishes(k):
@@ -316,11 +243,11 @@ def _unique_rows(values):
 class _NeuronEvaluator:
     def __init__(self, activation, n, k):
         self.act, self.k = _check_activation(activation, k)
-        self.kern = _Kernel(self.act, self.k)
+        self.kern = self.act.certified_kernel(self.k)
         self.H, self.chi, self.Hs = _halves(self.k)
         T = len(self.chi)
         delta = (self.k + n + 16) * _U  # |rho~ - rho|: dot product, 1/sqrt(k) and the norm of v
-        self.err = 2 * (T * (self.kern.lip * delta + self.kern.eps) + 1.1 * T * T * _U * self.kern.kmax)
+        self.err = 2 * (T * (self.kern.lipschitz * delta + self.kern.eps) + 1.1 * T * T * _U * self.kern.bound)
         self.scale = math.sqrt(float(self.act.dual_kernel(1.0))) * math.sqrt(norm_squared(self.k, self.act))
 
     def phi(self, A):
@@ -345,12 +272,12 @@ class _NeuronEvaluator:
 
 def _neuron_evaluator(activation, n, k):
     act, k = _check_activation(activation, k)
-    return _cached_neuron_evaluator(act.name, n, k)
+    return _cached_neuron_evaluator(act, n, k)
 
 
 @lru_cache(maxsize=64)
-def _cached_neuron_evaluator(name, n, k):
-    return _NeuronEvaluator(name, n, k)
+def _cached_neuron_evaluator(act, n, k):
+    return _NeuronEvaluator(act, n, k)
 
 
 def _decide(values, err, threshold, exact_fn, budget):

@@ -38,7 +38,7 @@ from .certify import (
     _search,
     _unique_rows,
 )
-from .family import norm_squared
+from .norms import norm_squared
 
 __all__ = ["certified_gradient_hits", "largest_gradient_correlation"]
 

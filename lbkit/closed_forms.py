@@ -1,10 +1,9 @@
-"""Closed forms and high-precision Hermite coefficients of the built-in activations.
+"""Closed forms and high-precision Hermite coefficients.
 
-The facts lbkit knows exactly about particular functions: the orthonormal
-Hermite coefficients and dual kernels of ReLU and erf in closed form, and the
-coefficients of the smooth built-ins (sigmoid, tanh, softplus, gelu) computed
-once in 40-digit arithmetic.  :mod:`lbkit.activations` builds its
-:class:`~lbkit.Activation` objects from them.
+The formulas lbkit knows exactly: the orthonormal Hermite coefficients and
+dual kernels of ReLU and erf in closed form, and a 40-digit quadrature of the
+coefficients of any smooth function given in mpmath.  The records of
+:mod:`lbkit.activation_library` are built from them.
 """
 
 from __future__ import annotations
@@ -16,12 +15,6 @@ import numpy as np
 from scipy.special import gammaln
 
 _SQRT2PI = math.sqrt(2 * math.pi)
-
-# Number of coefficients computed in 40-digit arithmetic for the smooth
-# built-ins.  Beyond it |c_m| < 1e-18 (sigmoid, softplus, gelu) or < 3e-13 and
-# decaying (tanh), so the neglected part of the norm series is below 1e-12 of
-# ||f_S||^2 for k <= 40 (checked against a 400-degree reference in the tests).
-_HIGH_M = {"sigmoid": 220, "tanh": 360, "softplus": 220, "gelu": 160}
 
 
 # ----------------------------------------------------------------------------
@@ -60,6 +53,20 @@ def _relu_kernel(rho):
     return (np.sqrt(np.maximum(1 - rho**2, 0.0)) + (np.pi - np.arccos(rho)) * rho) / (2 * np.pi)
 
 
+def _relu_even_kernel(rho):
+    """The ReLU kernel's even part (sqrt(1 - rho^2) + rho arcsin rho) / (2 pi), rho clipped to [-1, 1]."""
+    r = np.clip(rho, -1.0, 1.0)
+    return (np.sqrt((1 - r) * (1 + r)) + r * np.arcsin(r)) / (2 * np.pi)
+
+
+def _relu_even_kernel_mp(rho):
+    """The same in mpmath (for one mpf)."""
+    import mpmath as mp
+
+    r = max(min(rho, mp.mpf(1)), mp.mpf(-1))
+    return (mp.sqrt((1 - r) * (1 + r)) + r * mp.asin(r)) / (2 * mp.pi)
+
+
 def _relu_kernel_derivative(rho):
     """K'(rho) = E[1{u > 0} 1{v > 0}] = (pi - arccos rho) / (2 pi)."""
     return (np.pi - np.arccos(rho)) / (2 * np.pi)
@@ -69,8 +76,8 @@ def _relu_kernel_derivative(rho):
 # high-precision Hermite coefficients (trapezoidal rule in mpmath)
 # ----------------------------------------------------------------------------
 @cache
-def _mp_coefficients(name: str, m_max: int) -> np.ndarray:
-    """Hermite coefficients c_0..c_{m_max} of a smooth built-in, 40 significant digits.
+def _mp_coefficients(f, m_max: int) -> np.ndarray:
+    """Hermite coefficients c_0..c_{m_max} of a smooth function ``f`` (mpf -> mpf), 40 significant digits.
 
     The trapezoidal rule with step 0.1 on [-L, L], L = 2 sqrt(m_max) + 15, is
     exponentially accurate for integrands analytic in a strip (error below
@@ -78,13 +85,6 @@ def _mp_coefficients(name: str, m_max: int) -> np.ndarray:
     """
     import mpmath as mp
 
-    fns = {
-        "sigmoid": lambda t: 1 / (1 + mp.exp(-t)),
-        "tanh": mp.tanh,
-        "softplus": lambda t: mp.log1p(mp.exp(t)),
-        "gelu": lambda t: t * mp.ncdf(t),
-    }
-    f = fns[name]
     with mp.workdps(40):
         h = mp.mpf(1) / 10
         n_half = int((2 * math.sqrt(m_max) + 15) / 0.1)

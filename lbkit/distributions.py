@@ -128,8 +128,12 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
     unknown = set(params) - set(allowed)
     if unknown:
         raise TypeError(f"{distribution!r} takes parameters {sorted(allowed) or 'none'}, got {sorted(unknown)}")
-    p = {**allowed, **params}
-    g = as_rng(rng)
+    return _draw(distribution, N, n, as_rng(rng), **params)
+
+
+def _draw(distribution: str, N: int, n: int, g: np.random.Generator, **params) -> np.ndarray:
+    """:func:`sample` once its arguments are checked (the trainers draw every minibatch through it)."""
+    p = {**_PARAMS.get(distribution, {}), **params}
     if distribution == "gaussian":
         return g.standard_normal((N, n))
     if distribution == "sphere":

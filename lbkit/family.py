@@ -20,78 +20,20 @@ import math
 import numpy as np
 
 from ._checks import check_bool, check_budget, check_int, check_support, check_X
-from .activations import get_activation
-from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
-from .supports import Supports, supports
+from .activation_library import get_activation
+from .norms import norm_squared
+from .supports import _pattern_block, sign_patterns, supports
 
 __all__ = [
     "OrthogonalNetwork",
     "OrthogonalFamily",
     "orthogonal_network",
     "orthogonal_family",
-    "sign_patterns",
-    # re-exported from lbkit.norms and lbkit.supports (their home modules)
-    "norm_squared",
-    "norm_terms",
-    "norm_lower_bound",
-    "hermite_weights",
-    "supports",
-    "Supports",
 ]
 
 K_MAX_NETWORK = 26  # largest support size of a network (2^26 hidden units)
 _BLOCK = 2**16  # sign patterns per block when a network evaluates in blocks
 _CACHE_PATTERN_BYTES = 2**27  # a network keeps its (half) sign-pattern matrix when it takes at most 128 MiB
-
-
-def _pattern_block(k: int, start: int, stop: int) -> np.ndarray:
-    """Rows ``start:stop`` of :func:`sign_patterns` (k), built directly (no full matrix)."""
-    j = np.arange(start, stop, dtype=np.int64)[:, None]
-    bits = (j >> np.arange(k - 1, -1, -1, dtype=np.int64)[None, :]) & 1
-    return 1.0 - 2.0 * bits
-
-
-def sign_patterns(k: int) -> np.ndarray:
-    """All :math:`w\\in\\{-1,+1\\}^k` as rows, in binary order (``+1`` for bit 0).
-
-    Parameters
-    ----------
-    k : int
-        Number of signs, ``k >= 1``; the matrix (``2**k * k * 8`` bytes)
-        must fit in lbkit's memory limit of 2 GiB, so ``k <= 23``.
-
-    Returns
-    -------
-    P : ndarray of shape (2**k, k)
-        Row ``j`` is the binary expansion of ``j`` (most significant bit
-        first) with bit 0 written ``+1.0`` and bit 1 written ``-1.0``.
-
-    Raises
-    ------
-    TypeError
-        If ``k`` is not an integer.
-    ValueError
-        If ``k < 1``, or if the matrix would exceed the memory limit (the
-        message says how much it needs; a network evaluates in blocks and
-        never needs the whole matrix).
-
-    Examples
-    --------
-    >>> sign_patterns(2)
-    array([[ 1.,  1.],
-           [ 1., -1.],
-           [-1.,  1.],
-           [-1., -1.]])
-    """
-    k = check_int(k, "k", minimum=1)
-    if k > 62:
-        raise ValueError(f"k must be <= 62 (2^k sign patterns must be countable in int64), got {k}")
-    check_budget(
-        2**k * k * 8 * 2,
-        f"sign_patterns({k}) (2^{k} rows of {k} signs, with its work array)",
-        "evaluate the network instead (it works in blocks of patterns) or use a smaller k",
-    )
-    return _pattern_block(k, 0, 2**k)
 
 
 class OrthogonalNetwork:
@@ -201,6 +143,19 @@ class OrthogonalNetwork:
         # chi(w) = (-1)^(number of -1 signs) = (-1)^popcount(row index)
         parity = np.bitwise_count(np.arange(2**self.k, dtype=np.int64)) & 1
         return (1.0 - 2.0 * parity) * self._scale
+
+    def torch_parts(self):
+        """How the trainers evaluate this network in torch, or None (the activation has no torch twin).
+
+        Returns ``(S, U, chi, act)``: ``f(x) = act(x[S] @ U.T) @ chi`` with ``U`` of shape
+        ``(2^k, k)`` and ``chi`` of shape ``(2^k,)`` (float64 numpy) and ``act`` the activation's
+        torch twin (see :class:`lbkit.activations.TorchTwin`).
+        """
+        twin = self.activation.torch_twin
+        if twin is None:
+            return None
+        S = list(self.S)
+        return S, np.ascontiguousarray(self.W[:, S]), np.asarray(self.a), twin.fn
 
     def _half_patterns(self, dtype):
         """(U, chi) of the 2^(k-1) units whose first sign is +1: ``U`` rows are sign patterns / sqrt(k)."""

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import gammaln, logsumexp
 
 from ._checks import check_bool, check_budget, check_choice, check_int
-from .activations import get_activation
+from .activation_library import get_activation
 
 __all__ = ["norm_squared", "norm_terms", "norm_lower_bound", "hermite_weights", "K_LIMIT"]
 
@@ -127,9 +127,6 @@ def hermite_weights(k: int, m_max: int | None = None):
     return m, np.exp(logW)
 
 
-# Largest k whose norm series converges within the 40-digit coefficients of each smooth built-in (measured
-# with _check_converged for every k up to the known degree: each larger k, unless f_S = 0, fails it).
-_SMOOTH_K_MAX = {"sigmoid": 63, "tanh": 63, "softplus": 64, "gelu": 68}
 _PRECHECK_K = 40  # above this k, a truncated series is checked for convergence before the full weights are built
 
 
@@ -147,8 +144,9 @@ def _known_degree(act, k: int):
     return source.max_degree
 
 
-def _terms(act, k, m, W):
-    c = act.hermite_coefficients(int(m[-1]), high_precision=True)
+def _terms(act, k, m, W, c=None):
+    if c is None:
+        c = act.hermite_coefficients(int(m[-1]), high_precision=True)
     if not np.all(np.isfinite(c)):
         raise ValueError(
             f"the Hermite coefficients of {act.name!r} are not finite: E[sigma(z)^2] must be finite "
@@ -233,7 +231,7 @@ def norm_terms(k: int, activation="relu"):
     k = _check_k_limit(k)
     source = act.coefficient_source
     truncated_at = _known_degree(act, k)  # the degree past which the coefficients are not known (None: all known)
-    k_max = _SMOOTH_K_MAX.get(act.name) if source.kind == "high_precision" else None
+    k_max = act.norm_k_max  # the record's measured limit (each larger k, unless f_S = 0, fails the band check)
     if k_max is not None and k > k_max and not act.vanishes(k):  # refuse before computing anything
         raise ValueError(
             f"k={k} is too large for an accurate norm of {act.name!r}: its Hermite coefficients are "
@@ -248,10 +246,10 @@ def norm_terms(k: int, activation="relu"):
     if source.kind == "quadrature":
         keep = m <= truncated_at
         m, W = m[keep], W[keep]
-    m_top = int(m[-1])
-    terms = _terms(act, k, m, W)
+    c, tail = act.hermite_series(int(m[-1]), k % 2)  # the series, in one call
+    terms = _terms(act, k, m, W, c)
     # past the cutoff W_k(m) = 2^(1-k) to within 1e-18 relative (see _degree_cutoff)
-    tail = 4.0**k * 2.0 ** (1 - k) * act.hermite_tail(m_top + 1, k % 2)
+    tail = 4.0**k * 2.0 ** (1 - k) * tail
     if truncated_at is not None:
         _check_converged(act, k, m, terms, tail, truncated_at)
     return m, terms, tail

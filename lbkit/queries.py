@@ -7,8 +7,12 @@ inner products with the normalised targets :math:`\\hat f_S` have closed forms:
 * :class:`HermiteQuery` -- a polynomial in the orthonormal multivariate Hermite basis;
 * :class:`NeuronQuery` -- one unit :math:`\\sigma(v\\cdot x)/\\sqrt{K(1)}` of the target's activation.
 
-The formulas are in the docstring of :mod:`lbkit.adversary`; the classes here
-only hold and check a query's data.
+The formulas are in the docstring of :mod:`lbkit.adversary`.  Each query
+answers two questions for the game: which supports it meets
+(``supports_met(n, k)``, None for all of them) and its inner products with the
+normalised targets on given supports (``inner_products(S, game)``, where
+``game`` has ``k``, ``activation`` and ``norm``, the norm of the unnormalised
+:math:`f_S`); the game does not need to know which kind of query it is.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import numbers
 
 import numpy as np
 
-from ._checks import check_int, check_real_array
+from ._checks import check_int, check_real_array, check_support
+from .supports import sign_patterns
 
 __all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery"]
 
@@ -62,6 +67,15 @@ class FamilyQuery:
     def __repr__(self):
         return f"FamilyQuery(T={self.T})"
 
+    def supports_met(self, n: int, k: int) -> np.ndarray:
+        """``[T]`` (shape (1, k)) when ``|T| = k``, else no support; a coordinate ``>= n`` is refused."""
+        T = check_support(self.T, n)
+        return np.array([T] if len(T) == k else [], dtype=np.int64).reshape(-1, k)
+
+    def inner_products(self, S, game) -> np.ndarray:
+        """:math:`\\langle \\hat f_T, \\hat f_S\\rangle = 1` on the support it meets (``S = [T]``)."""
+        return np.ones(len(S))
+
 
 class HermiteQuery:
     """A polynomial query of norm 1,
@@ -97,30 +111,7 @@ class HermiteQuery:
             raise TypeError("terms must be a non-empty dict mapping multi-indices to coefficients")
         clean = {}
         for alpha, coef in terms.items():
-            items = alpha.items() if isinstance(alpha, dict) else alpha
-            pairs = []
-            for pair in items:
-                if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                    raise TypeError(
-                        f"a multi-index is a tuple of (coordinate, degree) pairs or a dict "
-                        f"{{coordinate: degree}}, got {alpha!r} (write one pair as ((0, 1),))"
-                    )
-                i, d = pair
-                i, d = check_int(i, "coordinate", minimum=0), check_int(d, "degree", minimum=1)
-                pairs.append((i, d))
-            coords = [i for i, _ in pairs]
-            if len(set(coords)) != len(coords):
-                raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
-            if isinstance(coef, (bool, np.bool_)) or not isinstance(coef, numbers.Real):
-                raise TypeError(f"the coefficient of {alpha!r} must be a real number, got {coef!r}")
-            try:
-                coef = float(coef)
-            except OverflowError:  # an int beyond float64
-                raise ValueError(
-                    f"coefficient of {alpha!r} is beyond float64's range ({len(str(coef))} digits)"
-                ) from None
-            if not math.isfinite(coef):
-                raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
+            pairs, coef = _term(alpha, coef)
             key = tuple(sorted(pairs))
             clean[key] = clean.get(key, 0.0) + coef
         self.terms = clean
@@ -143,6 +134,45 @@ class HermiteQuery:
         shown = ", ".join(f"{dict(a)}: {c:g}" for a, c in list(self.terms.items())[:3])
         more = f", ... ({len(self.terms)} terms)" if len(self.terms) > 3 else ""
         return f"HermiteQuery({{{shown}{more}}})"
+
+    def supports_met(self, n: int, k: int) -> np.ndarray:
+        """The supports of its terms with ``k`` coordinates and every degree odd (the rest is orthogonal to all f_S)."""
+        outside = sorted({i for alpha in self.terms for i, _ in alpha if i >= n})
+        if outside:
+            raise ValueError(
+                f"the query uses coordinate(s) {outside}, but the inputs have n={n} coordinates (0 to {n - 1})"
+            )
+        met = {}
+        for alpha in self.terms:
+            if len(alpha) == k and all(d % 2 == 1 for _, d in alpha):
+                met.setdefault(tuple(i for i, _ in alpha))
+        return np.array(list(met), dtype=np.int64).reshape(-1, k)
+
+    def inner_products(self, S, game) -> np.ndarray:
+        """Correlations with the normalised targets on the supports ``S`` (rows of :meth:`supports_met`)."""
+        k = game.k
+        c = game.activation.hermite_coefficients(max(sum(d for _, d in a) for a in self.terms), high_precision=True)
+        per_support: dict[tuple, float] = {}
+        # coefficients relative to the largest: 1e200 or 1e-200 give the same correlations as 1
+        scale = max(abs(c) for c in self.terms.values())
+        if 1e-150 < scale < 1e150:  # no rescaling needed (and none done: the same digits as ever)
+            scale = 1.0
+        unit_norm = (
+            self.norm_ / scale if scale == 1.0 else math.sqrt(math.fsum((c / scale) ** 2 for c in self.terms.values()))
+        )
+        for alpha, coef in self.terms.items():
+            if len(alpha) != k or any(d % 2 == 0 for _, d in alpha):
+                continue  # orthogonal to every f_S
+            m = sum(d for _, d in alpha)
+            log_inner = (
+                k * math.log(2)
+                + 0.5 * (math.lgamma(m + 1) - sum(math.lgamma(d + 1) for _, d in alpha))
+                - 0.5 * m * math.log(k)
+            )
+            S_alpha = tuple(i for i, _ in alpha)
+            unit_coef = coef if scale == 1.0 else coef / scale
+            per_support[S_alpha] = per_support.get(S_alpha, 0.0) + unit_coef * (math.exp(log_inner) * c[m])
+        return np.array([per_support[tuple(row)] / (unit_norm * game.norm) for row in S.tolist()])
 
 
 class NeuronQuery:
@@ -197,3 +227,44 @@ class NeuronQuery:
     def __repr__(self):
         v = np.array2string(self.v, precision=3, threshold=6, separator=", ")
         return f"NeuronQuery(v={v})"
+
+    def supports_met(self, n: int, k: int):
+        """None: a neuron meets every support (its weight vector must have length ``n``)."""
+        if self.v.size != n:
+            raise ValueError(f"the neuron's weight vector has length {self.v.size}, the game has n={n}")
+        return None
+
+    def inner_products(self, S, game) -> np.ndarray:
+        """:math:`\\sum_w \\chi(w) K(v_S\\cdot w/\\sqrt k)`, normalised, on the supports ``S`` (shape (r, k))."""
+        k, act = game.k, game.activation
+        P = sign_patterns(k)
+        chi = np.prod(P, axis=1)
+        K = act.dual_kernel(self.v[S] @ P.T / math.sqrt(k))  # (r, 2^k)
+        return (K @ chi) / (math.sqrt(float(act.dual_kernel(1.0))) * game.norm)
+
+
+def _term(alpha, coef):
+    """One term of a :class:`HermiteQuery`, checked: its ``(coordinate, degree)`` pairs and its coefficient."""
+    items = alpha.items() if isinstance(alpha, dict) else alpha
+    pairs = []
+    for pair in items:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(
+                f"a multi-index is a tuple of (coordinate, degree) pairs or a dict "
+                f"{{coordinate: degree}}, got {alpha!r} (write one pair as ((0, 1),))"
+            )
+        i, d = pair
+        i, d = check_int(i, "coordinate", minimum=0), check_int(d, "degree", minimum=1)
+        pairs.append((i, d))
+    coords = [i for i, _ in pairs]
+    if len(set(coords)) != len(coords):
+        raise ValueError(f"multi-index {alpha!r} repeats a coordinate")
+    if isinstance(coef, (bool, np.bool_)) or not isinstance(coef, numbers.Real):
+        raise TypeError(f"the coefficient of {alpha!r} must be a real number, got {coef!r}")
+    try:
+        coef = float(coef)
+    except OverflowError:  # an int beyond float64
+        raise ValueError(f"coefficient of {alpha!r} is beyond float64's range ({len(str(coef))} digits)") from None
+    if not math.isfinite(coef):
+        raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
+    return pairs, coef

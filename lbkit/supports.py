@@ -6,9 +6,11 @@ import itertools
 import math
 import sys
 
-from ._checks import MAX_COUNT_DIGITS, check_int, check_n_k, check_support, log10_comb_estimate
+import numpy as np
 
-__all__ = ["Supports", "supports"]
+from ._checks import MAX_COUNT_DIGITS, check_budget, check_int, check_n_k, check_support, log10_comb_estimate
+
+__all__ = ["Supports", "supports", "sign_patterns"]
 
 #: Largest k * log2(n) for which a support is ranked or unranked (each step costs big-integer binomials).
 UNRANK_LIMIT = 10_000
@@ -197,3 +199,56 @@ def supports(n: int, k: int) -> Supports:
     True
     """
     return Supports(n, k)
+
+
+# ----------------------------------------------------------------------------
+# the sign patterns w in {-1, +1}^k of a support's hidden units
+# ----------------------------------------------------------------------------
+def _pattern_block(k: int, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of :func:`sign_patterns` (k), built directly (no full matrix)."""
+    j = np.arange(start, stop, dtype=np.int64)[:, None]
+    bits = (j >> np.arange(k - 1, -1, -1, dtype=np.int64)[None, :]) & 1
+    return 1.0 - 2.0 * bits
+
+
+def sign_patterns(k: int) -> np.ndarray:
+    """All :math:`w\\in\\{-1,+1\\}^k` as rows, in binary order (``+1`` for bit 0).
+
+    Parameters
+    ----------
+    k : int
+        Number of signs, ``k >= 1``; the matrix (``2**k * k * 8`` bytes)
+        must fit in lbkit's memory limit of 2 GiB, so ``k <= 23``.
+
+    Returns
+    -------
+    P : ndarray of shape (2**k, k)
+        Row ``j`` is the binary expansion of ``j`` (most significant bit
+        first) with bit 0 written ``+1.0`` and bit 1 written ``-1.0``.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer.
+    ValueError
+        If ``k < 1``, or if the matrix would exceed the memory limit (the
+        message says how much it needs; a network evaluates in blocks and
+        never needs the whole matrix).
+
+    Examples
+    --------
+    >>> sign_patterns(2)
+    array([[ 1.,  1.],
+           [ 1., -1.],
+           [-1.,  1.],
+           [-1., -1.]])
+    """
+    k = check_int(k, "k", minimum=1)
+    if k > 62:
+        raise ValueError(f"k must be <= 62 (2^k sign patterns must be countable in int64), got {k}")
+    check_budget(
+        2**k * k * 8 * 2,
+        f"sign_patterns({k}) (2^{k} rows of {k} signs, with its work array)",
+        "evaluate the network instead (it works in blocks of patterns) or use a smaller k",
+    )
+    return _pattern_block(k, 0, 2**k)

@@ -327,7 +327,7 @@ def test_gradient_noise_has_the_stated_variance():
     "kwargs, exc, match",
     [
         ({"activation": ["relu"]}, TypeError, r"activation \(of the student\) must be a string, one of 'relu'"),
-        ({"activation": "gelu"}, ValueError, r"activation \(of the student\) must be one of 'relu', 'tanh', 'sigmoid'"),
+        ({"activation": "gelu"}, ValueError, r"activation \(of the student\) must be one of 'relu', 'sigmoid', 'tanh'"),
         ({"loss": None}, TypeError, "loss must be a string, one of 'square', 'logistic'; got None"),
         ({"momentum": 1.5}, ValueError, r"momentum must lie in \[0, 1\)"),
         ({"progress": "yes"}, TypeError, "progress must be True or False"),

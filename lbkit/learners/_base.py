@@ -12,14 +12,22 @@ import torch.
 from __future__ import annotations
 
 import inspect
+import math
+import os
+import re
 
 import numpy as np
 
 from .._checks import check_bool, check_choice, check_int, check_real
+from ..activation_library import BUILTIN_ACTIVATIONS, get_activation
 from ..distributions import DISTRIBUTIONS
 
-#: Student activations the trainers know (the torch functions are in ``_engine``).
-STUDENT_ACTIVATIONS = ("relu", "tanh", "sigmoid")
+#: Student activations the trainers know: the built-ins whose record's torch twin can be a student.
+STUDENT_ACTIVATIONS = tuple(
+    name
+    for name in BUILTIN_ACTIVATIONS
+    if get_activation(name).torch_twin is not None and get_activation(name).torch_twin.can_be_student
+)
 LOSSES = ("square", "logistic")
 OPTIMIZERS = ("adam", "sgd")
 #: Most torch threads a trainer may ask for (more threads than this is a mistake, not a speed-up).
@@ -128,6 +136,63 @@ class GDParams:
         check_int(self.num_threads, "num_threads", minimum=1, maximum=MAX_THREADS)
         check_bool(self.progress, "progress")
         if self.max_fit_bytes is not None:
-            from ._engine import memory_limit
-
             memory_limit(self.max_fit_bytes)  # a clear error for "64 GB of RAM" or -1, before any work
+
+
+# -- the memory a fit may plan to allocate (checked with the hyperparameters, used by the engine) --------------
+_MEMORY_LIMIT = 4 * 2**30  # bytes a fit may plan to allocate by default (the book's machines have 8 GiB and more)
+MEMORY_ENV = "LBKIT_MAX_FIT_BYTES"  # environment variable that raises (or lowers) the default on a big node
+
+
+def _parse_bytes(value, source: str) -> int:
+    """A positive number of bytes from an int or a string such as ``"64e9"``, ``"64 GiB"`` or ``"512M"``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{source} must be a number of bytes, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        number = int(value)
+    elif isinstance(value, (float, np.floating)) and math.isfinite(value):
+        number = int(value)
+    elif isinstance(value, str):
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMGT]i?B?|B)?\s*", value, flags=re.IGNORECASE)
+        if m is None:
+            raise ValueError(
+                f"{source} = {value!r} is not a number of bytes; give an integer such as 68719476736, "
+                f"a float such as 64e9, or a size such as '64 GiB', '512MB', '2T'"
+            )
+        unit = (m.group(2) or "B").upper().rstrip("B") or "B"
+        scale = {
+            "B": 1,
+            "K": 10**3,
+            "M": 10**6,
+            "G": 10**9,
+            "T": 10**12,
+            "KI": 2**10,
+            "MI": 2**20,
+            "GI": 2**30,
+            "TI": 2**40,
+        }[unit]
+        number = int(float(m.group(1)) * scale)
+    else:
+        raise TypeError(f"{source} must be a number of bytes (a number or a string such as '64 GiB'), got {value!r}")
+    if number < 1:
+        raise ValueError(f"{source} must be a positive number of bytes, got {value!r}")
+    return number
+
+
+def memory_limit(max_fit_bytes=None) -> int:
+    """Bytes a fit may plan to allocate.
+
+    ``max_fit_bytes`` when given; else the environment variable ``LBKIT_MAX_FIT_BYTES`` when set; else
+    4 GiB, or half the physical memory if that is less.  An explicit limit is taken as given (a big node
+    may allow 200 GiB): the caller knows the machine.
+    """
+    if max_fit_bytes is not None:
+        return _parse_bytes(max_fit_bytes, "max_fit_bytes")
+    env = os.environ.get(MEMORY_ENV)
+    if env is not None and env.strip():
+        return _parse_bytes(env, f"the environment variable {MEMORY_ENV}")
+    try:
+        phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return _MEMORY_LIMIT
+    return int(min(_MEMORY_LIMIT, phys // 2))

@@ -21,83 +21,16 @@ labels of any other target, come from the target itself in float64 numpy.
 from __future__ import annotations
 
 import math
-import os
-import re
 from contextlib import contextmanager
 
 import numpy as np
 import torch
 
 from .._checks import check_int
-from ..distributions import as_rng, sample
-
-STUDENT_ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
-_TARGET_ACTS = {
-    "relu": torch.relu,
-    "abs": torch.abs,
-    "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
-    "erf": torch.erf,
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "softplus": lambda z: torch.nn.functional.softplus(z, threshold=40.0),
-    "gelu": torch.nn.functional.gelu,
-}
-_MEMORY_LIMIT = 4 * 2**30  # bytes a fit may plan to allocate by default (the book's machines have 8 GiB and more)
-MEMORY_ENV = "LBKIT_MAX_FIT_BYTES"  # environment variable that raises (or lowers) the default on a big node
-
-
-def _parse_bytes(value, source: str) -> int:
-    """A positive number of bytes from an int or a string such as ``"64e9"``, ``"64 GiB"`` or ``"512M"``."""
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{source} must be a number of bytes, got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        number = int(value)
-    elif isinstance(value, (float, np.floating)) and math.isfinite(value):
-        number = int(value)
-    elif isinstance(value, str):
-        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMGT]i?B?|B)?\s*", value, flags=re.IGNORECASE)
-        if m is None:
-            raise ValueError(
-                f"{source} = {value!r} is not a number of bytes; give an integer such as 68719476736, "
-                f"a float such as 64e9, or a size such as '64 GiB', '512MB', '2T'"
-            )
-        unit = (m.group(2) or "B").upper().rstrip("B") or "B"
-        scale = {
-            "B": 1,
-            "K": 10**3,
-            "M": 10**6,
-            "G": 10**9,
-            "T": 10**12,
-            "KI": 2**10,
-            "MI": 2**20,
-            "GI": 2**30,
-            "TI": 2**40,
-        }[unit]
-        number = int(float(m.group(1)) * scale)
-    else:
-        raise TypeError(f"{source} must be a number of bytes (a number or a string such as '64 GiB'), got {value!r}")
-    if number < 1:
-        raise ValueError(f"{source} must be a positive number of bytes, got {value!r}")
-    return number
-
-
-def memory_limit(max_fit_bytes=None) -> int:
-    """Bytes a fit may plan to allocate.
-
-    ``max_fit_bytes`` when given; else the environment variable ``LBKIT_MAX_FIT_BYTES`` when set; else
-    4 GiB, or half the physical memory if that is less.  An explicit limit is taken as given (a big node
-    may allow 200 GiB): the caller knows the machine.
-    """
-    if max_fit_bytes is not None:
-        return _parse_bytes(max_fit_bytes, "max_fit_bytes")
-    env = os.environ.get(MEMORY_ENV)
-    if env is not None and env.strip():
-        return _parse_bytes(env, f"the environment variable {MEMORY_ENV}")
-    try:
-        phys = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
-        return _MEMORY_LIMIT
-    return int(min(_MEMORY_LIMIT, phys // 2))
+from ..activation_library import get_activation
+from ..distributions import _draw, as_rng
+from ._base import MEMORY_ENV, memory_limit
+from ._net import forward_stacked, init_params
 
 
 @contextmanager
@@ -177,21 +110,17 @@ def check_not_zero(target, second_moment: float) -> None:
 
 
 def torch_network(target):
-    """``(S, U, chi, act)`` for evaluating an lbkit orthogonal network in torch, or None for any other target.
+    """``(S, U, chi, act)`` for evaluating a target in torch (float32), or None when it cannot say how.
 
-    ``f(x) = act(x[S] @ U.T) @ chi`` with ``U`` of shape (2^k, k) and ``chi`` of shape (2^k,), float32.
+    ``f(x) = act(x[S] @ U.T) @ chi`` with ``U`` of shape (H, k) and ``chi`` of shape (H,): the target
+    tells it through a ``torch_parts()`` method (lbkit's orthogonal networks have one).
     """
-    from ..family import OrthogonalNetwork
-
-    if not isinstance(target, OrthogonalNetwork):
+    parts = getattr(target, "torch_parts", None)
+    spec = parts() if callable(parts) else None
+    if spec is None:
         return None
-    name = getattr(target.activation, "name", None)
-    if name not in _TARGET_ACTS:
-        return None
-    S = list(target.S)
-    U = torch.from_numpy(np.ascontiguousarray(target.W[:, S])).float()
-    chi = torch.from_numpy(np.asarray(target.a)).float()
-    return S, U, chi, _TARGET_ACTS[name]
+    S, U, chi, act = spec
+    return list(S), torch.from_numpy(U).float(), torch.from_numpy(chi).float(), act
 
 
 def torch_target_values(target, X: torch.Tensor) -> torch.Tensor:
@@ -243,7 +172,7 @@ class _Student:
     def draw(self, N):
         if self.gaussian:
             return torch.randn(N, self.n, generator=self.data)
-        return torch.from_numpy(sample(self.distribution, N, self.n, self.data_np)).float()
+        return torch.from_numpy(_draw(self.distribution, N, self.n, self.data_np)).float()
 
     @staticmethod
     def check_mean(y):
@@ -254,12 +183,7 @@ class _Student:
             )
 
     def init_params(self, n, width, dtype=torch.float32):
-        g = self.init
-
-        def uniform(shape, fan_in):
-            return (torch.rand(shape, generator=g, dtype=dtype) * 2 - 1) * (1.0 / math.sqrt(fan_in))
-
-        return uniform((width, n), n), uniform((width,), n), uniform((width,), width), uniform((), width)
+        return init_params(n, width, self.init, dtype)
 
 
 def _stack_targets(students):
@@ -278,27 +202,186 @@ def _stack_targets(students):
     return idx, U, chi, specs[0][3]
 
 
-def _forward(W, b, a, c, X, act, Pbuf=None):
-    """Hidden activations H (in place of the pre-activations) and outputs of the stacked students."""
-    P = torch.baddbmm(b.unsqueeze(1), X, W.transpose(1, 2), out=Pbuf)
-    return P, torch.baddbmm(c.view(-1, 1, 1), _ACT_INPLACE[act](P), a.unsqueeze(2)).squeeze(2)
-
-
 # torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
 
-_ACT_INPLACE = {"relu": torch.relu_, "tanh": torch.tanh_, "sigmoid": torch.sigmoid_}
+
+class _Program:
+    """The stacked students still training: parameters, optimiser state, and their data and target tensors.
+
+    Each row of a stacked tensor belongs to the student ``active[row]``; a student leaves (``retire``) by
+    dropping its row from every stacked tensor at once.
+    """
+
+    _B1, _B2, _EPS = 0.9, 0.999, 1e-8  # Adam's constants (torch's defaults)
+
+    def __init__(self, est, students, n):
+        self.est, self.students, self.n = est, students, n
+        M, B, p = len(students), est.batch_size, est.width
+        self.logistic, self.fixed = est.loss == "logistic", est.n_train is not None
+        self.adam, self.noise = est.optimizer == "adam", float(est.noise)
+        self.lr, self.mom = float(est.lr), float(est.momentum)
+        self.act = get_activation(est.activation).torch_twin  # the student's activation in torch
+        self.torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
+        inits = [s.init_params(n, p) for s in students]
+        self.params = [torch.stack([x[i] for x in inits]) for i in range(4)]  # (M, p, n), (M, p), (M, p), (M,)
+        d = {"X_test": torch.stack([s.X_test for s in students]), "y_test": torch.stack([s.y_test for s in students])}
+        if self.logistic:
+            d["g_scale"] = torch.tensor([s.g_scale for s in students])
+        if self.fixed:
+            d["X_train"] = torch.stack([s.X_train for s in students])
+            d["y_train"] = torch.stack([s.y_train for s in students])
+        elif self.torch_labels:
+            d["t_idx"], d["t_U"], d["t_chi"], self.t_act = _stack_targets(students)
+        self.data = d
+        self.state1 = [torch.zeros_like(q) for q in self.params]
+        self.state2 = [torch.zeros_like(q) for q in self.params] if self.adam else None
+        self.adam_steps = [torch.zeros(()) for _ in self.params]  # the step count of torch's fused Adam
+        self.active = list(range(M))  # student index of each row of the stacked tensors
+        self.Xbuf = torch.zeros(M, B, n)
+        self.Pbuf, self.Dbuf = torch.empty(M, B, p), torch.empty(M, B, p)
+
+    # -- one step: a batch, its labels, the gradients, the noise, the optimiser ---------------------------------
+    def step(self, step: int) -> torch.Tensor:
+        """One step of every active student; returns their minibatch losses."""
+        gens = [self.students[m].data for m in self.active]
+        Xb, yb = self.draw_batch(gens)
+        if self.logistic:
+            u = torch.stack([torch.rand(self.est.batch_size, generator=g) for g in gens])
+            yb = torch.where(u < (1 + yb) / 2, 1.0, -1.0)
+        per, grads = self.gradients(Xb, yb)
+        if self.noise > 0:
+            self.add_noise(grads)
+        self.optimiser_step(grads, step)
+        return per
+
+    def draw_batch(self, gens):
+        """A minibatch ``(Xb, yb)`` per active student (from its training set, or fresh)."""
+        Ma, B, n, d = len(self.active), self.est.batch_size, self.n, self.data
+        if self.fixed:
+            ib = torch.stack([torch.randint(self.est.n_train, (B,), generator=g) for g in gens])
+            return torch.gather(d["X_train"], 1, ib.unsqueeze(2).expand(Ma, B, n)), torch.gather(d["y_train"], 1, ib)
+        Xb = self.Xbuf[:Ma]
+        for j, m in enumerate(self.active):
+            if self.students[m].gaussian:
+                torch.randn(B, n, generator=gens[j], out=Xb[j])
+            else:
+                Xb[j] = self.students[m].draw(B)
+        return Xb, self.labels(Xb)
+
+    def labels(self, Xb):
+        """The targets' values on fresh inputs: in torch when every target says how, else in float64 numpy."""
+        if self.torch_labels:
+            idx, U, chi = self.data["t_idx"], self.data["t_U"], self.data["t_chi"]
+            XS = torch.gather(Xb, 2, idx.unsqueeze(1).expand(Xb.shape[0], Xb.shape[1], idx.shape[1]))
+            return torch.bmm(self.t_act(torch.bmm(XS, U.transpose(1, 2))), chi.unsqueeze(2)).squeeze(2)
+        values = [target_values(self.students[m].target, Xb[j].double().numpy()) for j, m in enumerate(self.active)]
+        return torch.stack([torch.from_numpy(v) for v in values]).float()
+
+    def gradients(self, Xb, yb):
+        """Minibatch losses and the gradients ``[g_W, g_b, g_a, g_c]``, by hand (``Xb`` is overwritten)."""
+        W, b, a, c = self.params
+        Ma, B = len(self.active), self.est.batch_size
+        H, out = forward_stacked(W, b, a, c, Xb, self.act, self.Pbuf[:Ma])
+        if self.logistic:
+            z = -yb * out
+            per = torch.nn.functional.softplus(z).mean(dim=1)
+            r = torch.sigmoid(z).mul_(yb).mul_(-1.0 / B)
+        else:
+            diff = out - yb
+            per = (diff * diff).mean(dim=1)
+            r = diff.mul_(2.0 / B)
+        g_a = torch.bmm(r.unsqueeze(1), H).squeeze(1)
+        g_c = r.sum(dim=1)
+        D = self.act.derivative_from_output(H, self.Dbuf[:Ma])
+        g_W = torch.bmm(D.transpose(1, 2), Xb.mul_(r.unsqueeze(2))).mul_(a.unsqueeze(2))  # Xb is not used again
+        g_b = torch.bmm(r.unsqueeze(1), D).squeeze(1).mul_(a)
+        return per, [g_W, g_b, g_a, g_c]
+
+    def add_noise(self, grads):
+        """Gaussian noise of size ``noise`` on every gradient coordinate, from each student's noise stream."""
+        g_W, g_b, g_a, g_c = grads
+        p, n, noise = self.est.width, self.n, self.noise
+        for j, m in enumerate(self.active):
+            gen = self.students[m].noise
+            g_W[j] += noise * torch.randn(p, n, generator=gen)
+            g_b[j] += noise * torch.randn(p, generator=gen)
+            g_a[j] += noise * torch.randn(p, generator=gen)
+            g_c[j] += noise * torch.randn((), generator=gen)
+
+    def optimiser_step(self, grads, step: int) -> None:
+        """Adam, SGD or momentum, entry by entry (so stacking students changes nothing)."""
+        params, state1, lr, b1, b2, eps = self.params, self.state1, self.lr, self._B1, self._B2, self._EPS
+        if self.adam and _FUSED_ADAM is not None:
+            torch._foreach_add_(self.adam_steps, 1.0)
+            _FUSED_ADAM(params, grads, state1, self.state2, [], self.adam_steps, lr=lr, beta1=b1, beta2=b2,
+                        weight_decay=0.0, eps=eps, amsgrad=False, maximize=False)  # fmt: skip
+        elif self.adam:
+            bc1, bc2 = 1 - b1**step, 1 - b2**step  # as torch.optim.Adam computes them
+            torch._foreach_lerp_(state1, grads, 1 - b1)
+            torch._foreach_mul_(self.state2, b2)
+            torch._foreach_addcmul_(self.state2, grads, grads, 1 - b2)
+            denom = torch._foreach_sqrt(self.state2)
+            torch._foreach_div_(denom, math.sqrt(bc2))
+            torch._foreach_add_(denom, eps)
+            torch._foreach_addcdiv_(params, state1, denom, -lr / bc1)
+        elif self.mom > 0:
+            if step == 1:
+                torch._foreach_copy_(state1, grads)
+            else:
+                torch._foreach_mul_(state1, self.mom)
+                torch._foreach_add_(state1, grads)
+            torch._foreach_add_(params, state1, alpha=-lr)
+        else:
+            torch._foreach_add_(params, grads, alpha=-lr)
+
+    # -- evaluation and retirement --------------------------------------------------------------------------------
+    def test_losses(self, rows) -> list:
+        """Test losses of the given rows (indices into the stacked tensors)."""
+        W, b, a, c = self.params
+        d = self.data
+        if len(rows) == W.shape[0]:  # every row: no copies
+            Wr, br, ar, cr, Xr, yr, gr = W, b, a, c, d["X_test"], d["y_test"], d.get("g_scale")
+        else:
+            r = torch.tensor(rows)
+            Wr, br, ar, cr, Xr, yr = W[r], b[r], a[r], c[r], d["X_test"][r], d["y_test"][r]
+            gr = d["g_scale"][r] if self.logistic else None
+        _, out = forward_stacked(Wr, br, ar, cr, Xr, self.act)
+        if self.logistic:
+            return (torch.mean((torch.tanh(out / 2) - yr) ** 2, dim=1) / gr).tolist()
+        return torch.mean((out - yr) ** 2, dim=1).tolist()
+
+    def retire(self, done) -> dict:
+        """Drop the rows ``done`` from every stacked tensor; returns ``{student: (W, b, a, c)}`` of the leavers."""
+        W, b, a, c = self.params
+        final = {self.active[j]: (W[j].clone(), b[j].clone(), a[j].clone(), c[j].clone()) for j in done}
+        gone = set(done)
+        keep = [j for j in range(len(self.active)) if j not in gone]
+        self.active = [self.active[j] for j in keep]
+        if self.active:
+            kt = torch.tensor(keep)
+            self.params = [q[kt] for q in self.params]
+            self.state1 = [s[kt] for s in self.state1]
+            if self.adam:
+                self.state2 = [s[kt] for s in self.state2]
+            self.data = {key: value[kt] for key, value in self.data.items()}
+        return final
 
 
-def _derivative_from_output(act, H, out=None):
-    """act'(z) written through h = act(z) (for the ReLU: the indicator h > 0)."""
-    if act == "relu":
-        return torch.gt(H, 0, out=out) if out is not None else (H > 0).float()
-    if act == "tanh":
-        D = torch.mul(H, H, out=out) if out is not None else H * H
-        return D.neg_().add_(1.0)
-    D = torch.mul(H, H, out=out) if out is not None else H * H  # sigmoid: h (1 - h) = h - h^2
-    return D.neg_().add_(H)
+def _progress_bar(est, caps, M):
+    if not est.progress:
+        return None
+    from tqdm import tqdm  # text bars: identical output with or without ipywidgets
+
+    return tqdm(total=max(caps), desc="GD steps" if M == 1 else f"GD steps ({M} students)", leave=False)
+
+
+def _record(hist, students, rows, step, train_losses, test_losses) -> None:
+    for j, row in enumerate(rows):
+        h = hist[students[row]]
+        h["step"].append(step)
+        h["train_loss"].append(train_losses[j])
+        h["test_loss"].append(test_losses[j])
 
 
 def train(est, targets, n, rngs):
@@ -314,171 +397,27 @@ def train(est, targets, n, rngs):
     caps = _per_student(est.max_steps, "max_steps", M)
     evals = _per_student(est.eval_every, "eval_every", M)
     check_memory(M, n, est)
-    logistic = est.loss == "logistic"
-    noise = float(est.noise)
-    B, p = est.batch_size, est.width
-    act = est.activation
+    final, to_target = [None] * M, [None] * M
+    hist = [{"step": [], "train_loss": [], "test_loss": []} for _ in range(M)]
+    next_eval = [min(e, cap) for e, cap in zip(evals, caps)]
     with _torch_threads(est.num_threads):
-        students = [_Student(t, n, r, est) for t, r in zip(targets, rngs)]
-        torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
-        inits = [s.init_params(n, p) for s in students]
-        W, b, a, c = (torch.stack([x[i] for x in inits]) for i in range(4))  # (M, p, n), (M, p), (M, p), (M,)
-        params = [W, b, a, c]
-
-        X_test = torch.stack([s.X_test for s in students])
-        y_test = torch.stack([s.y_test for s in students])
-        g_scale = torch.tensor([s.g_scale for s in students]) if logistic else None
-        fixed = est.n_train is not None
-        if fixed:
-            X_train = torch.stack([s.X_train for s in students])
-            y_train = torch.stack([s.y_train for s in students])
-        if torch_labels and not fixed:
-            t_idx, t_U, t_chi, t_act = _stack_targets(students)
-        adam = est.optimizer == "adam"
-        lr, mom = float(est.lr), float(est.momentum)
-        b1, b2, eps = 0.9, 0.999, 1e-8
-        state1 = [torch.zeros_like(q) for q in params]
-        state2 = [torch.zeros_like(q) for q in params] if adam else None
-        adam_steps = [torch.zeros(()) for _ in params]  # the step count of torch's fused Adam
-
-        active = list(range(M))  # student index of each row of the stacked tensors
-        final = [None] * M
-        hist = [{"step": [], "train_loss": [], "test_loss": []} for _ in range(M)]
-        to_target = [None] * M
-        next_eval = [min(e, cap) for e, cap in zip(evals, caps)]
-
-        def evaluate(rows, step, train_losses):
-            """Test losses of the given rows (indices into the stacked tensors)."""
-            if len(rows) == W.shape[0]:  # every row: no copies
-                Wr, br, ar, cr, Xr, yr = W, b, a, c, X_test, y_test
-                gr = g_scale
-            else:
-                r = torch.tensor(rows)
-                Wr, br, ar, cr, Xr, yr = W[r], b[r], a[r], c[r], X_test[r], y_test[r]
-                gr = g_scale[r] if logistic else None
-            _, out = _forward(Wr, br, ar, cr, Xr, act)
-            if logistic:
-                tl = torch.mean((torch.tanh(out / 2) - yr) ** 2, dim=1) / gr
-            else:
-                tl = torch.mean((out - yr) ** 2, dim=1)
-            tl = tl.tolist()
-            for j, row in enumerate(rows):
-                h = hist[active[row]]
-                h["step"].append(step)
-                h["train_loss"].append(train_losses[j])
-                h["test_loss"].append(tl[j])
-            return tl
-
-        evaluate(list(range(M)), 0, [float("nan")] * M)
-        Xbuf = torch.zeros(M, B, n)
-        Pbuf, Dbuf = torch.empty(M, B, p), torch.empty(M, B, p)
-        bar = None
-        if est.progress:
-            from tqdm import (
-                tqdm,  # text bars: identical output with or without ipywidgets
-            )
-
-            bar = tqdm(total=max(caps), desc="GD steps" if M == 1 else f"GD steps ({M} students)", leave=False)
-        step = 0
-        soonest = min(next_eval)
-        while active:
+        prog = _Program(est, [_Student(t, n, r, est) for t, r in zip(targets, rngs)], n)
+        _record(hist, prog.active, range(M), 0, [float("nan")] * M, prog.test_losses(list(range(M))))
+        bar = _progress_bar(est, caps, M)
+        step, soonest = 0, min(next_eval)
+        while prog.active:
             step += 1
-            Ma = len(active)
-            gens = [students[m].data for m in active]
-            # -- data
-            if fixed:
-                ib = torch.stack([torch.randint(est.n_train, (B,), generator=g) for g in gens])
-                Xb = torch.gather(X_train, 1, ib.unsqueeze(2).expand(Ma, B, n))
-                yb = torch.gather(y_train, 1, ib)
-            else:
-                Xb = Xbuf[:Ma]
-                for j, m in enumerate(active):
-                    if students[m].gaussian:
-                        torch.randn(B, n, generator=gens[j], out=Xb[j])
-                    else:
-                        Xb[j] = students[m].draw(B)
-                if torch_labels:
-                    XS = torch.gather(Xb, 2, t_idx.unsqueeze(1).expand(Ma, B, t_idx.shape[1]))
-                    yb = torch.bmm(t_act(torch.bmm(XS, t_U.transpose(1, 2))), t_chi.unsqueeze(2)).squeeze(2)
-                else:
-                    yb = torch.stack(
-                        [
-                            torch.from_numpy(target_values(students[m].target, Xb[j].double().numpy()))
-                            for j, m in enumerate(active)
-                        ]
-                    ).float()
-            if logistic:
-                u = torch.stack([torch.rand(B, generator=g) for g in gens])
-                yb = torch.where(u < (1 + yb) / 2, 1.0, -1.0)
-            # -- forward and the gradient by hand
-            H, out = _forward(W, b, a, c, Xb, act, Pbuf[:Ma])
-            if logistic:
-                z = -yb * out
-                per = torch.nn.functional.softplus(z).mean(dim=1)
-                r = torch.sigmoid(z).mul_(yb).mul_(-1.0 / B)
-            else:
-                diff = out - yb
-                per = (diff * diff).mean(dim=1)
-                r = diff.mul_(2.0 / B)
-            g_a = torch.bmm(r.unsqueeze(1), H).squeeze(1)
-            g_c = r.sum(dim=1)
-            D = _derivative_from_output(act, H, Dbuf[:Ma])
-            g_W = torch.bmm(D.transpose(1, 2), Xb.mul_(r.unsqueeze(2))).mul_(a.unsqueeze(2))  # Xb is not used again
-            g_b = torch.bmm(r.unsqueeze(1), D).squeeze(1).mul_(a)
-            grads = [g_W, g_b, g_a, g_c]
-            if noise > 0:
-                for j, m in enumerate(active):
-                    gen = students[m].noise
-                    g_W[j] += noise * torch.randn(p, n, generator=gen)
-                    g_b[j] += noise * torch.randn(p, generator=gen)
-                    g_a[j] += noise * torch.randn(p, generator=gen)
-                    g_c[j] += noise * torch.randn((), generator=gen)
-            # -- optimiser (entry by entry, so stacking students changes nothing)
-            if adam and _FUSED_ADAM is not None:
-                torch._foreach_add_(adam_steps, 1.0)
-                _FUSED_ADAM(
-                    params,
-                    grads,
-                    state1,
-                    state2,
-                    [],
-                    adam_steps,
-                    lr=lr,
-                    beta1=b1,
-                    beta2=b2,
-                    weight_decay=0.0,
-                    eps=eps,
-                    amsgrad=False,
-                    maximize=False,
-                )
-            elif adam:
-                bc1, bc2 = 1 - b1**step, 1 - b2**step  # as torch.optim.Adam computes them
-                torch._foreach_lerp_(state1, grads, 1 - b1)
-                torch._foreach_mul_(state2, b2)
-                torch._foreach_addcmul_(state2, grads, grads, 1 - b2)
-                denom = torch._foreach_sqrt(state2)
-                torch._foreach_div_(denom, math.sqrt(bc2))
-                torch._foreach_add_(denom, eps)
-                torch._foreach_addcdiv_(params, state1, denom, -lr / bc1)
-            elif mom > 0:
-                if step == 1:
-                    torch._foreach_copy_(state1, grads)
-                else:
-                    torch._foreach_mul_(state1, mom)
-                    torch._foreach_add_(state1, grads)
-                torch._foreach_add_(params, state1, alpha=-lr)
-            else:
-                torch._foreach_add_(params, grads, alpha=-lr)
+            per = prog.step(step)
             if bar is not None:
                 bar.update(1)
             if step < soonest:
                 continue
-            # -- evaluation and retirement
-            rows = [j for j, m in enumerate(active) if next_eval[m] == step]
-            tl = evaluate(rows, step, per[rows].tolist())
+            rows = [j for j, m in enumerate(prog.active) if next_eval[m] == step]
+            tl = prog.test_losses(rows)
+            _record(hist, prog.active, rows, step, per[rows].tolist(), tl)
             done = []
             for j, loss in zip(rows, tl):
-                m = active[j]
+                m = prog.active[j]
                 if est.target_loss is not None and loss < est.target_loss:
                     to_target[m] = step
                     done.append(j)
@@ -486,43 +425,14 @@ def train(est, targets, n, rngs):
                     done.append(j)
                 else:
                     next_eval[m] = min(step + evals[m], caps[m])
-            if done:
-                for j in done:
-                    final[active[j]] = (W[j].clone(), b[j].clone(), a[j].clone(), c[j].clone())
-                gone = set(done)
-                keep = [j for j in range(len(active)) if j not in gone]
-                active = [active[j] for j in keep]
-                if not active:
-                    break
-                kt = torch.tensor(keep)
-                params = [q[kt] for q in params]
-                W, b, a, c = params
-                state1 = [s[kt] for s in state1]
-                if adam:
-                    state2 = [s[kt] for s in state2]
-                X_test, y_test = X_test[kt], y_test[kt]
-                if logistic:
-                    g_scale = g_scale[kt]
-                if fixed:
-                    X_train, y_train = X_train[kt], y_train[kt]
-                elif torch_labels:
-                    t_idx, t_U, t_chi = t_idx[kt], t_U[kt], t_chi[kt]
-            soonest = min(next_eval[m] for m in active)
+            for m, params in (prog.retire(done) if done else {}).items():
+                final[m] = params
+            if prog.active:
+                soonest = min(next_eval[m] for m in prog.active)
         if bar is not None:
             bar.close()
     histories = [{k: np.array(v, dtype=int if k == "step" else float) for k, v in h.items()} for h in hist]
     return final, histories, to_target
-
-
-def make_net(n, est, tensors):
-    """A TwoLayerNet holding the trained parameters ``(W, b, a, c)`` of one student."""
-    from .gd import TwoLayerNet
-
-    net = TwoLayerNet(n, est.width, est.activation, generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        for name, value in zip(("W", "b", "a", "c"), tensors):
-            getattr(net, name).copy_(value)
-    return net
 
 
 def input_dimension(targets, n):

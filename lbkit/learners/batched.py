@@ -18,7 +18,8 @@ import torch
 from .._checks import check_fitted, check_float32_inputs, check_predictions, check_X
 from ..distributions import as_rng
 from ._base import GDParams
-from ._engine import input_dimension, make_net, train
+from ._engine import input_dimension, train
+from ._net import TwoLayerNet
 
 __all__ = ["BatchedGDRegressor"]
 
@@ -133,7 +134,7 @@ class BatchedGDRegressor(GDParams):
         rngs = self._rngs(len(targets))
         final, hist, to_target = train(self, targets, n, rngs)
         self.n_students_ = len(targets)
-        self.models_ = [make_net(n, self, f) for f in final]
+        self.models_ = [TwoLayerNet.from_params(n, self.width, self.activation, f) for f in final]
         self.history_ = hist
         self.steps_to_target_ = to_target
         self.test_loss_ = np.array([h["test_loss"][-1] for h in hist])

@@ -10,91 +10,15 @@ of a noisy gradient oracle).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
-from .._checks import (
-    check_budget,
-    check_choice,
-    check_fitted,
-    check_float32_inputs,
-    check_int,
-    check_predictions,
-    check_X,
-)
-from ._base import STUDENT_ACTIVATIONS, GDParams
-from ._engine import STUDENT_ACTS, input_dimension, make_net, train
+from .._checks import check_fitted, check_float32_inputs, check_predictions, check_X
+from ._base import GDParams
+from ._engine import input_dimension, train
+from ._net import TwoLayerNet
 
 __all__ = ["GDRegressor", "TwoLayerNet"]
-
-
-class TwoLayerNet(torch.nn.Module):
-    """A two-layer network :math:`x \\mapsto a^\\top \\mathrm{act}(Wx + b) + c`.
-
-    Parameters
-    ----------
-    n : int
-        Input dimension.
-    width : int
-        Number of hidden units.
-    activation : {"relu", "tanh", "sigmoid"}, default "relu"
-    generator : torch.Generator
-        Source of the initialisation (PyTorch's default uniform
-        :math:`\\pm 1/\\sqrt{\\text{fan-in}}` scheme).  Required: there is no
-        fallback to torch's global random state.
-    dtype : torch.dtype, default torch.float32
-
-    Raises
-    ------
-    TypeError
-        If ``generator`` is not a ``torch.Generator`` or ``n``, ``width`` are not integers.
-    ValueError
-        If ``n`` or ``width`` is below 1, or the activation is unknown.
-
-    Examples
-    --------
-    >>> import torch
-    >>> net = TwoLayerNet(3, 4, generator=torch.Generator().manual_seed(0))
-    >>> net(torch.zeros(2, 3)).shape
-    torch.Size([2])
-    """
-
-    def __init__(
-        self, n: int, width: int, activation: str = "relu", *, generator: torch.Generator, dtype=torch.float32
-    ):
-        super().__init__()
-        n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
-        check_budget(
-            width * (n + 2) * torch.empty((), dtype=dtype).element_size(),
-            f"TwoLayerNet(n={n}, width={width})",
-            "use a smaller n or width",
-        )
-        if not isinstance(generator, torch.Generator):
-            raise TypeError(
-                f"generator must be a torch.Generator (the source of the initialisation), got "
-                f"{type(generator).__name__}; e.g. torch.Generator().manual_seed(0)"
-            )
-        check_choice(activation, "activation (of the student)", STUDENT_ACTIVATIONS)
-        self.n, self.width, self.activation = n, width, activation
-        self._act = STUDENT_ACTS[activation]
-
-        def uniform(shape, fan_in):
-            bound = 1.0 / math.sqrt(fan_in)
-            return torch.nn.Parameter((torch.rand(shape, generator=generator, dtype=dtype) * 2 - 1) * bound)
-
-        self.W = uniform((width, n), n)
-        self.b = uniform((width,), n)
-        self.a = uniform((width,), width)
-        self.c = uniform((), width)
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        """X of shape (N, n) -> outputs of shape (N,)."""
-        return self._act(X @ self.W.T + self.b) @ self.a + self.c
-
-    def extra_repr(self):
-        return f"n={self.n}, width={self.width}, activation={self.activation!r}"
 
 
 class GDRegressor(GDParams):
@@ -246,7 +170,7 @@ class GDRegressor(GDParams):
         if self.rng is None:
             raise TypeError("rng is required: pass a seed or a numpy Generator (lbkit keeps randomness explicit)")
         final, hist, to_target = train(self, [target], n, [self.rng])
-        self.model_ = make_net(n, self, final[0])
+        self.model_ = TwoLayerNet.from_params(n, self.width, self.activation, final[0])
         self.history_ = hist[0]
         self.steps_to_target_ = to_target[0]
         self.test_loss_ = float(hist[0]["test_loss"][-1])

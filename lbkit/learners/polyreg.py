@@ -139,18 +139,8 @@ class HermiteRegressor:
             normal equations have a condition number of ``1e12`` or more.
         """
         self._validate()
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"X must have shape (N, n), got shape {X.shape}")
+        X, y = _check_data(X, y)
         n = X.shape[1]
-        if n < 1 or X.shape[0] < 1:
-            raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
-        X = np.asarray(check_X(X, n), dtype=float)
-        y = check_real_array(y, "y", allow_bool=False)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, got shape {y.shape}")
-        if not np.all(np.isfinite(y)):
-            raise ValueError(f"y contains {int(np.sum(~np.isfinite(y)))} NaN or infinite entries; all must be finite")
         A = hermite_multi_indices(n, self.degree, self.features, max_features=self.max_features)
         N, P = X.shape[0], A.shape[0]
         if self.solver == "lstsq":
@@ -241,3 +231,19 @@ class HermiteRegressor:
                 "absolute value (a polynomial of that size); rescale X"
             )
         return out
+
+
+def _check_data(X, y):
+    """``X`` as a finite float array of shape (N, n) with N, n >= 1, and ``y`` finite of shape (N,)."""
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (N, n), got shape {X.shape}")
+    if X.shape[1] < 1 or X.shape[0] < 1:
+        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
+    X = np.asarray(check_X(X, X.shape[1]), dtype=float)
+    y = check_real_array(y, "y", allow_bool=False)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},) to match X of shape {X.shape}, got shape {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"y contains {int(np.sum(~np.isfinite(y)))} NaN or infinite entries; all must be finite")
+    return X, y
