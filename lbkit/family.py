@@ -295,6 +295,61 @@ class OrthogonalNetwork:
             out[start : start + chunk_size] = Z @ chi
         return out
 
+    def hermite_coefficients(self, alphas) -> np.ndarray:
+        """The network's orthonormal Hermite coefficients :math:`\\hat f_S(\\alpha) = \\mathbb E[f_S\\, h_\\alpha]`.
+
+        By the coefficient lemma (chapter 4), :math:`\\hat f_S(\\alpha)` is zero
+        unless :math:`\\alpha` vanishes off :math:`S` and is odd on every
+        coordinate of :math:`S`; then, with :math:`m = |\\alpha|`,
+
+        .. math:: \\hat f_S(\\alpha) = 2^k c_m\\, k^{-m/2} \\sqrt{m!/\\textstyle\\prod_i \\alpha_i!},
+
+        divided by :math:`\\|f_S\\|` when the network is normalised.  The
+        activation's coefficients :math:`c_m` are taken in high precision.
+
+        Parameters
+        ----------
+        alphas : array_like of int, shape (P, n)
+            Multi-indices (non-negative degrees), one per row, as
+            :func:`lbkit.hermite.hermite_multi_indices` returns them.
+
+        Returns
+        -------
+        ndarray of shape (P,)
+
+        Raises
+        ------
+        TypeError
+            If ``alphas`` is not an array of integers.
+        ValueError
+            If it is not of shape ``(P, n)`` or has a negative entry.
+
+        Examples
+        --------
+        >>> f = orthogonal_network(3, [0, 1], "relu")
+        >>> c = f.hermite_coefficients([[1, 1, 0], [2, 0, 0], [1, 1, 1]])
+        >>> round(float(c[0]), 6), float(c[1]), float(c[2])      # sqrt(2/pi), 0, 0
+        (0.797885, 0.0, 0.0)
+        """
+        A = np.asarray(alphas)
+        if A.dtype.kind not in "iu":
+            raise TypeError(f"alphas must be an array of integers (multi-indices), got dtype {A.dtype}")
+        if A.ndim != 2 or A.shape[1] != self.n or (A.size and A.min() < 0):
+            raise ValueError(f"alphas must be non-negative integers of shape (P, {self.n}), got shape {A.shape}")
+        k = self.k
+        top = int(A.sum(axis=1).max()) if A.size else 0
+        c = self.activation.hermite_coefficients(max(top, 1), high_precision=True)
+        in_S = np.zeros(self.n, dtype=bool)
+        in_S[list(self.S)] = True
+        out = np.zeros(A.shape[0])
+        for p, a in enumerate(A):
+            if np.all(a[~in_S] == 0) and np.all(a[in_S] % 2 == 1):
+                m = int(a.sum())
+                multinomial = math.factorial(m) / math.prod(math.factorial(int(i)) for i in a)
+                value = 2**k * c[m] * k ** (-m / 2) * math.sqrt(multinomial)
+                out[p] = value / self.norm if self.normalized else value
+        return out
+
     def __repr__(self):
         try:
             norm = f"{self.norm:.6g}"

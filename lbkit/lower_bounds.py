@@ -21,6 +21,7 @@ from .stats import minibatch_tolerance  # noqa: F401 - re-exported (its home is 
 
 __all__ = [
     "log10_binom",
+    "student_parameter_count",
     "statistical_dimension",
     "csq_lower_bound",
     "sq_lower_bound",
@@ -248,3 +249,39 @@ def gd_query_count(p: int, T: int) -> float:
     p = check_int(p, "p", minimum=1)
     T = check_int(T, "T", minimum=1)
     return math.log10(p) + math.log10(T)
+
+
+def student_parameter_count(n: int, width: int) -> int:
+    """Trained parameters of the two-layer student :math:`x \\mapsto a\\cdot\\mathrm{relu}(Wx + b) + c`.
+
+    :math:`nw` hidden weights, :math:`w` hidden biases, :math:`w` output
+    weights and one output bias: :math:`p = nw + 2w + 1`, the student of
+    :class:`lbkit.learners.GDRegressor` of width :math:`w` in dimension
+    :math:`n`; the ``p`` of :func:`gd_query_count`.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    width : int
+        Hidden units, ``width >= 1``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``width`` is not an integer.
+    ValueError
+        If either is below 1.
+
+    Examples
+    --------
+    >>> student_parameter_count(16, 64)
+    1153
+    """
+    n = check_int(n, "n", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    return n * width + 2 * width + 1

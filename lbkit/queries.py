@@ -19,7 +19,7 @@ import numpy as np
 
 from ._checks import check_int
 
-__all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery"]
+__all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery", "packed_query"]
 
 
 class FamilyQuery:
@@ -178,3 +178,42 @@ class NeuronQuery:
     def __repr__(self):
         v = np.array2string(self.v, precision=3, threshold=6, separator=", ")
         return f"NeuronQuery(v={v})"
+
+
+def packed_query(supports) -> HermiteQuery:
+    """The packed query :math:`\\phi = |\\mathcal T|^{-1/2} \\sum_{T \\in \\mathcal T} \\prod_{i \\in T} x_i`.
+
+    One multilinear monomial per support, with equal weights: a norm-1
+    :class:`HermiteQuery` that correlates with every :math:`f_S`,
+    :math:`S \\in \\mathcal T`, at once.
+
+    Parameters
+    ----------
+    supports : iterable of iterables of int
+        The supports :math:`T` (non-empty, distinct coordinates each); at least one.
+
+    Returns
+    -------
+    HermiteQuery
+
+    Raises
+    ------
+    TypeError
+        If ``supports`` is not an iterable of iterables of integers.
+    ValueError
+        If it is empty, a support is empty or repeats a coordinate, or a
+        coordinate is negative.
+
+    Examples
+    --------
+    >>> q = packed_query([(0, 1), (2, 3)])
+    >>> sorted(q.terms), q.norm_
+    ([((0, 1), (1, 1)), ((2, 1), (3, 1))], 1.4142135623730951)
+    """
+    try:
+        support_list = [tuple(T) for T in supports]
+    except TypeError:
+        raise TypeError(f"supports must be an iterable of supports (iterables of int), got {supports!r}") from None
+    if not support_list or not all(support_list):
+        raise ValueError(f"supports must be a non-empty list of non-empty supports, got {support_list!r}")
+    return HermiteQuery({tuple((i, 1) for i in T): 1.0 for T in support_list})
