@@ -22,7 +22,6 @@ from .stats import minibatch_tolerance  # noqa: F401 - re-exported (its home is 
 __all__ = [
     "log10_binom",
     "student_parameter_count",
-    "statistical_dimension",
     "csq_lower_bound",
     "sq_lower_bound",
     "gd_query_count",
@@ -100,32 +99,6 @@ def log10_binom(n: int, k: int) -> float:
             f"(about 1.8e308)"
         )
     return float(value)
-
-
-def statistical_dimension(n: int, k: int) -> float:
-    """:math:`\\log_{10}` of the number of pairwise orthogonal targets, :math:`\\binom nk`.
-
-    The normalised networks :math:`\\hat f_S`, :math:`|S| = k`, are orthonormal
-    under every spherically symmetric law (chapter 3), so the family has
-    correlational statistical dimension :math:`\\binom nk` at correlation 0.
-
-    Parameters
-    ----------
-    n, k : int
-        Dimension and support size, as for :func:`log10_binom`.
-
-    Returns
-    -------
-    float
-        :math:`\\log_{10}\\binom nk` (the same value as :func:`log10_binom`,
-        which raises the same errors).
-
-    Examples
-    --------
-    >>> round(statistical_dimension(64, 4), 4)   # log10 C(64, 4) = log10 635376
-    5.803
-    """
-    return log10_binom(n, k)
 
 
 def _log10_positive_part(log10_m: float, eps: float) -> float:

@@ -83,7 +83,7 @@ def test_relu_gradient_correlations_equal_the_hand_written_relu_kernel_derivativ
     W, a = rng.standard_normal((3, 7)), rng.standard_normal(3)
     ranks, corr = game.gradient_correlations(W, a)
     relu = lbkit.get_activation("relu")
-    P = lbkit.sign_patterns(2)
+    P = lbkit.family.sign_patterns(2)
     chi, E = np.prod(P, axis=1), P / math.sqrt(2)
     norm = math.sqrt(lbkit.norm_squared(2, "relu"))
     for s, r in enumerate(ranks):

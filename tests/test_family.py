@@ -24,12 +24,11 @@ from lbkit import (
     norm_lower_bound,
     norm_squared,
     norm_terms,
-    orthogonal_family,
     orthogonal_network,
     sample,
-    sign_patterns,
     supports,
 )
+from lbkit.family import orthogonal_family, sign_patterns
 from tests.reference import MP_KERNELS, NP_FUNCS, mc_mean, mp_alternating_norm, mp_relu_kernel, patterns
 
 

@@ -18,7 +18,6 @@ import lbkit
 from lbkit import (
     CSQOracle,
     csq_lower_bound,
-    gaussian_expectation,
     get_activation,
     log10_binom,
     mean_se,
@@ -26,9 +25,10 @@ from lbkit import (
     norm_squared,
     orthogonal_network,
     sample,
-    sign_patterns,
     supports,
 )
+from lbkit.family import sign_patterns
+from lbkit.hermite import gaussian_expectation
 from lbkit.learners import hermite_feature_count
 
 SECONDS = 5.0
@@ -138,7 +138,7 @@ def test_huge_supports_stay_lazy():
 
 def test_huge_family_repr_and_refusal():
     with fast_and_small():
-        fam = lbkit.orthogonal_family(10**9, 10**8)
+        fam = lbkit.family.orthogonal_family(10**9, 10**8)
         assert "size~10^" in repr(fam)
 
 
