@@ -278,7 +278,7 @@ class AdversaryGame:
             r = self.supports.index(S)
             if r not in self._eliminated:
                 ranks.append(r)
-                corr.append(v / (query.norm_ * self.norm))
+                corr.append(v / (query.norm * self.norm))
         return np.array(ranks, dtype=object), np.array(corr)
 
     def _neuron_correlations(self, query):

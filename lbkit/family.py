@@ -165,8 +165,7 @@ class OrthogonalNetwork:
             raise ValueError(
                 f"k={self.k} gives 2^k = {2**self.k} hidden units; networks with k <= {K_MAX_NETWORK} are supported"
             )
-        self.vanishes = self.activation.vanishes(self.k)
-        if self.normalized and self.vanishes:
+        if self.normalized and self.vanishes():
             raise ValueError(self.activation.vanishing_reason(self.k) + "; a zero network cannot be normalised")
         self._norm = None
         self._scale = 1.0 / self.norm if self.normalized else 1.0
@@ -178,6 +177,16 @@ class OrthogonalNetwork:
         if self._norm is None:
             self._norm = math.sqrt(norm_squared(self.k, self.activation))
         return self._norm
+
+    def vanishes(self) -> bool:
+        """Whether :math:`f_S \\equiv 0` (the parity rule: see :meth:`lbkit.Activation.vanishes`).
+
+        Examples
+        --------
+        >>> orthogonal_network(5, [0, 1, 2], "relu").vanishes(), orthogonal_network(5, [0, 1], "relu").vanishes()
+        (True, False)
+        """
+        return self.activation.vanishes(self.k)
 
     @property
     def n_hidden(self) -> int:

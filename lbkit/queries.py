@@ -84,10 +84,18 @@ class HermiteQuery:
         repeats a coordinate, a coefficient is not finite (or not a number),
         or the coefficients cancel to the zero polynomial.
 
+    Attributes
+    ----------
+    terms : dict
+        The multi-indices, as sorted tuples of ``(coordinate, degree)``
+        pairs, mapped to their coefficients :math:`a_\\alpha` (as given).
+    norm : float
+        :math:`\\sqrt{\\sum_\\alpha a_\\alpha^2}`, the factor that normalises the query.
+
     Examples
     --------
     >>> q = HermiteQuery({((0, 1), (3, 1)): 1.0, ((2, 3),): 1.0})   # (x0 x3 + h_3(x2)) / sqrt 2
-    >>> q.norm_
+    >>> q.norm
     1.4142135623730951
     """
 
@@ -116,8 +124,8 @@ class HermiteQuery:
             key = tuple(sorted(pairs))
             clean[key] = clean.get(key, 0.0) + coef
         self.terms = clean
-        self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
-        if self.norm_ == 0:
+        self.norm = math.sqrt(math.fsum(c * c for c in clean.values()))
+        if self.norm == 0:
             raise ValueError("the query is the zero polynomial")
 
     def __repr__(self):
@@ -207,7 +215,7 @@ def packed_query(supports) -> HermiteQuery:
     Examples
     --------
     >>> q = packed_query([(0, 1), (2, 3)])
-    >>> sorted(q.terms), q.norm_
+    >>> sorted(q.terms), q.norm
     ([((0, 1), (1, 1)), ((2, 1), (3, 1))], 1.4142135623730951)
     """
     try:

@@ -73,7 +73,7 @@ def test_folded_normal_mean_matches_scipy(mu, sigma):
 def test_packed_query_is_the_normalised_sum_of_monomials():
     q = packed_query([(0, 2), [3, 1], (4, 5)])
     assert q.terms == {((0, 1), (2, 1)): 1.0, ((1, 1), (3, 1)): 1.0, ((4, 1), (5, 1)): 1.0}
-    assert q.norm_ == pytest.approx(math.sqrt(3))
+    assert q.norm == pytest.approx(math.sqrt(3))
     assert isinstance(q, HermiteQuery)
     with pytest.raises(ValueError):
         packed_query([])
