@@ -126,7 +126,7 @@ class OrthogonalNetwork:
     W : ndarray of shape (2**k, n)
         Hidden weights: row ``j`` is :math:`w/\\sqrt k` on the coordinates in
         ``S`` and zero elsewhere, for the ``j``-th sign pattern
-        :math:`w` of :func:`sign_patterns`.
+        :math:`w` of :func:`~lbkit.family.sign_patterns`.
     a : ndarray of shape (2**k,)
         Output weights :math:`\\chi(w)` (divided by :math:`\\|f_S\\|` when
         normalised).
@@ -413,7 +413,7 @@ class OrthogonalFamily:
     """The normalised networks :math:`f_S/\\|f_S\\|`, :math:`|S| = k`, for all supports, lazily.
 
     Build it with :func:`orthogonal_family`.  ``len``, indexing and iteration
-    follow the lexicographic order of :func:`supports`; item ``i`` is built
+    follow the lexicographic order of :func:`~lbkit.supports`; item ``i`` is built
     on access.
 
     Parameters
@@ -474,7 +474,7 @@ def orthogonal_family(n, k, activation="relu"):
     -------
     OrthogonalFamily
         A lazy sequence of OrthogonalNetwork: supports ``len``, indexing and iteration in the lexicographic order of
-        :func:`supports`; item ``i`` is the normalised network
+        :func:`~lbkit.supports`; item ``i`` is the normalised network
         (``normalized=True``) for the ``i``-th support, built on access.
 
     Raises

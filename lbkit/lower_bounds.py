@@ -230,7 +230,7 @@ def student_parameter_count(n: int, width: int) -> int:
     :math:`nw` hidden weights, :math:`w` hidden biases, :math:`w` output
     weights and one output bias: :math:`p = nw + 2w + 1`, the student of
     :class:`lbkit.learners.GDRegressor` of width :math:`w` in dimension
-    :math:`n`; the ``p`` of :func:`gd_query_count`.
+    :math:`n`; the ``p`` of :func:`~lbkit.gd_query_count`.
 
     Parameters
     ----------

@@ -65,7 +65,7 @@ class HermiteRegressor:
     Attributes
     ----------
     multi_indices_ : ndarray of shape (P, n)
-        The multi-indices, as from :func:`hermite_multi_indices`.
+        The multi-indices, as from :func:`~lbkit.hermite.hermite_multi_indices`.
     coef_ : ndarray of shape (P,)
         Coefficient of each feature.
     n_features_in_ : int
