@@ -29,7 +29,7 @@ no sampling is involved.
   square-loss gradient of a bias-free two-layer network
   :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` with the target's own
   activation, which must be positively homogeneous (the ReLU family
-  :func:`lbkit.ab_relu`), each normalised to norm 1: the correlations are
+  :func:`lbkit.activation_library.ab_relu`), each normalised to norm 1: the correlations are
   derivatives of the closed form above, through the activation's
   :meth:`~lbkit.Activation.dual_kernel_derivative` :math:`K'`.
 
@@ -85,7 +85,7 @@ class AdversaryGame:
         a custom activation, or gradients with odd ``k``).
     max_evaluations : int, default 20_000_000
         Work limit of the certified search for one query; a query needing more
-        is refused with :class:`~lbkit.CertificationError` (and not counted).
+        is refused with :class:`~lbkit.certify.CertificationError` (and not counted).
 
     Attributes
     ----------
@@ -264,7 +264,7 @@ class AdversaryGame:
 
         For :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)`, with :math:`\\sigma` the
         game's activation (positively homogeneous: the ReLU family
-        :func:`lbkit.ab_relu`), the label-dependent part of the gradient is
+        :func:`lbkit.activation_library.ab_relu`), the label-dependent part of the gradient is
         :math:`\\mathbb E[y\\,\\partial_\\theta h]`; each coordinate is the
         correlational query :math:`\\partial_\\theta h/\\|\\partial_\\theta h\\|`, with
         :math:`\\|\\partial_{a_j} h\\| = |w_j|\\sqrt{K(1)}` and
@@ -349,8 +349,8 @@ class AdversaryGame:
         if not _positively_homogeneous(self.activation):
             raise ValueError(
                 "gradient queries need a positively homogeneous activation, sigma(c t) = c sigma(t) for c > 0 "
-                "(the ReLU family lbkit.ab_relu(a, b): relu, abs, leaky_relu), whose dual kernel K and its "
-                f"derivative K' give the gradient's correlations; this game uses {self.activation.name!r}"
+                "(the ReLU family lbkit.activation_library.ab_relu(a, b): relu, abs, leaky_relu), whose dual kernel K "
+                f"and its derivative K' give the gradient's correlations; this game uses {self.activation.name!r}"
             )
         return W, a
 
@@ -464,7 +464,7 @@ class AdversaryGame:
         Returns ``(value, S, upper)``: ``value`` is attained on the support
         ``S``, and no coordinate correlates with any of the :math:`\\binom nk`
         candidates by more than ``upper`` (certified); see
-        :func:`~lbkit.largest_gradient_correlation`.
+        :func:`~lbkit.certify_gradient.largest_gradient_correlation`.
         """
         if self.activation is not get_activation("relu") or self.k % 2:
             raise ValueError("largest_gradient_correlation needs relu targets and an even k")

@@ -68,7 +68,7 @@ class OrthogonalNetwork:
     W : ndarray of shape (2**k, n)
         Hidden weights: row ``j`` is :math:`w/\\sqrt k` on the coordinates in
         ``S`` and zero elsewhere, for the ``j``-th sign pattern
-        :math:`w` of :func:`sign_patterns`.
+        :math:`w` of :func:`~lbkit.supports.sign_patterns`.
     a : ndarray of shape (2**k,)
         Output weights :math:`\\chi(w)` (divided by :math:`\\|f_S\\|` when
         normalised).
@@ -107,8 +107,7 @@ class OrthogonalNetwork:
             raise ValueError(
                 f"k={self.k} gives 2^k = {2**self.k} hidden units; networks with k <= {K_MAX_NETWORK} are supported"
             )
-        self.vanishes = self.activation.vanishes(self.k)
-        if self.normalized and self.vanishes:
+        if self.normalized and self.vanishes():
             raise ValueError(self.activation.vanishing_reason(self.k) + "; a zero network cannot be normalised")
         self._norm = None
         self._scale = 1.0 / self.norm if self.normalized else 1.0
@@ -120,6 +119,16 @@ class OrthogonalNetwork:
         if self._norm is None:
             self._norm = math.sqrt(norm_squared(self.k, self.activation))
         return self._norm
+
+    def vanishes(self) -> bool:
+        """Whether :math:`f_S \\equiv 0` (the parity rule: see :meth:`lbkit.Activation.vanishes`).
+
+        Examples
+        --------
+        >>> orthogonal_network(5, [0, 1, 2], "relu").vanishes(), orthogonal_network(5, [0, 1], "relu").vanishes()
+        (True, False)
+        """
+        return self.activation.vanishes(self.k)
 
     @property
     def n_hidden(self) -> int:
@@ -256,6 +265,61 @@ class OrthogonalNetwork:
             out[start : start + chunk_size] = Z @ chi
         return out
 
+    def hermite_coefficients(self, alphas) -> np.ndarray:
+        """The network's orthonormal Hermite coefficients :math:`\\hat f_S(\\alpha) = \\mathbb E[f_S\\, h_\\alpha]`.
+
+        By the coefficient lemma (chapter 4), :math:`\\hat f_S(\\alpha)` is zero
+        unless :math:`\\alpha` vanishes off :math:`S` and is odd on every
+        coordinate of :math:`S`; then, with :math:`m = |\\alpha|`,
+
+        .. math:: \\hat f_S(\\alpha) = 2^k c_m\\, k^{-m/2} \\sqrt{m!/\\textstyle\\prod_i \\alpha_i!},
+
+        divided by :math:`\\|f_S\\|` when the network is normalised.  The
+        activation's coefficients :math:`c_m` are taken in high precision.
+
+        Parameters
+        ----------
+        alphas : array_like of int, shape (P, n)
+            Multi-indices (non-negative degrees), one per row, as
+            :func:`lbkit.hermite.hermite_multi_indices` returns them.
+
+        Returns
+        -------
+        ndarray of shape (P,)
+
+        Raises
+        ------
+        TypeError
+            If ``alphas`` is not an array of integers.
+        ValueError
+            If it is not of shape ``(P, n)`` or has a negative entry.
+
+        Examples
+        --------
+        >>> f = orthogonal_network(3, [0, 1], "relu")
+        >>> c = f.hermite_coefficients([[1, 1, 0], [2, 0, 0], [1, 1, 1]])
+        >>> round(float(c[0]), 6), float(c[1]), float(c[2])      # sqrt(2/pi), 0, 0
+        (0.797885, 0.0, 0.0)
+        """
+        A = np.asarray(alphas)
+        if A.dtype.kind not in "iu":
+            raise TypeError(f"alphas must be an array of integers (multi-indices), got dtype {A.dtype}")
+        if A.ndim != 2 or A.shape[1] != self.n or (A.size and A.min() < 0):
+            raise ValueError(f"alphas must be non-negative integers of shape (P, {self.n}), got shape {A.shape}")
+        k = self.k
+        top = int(A.sum(axis=1).max()) if A.size else 0
+        c = self.activation.hermite_coefficients(max(top, 1), high_precision=True)
+        in_S = np.zeros(self.n, dtype=bool)
+        in_S[list(self.S)] = True
+        out = np.zeros(A.shape[0])
+        for p, a in enumerate(A):
+            if np.all(a[~in_S] == 0) and np.all(a[in_S] % 2 == 1):
+                m = int(a.sum())
+                multinomial = math.factorial(m) / math.prod(math.factorial(int(i)) for i in a)
+                value = 2**k * c[m] * k ** (-m / 2) * math.sqrt(multinomial)
+                out[p] = value / self.norm if self.normalized else value
+        return out
+
     def __repr__(self):
         try:
             norm = f"{self.norm:.6g}"
@@ -310,7 +374,7 @@ class OrthogonalFamily:
     """The normalised networks :math:`f_S/\\|f_S\\|`, :math:`|S| = k`, for all supports, lazily.
 
     Build it with :func:`orthogonal_family`.  ``len``, indexing and iteration
-    follow the lexicographic order of :func:`supports`; item ``i`` is built
+    follow the lexicographic order of :func:`~lbkit.supports`; item ``i`` is built
     on access.
 
     Parameters
@@ -371,7 +435,7 @@ def orthogonal_family(n, k, activation="relu"):
     -------
     OrthogonalFamily
         A lazy sequence of OrthogonalNetwork: supports ``len``, indexing and iteration in the lexicographic order of
-        :func:`supports`; item ``i`` is the normalised network
+        :func:`~lbkit.supports`; item ``i`` is the normalised network
         (``normalized=True``) for the ``i``-th support, built on access.
 
     Raises

@@ -21,7 +21,7 @@ from .stats import minibatch_tolerance  # noqa: F401 - re-exported (its home is 
 
 __all__ = [
     "log10_binom",
-    "statistical_dimension",
+    "student_parameter_count",
     "csq_lower_bound",
     "sq_lower_bound",
     "gd_query_count",
@@ -99,32 +99,6 @@ def log10_binom(n: int, k: int) -> float:
             f"(about 1.8e308)"
         )
     return float(value)
-
-
-def statistical_dimension(n: int, k: int) -> float:
-    """:math:`\\log_{10}` of the number of pairwise orthogonal targets, :math:`\\binom nk`.
-
-    The normalised networks :math:`\\hat f_S`, :math:`|S| = k`, are orthonormal
-    under every spherically symmetric law (chapter 3), so the family has
-    correlational statistical dimension :math:`\\binom nk` at correlation 0.
-
-    Parameters
-    ----------
-    n, k : int
-        Dimension and support size, as for :func:`log10_binom`.
-
-    Returns
-    -------
-    float
-        :math:`\\log_{10}\\binom nk` (the same value as :func:`log10_binom`,
-        which raises the same errors).
-
-    Examples
-    --------
-    >>> round(statistical_dimension(64, 4), 4)   # log10 C(64, 4) = log10 635376
-    5.803
-    """
-    return log10_binom(n, k)
 
 
 def _log10_positive_part(log10_m: float, eps: float) -> float:
@@ -248,3 +222,39 @@ def gd_query_count(p: int, T: int) -> float:
     p = check_int(p, "p", minimum=1)
     T = check_int(T, "T", minimum=1)
     return math.log10(p) + math.log10(T)
+
+
+def student_parameter_count(n: int, width: int) -> int:
+    """Trained parameters of the two-layer student :math:`x \\mapsto a\\cdot\\mathrm{relu}(Wx + b) + c`.
+
+    :math:`nw` hidden weights, :math:`w` hidden biases, :math:`w` output
+    weights and one output bias: :math:`p = nw + 2w + 1`, the student of
+    :class:`lbkit.learners.GDRegressor` of width :math:`w` in dimension
+    :math:`n`; the ``p`` of :func:`~lbkit.gd_query_count`.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    width : int
+        Hidden units, ``width >= 1``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``width`` is not an integer.
+    ValueError
+        If either is below 1.
+
+    Examples
+    --------
+    >>> student_parameter_count(16, 64)
+    1153
+    """
+    n = check_int(n, "n", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    return n * width + 2 * width + 1

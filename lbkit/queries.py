@@ -25,7 +25,7 @@ import numpy as np
 from ._checks import check_int, check_real_array, check_support
 from .supports import sign_patterns
 
-__all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery"]
+__all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery", "packed_query"]
 
 
 class FamilyQuery:
@@ -99,10 +99,18 @@ class HermiteQuery:
         repeats a coordinate, a coefficient is not finite (or not a number),
         or the coefficients cancel to the zero polynomial.
 
+    Attributes
+    ----------
+    terms : dict
+        The multi-indices, as sorted tuples of ``(coordinate, degree)``
+        pairs, mapped to their coefficients :math:`a_\\alpha` (as given).
+    norm : float
+        :math:`\\sqrt{\\sum_\\alpha a_\\alpha^2}`, the factor that normalises the query.
+
     Examples
     --------
     >>> q = HermiteQuery({((0, 1), (3, 1)): 1.0, ((2, 3),): 1.0})   # (x0 x3 + h_3(x2)) / sqrt 2
-    >>> q.norm_
+    >>> q.norm
     1.4142135623730951
     """
 
@@ -119,15 +127,15 @@ class HermiteQuery:
         if not math.isfinite(scale):
             raise ValueError("the coefficients of a repeated multi-index add up beyond float64's range (1.8e308)")
         if 1e-150 < scale < 1e150:  # the squares stay well inside float64's range
-            self.norm_ = math.sqrt(math.fsum(c * c for c in clean.values()))
+            self.norm = math.sqrt(math.fsum(c * c for c in clean.values()))
         else:  # the largest coefficient factored out: no overflow (1e200) or underflow (1e-200) of the squares
-            self.norm_ = scale * math.sqrt(math.fsum((c / scale) ** 2 for c in clean.values())) if scale > 0 else 0.0
-        if not math.isfinite(self.norm_):
+            self.norm = scale * math.sqrt(math.fsum((c / scale) ** 2 for c in clean.values())) if scale > 0 else 0.0
+        if not math.isfinite(self.norm):
             raise ValueError(
                 f"the coefficients' norm exceeds float64's range (the largest is {scale:g}); divide them all by "
                 "the same number: the query is normalised, so its correlations do not change"
             )
-        if self.norm_ == 0:
+        if self.norm == 0:
             raise ValueError("the query is the zero polynomial")
 
     def __repr__(self):
@@ -158,7 +166,7 @@ class HermiteQuery:
         if 1e-150 < scale < 1e150:  # no rescaling needed (and none done: the same digits as ever)
             scale = 1.0
         unit_norm = (
-            self.norm_ / scale if scale == 1.0 else math.sqrt(math.fsum((c / scale) ** 2 for c in self.terms.values()))
+            self.norm / scale if scale == 1.0 else math.sqrt(math.fsum((c / scale) ** 2 for c in self.terms.values()))
         )
         for alpha, coef in self.terms.items():
             if len(alpha) != k or any(d % 2 == 0 for _, d in alpha):
@@ -268,3 +276,42 @@ def _term(alpha, coef):
     if not math.isfinite(coef):
         raise ValueError(f"coefficient of {alpha!r} is not finite: {coef}")
     return pairs, coef
+
+
+def packed_query(supports) -> HermiteQuery:
+    """The packed query :math:`\\phi = |\\mathcal T|^{-1/2} \\sum_{T \\in \\mathcal T} \\prod_{i \\in T} x_i`.
+
+    One multilinear monomial per support, with equal weights: a norm-1
+    :class:`HermiteQuery` that correlates with every :math:`f_S`,
+    :math:`S \\in \\mathcal T`, at once.
+
+    Parameters
+    ----------
+    supports : iterable of iterables of int
+        The supports :math:`T` (non-empty, distinct coordinates each); at least one.
+
+    Returns
+    -------
+    HermiteQuery
+
+    Raises
+    ------
+    TypeError
+        If ``supports`` is not an iterable of iterables of integers.
+    ValueError
+        If it is empty, a support is empty or repeats a coordinate, or a
+        coordinate is negative.
+
+    Examples
+    --------
+    >>> q = packed_query([(0, 1), (2, 3)])
+    >>> sorted(q.terms), q.norm
+    ([((0, 1), (1, 1)), ((2, 1), (3, 1))], 1.4142135623730951)
+    """
+    try:
+        support_list = [tuple(T) for T in supports]
+    except TypeError:
+        raise TypeError(f"supports must be an iterable of supports (iterables of int), got {supports!r}") from None
+    if not support_list or not all(support_list):
+        raise ValueError(f"supports must be a non-empty list of non-empty supports, got {support_list!r}")
+    return HermiteQuery({tuple((i, 1) for i in T): 1.0 for T in support_list})

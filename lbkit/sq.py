@@ -303,7 +303,7 @@ class CSQOracle(_Oracle):
         :class:`lbkit.OrthogonalNetwork`.  Its attribute ``.n``, if any, gives
         the input dimension.
     distribution : str, default "gaussian"
-        Input distribution, one of :data:`lbkit.DISTRIBUTIONS` (default
+        Input distribution, one of :data:`lbkit.distributions.DISTRIBUTIONS` (default
         parameters).
     tau : float, default 0.01
         Tolerance, ``0 < tau <= 1``.
@@ -335,7 +335,7 @@ class CSQOracle(_Oracle):
         ``None``: the labels are ``y = target(x)``.  Otherwise the labels are
         random in :math:`\\{-1,+1\\}` with :math:`\\mathbb E[y\\mid x] =
         \\psi(\\text{target}(x))` for the link :math:`\\psi` (a name from
-        ``lbkit.LINKS`` or a callable with values in :math:`[-1, 1]`), drawn by
+        ``lbkit.sq.LINKS`` or a callable with values in :math:`[-1, 1]`), drawn by
         :func:`boolean_labels`: fresh with every point in ``"sample"`` mode, once
         with the fixed sample otherwise (the coins of chunk ``i`` come from
         ``numpy.random.default_rng([seed, i, 1])``).

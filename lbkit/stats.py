@@ -8,7 +8,14 @@ import numpy as np
 
 from ._checks import check_int, check_real, check_real_array
 
-__all__ = ["mean_se", "minibatch_tolerance", "RunningMoments"]
+__all__ = [
+    "mean_se",
+    "correlation_se",
+    "folded_normal_mean",
+    "first_step_below",
+    "minibatch_tolerance",
+    "RunningMoments",
+]
 
 
 def mean_se(values, axis=None):
@@ -64,6 +71,132 @@ def mean_se(values, axis=None):
     if axis is None:
         return float(mean), float(se)
     return mean, se
+
+
+def correlation_se(u, v) -> tuple[float, float]:
+    """The uncentred correlation :math:`r = \\overline{uv}/\\sqrt{\\overline{u^2}\\,\\overline{v^2}}` and its SE.
+
+    The standard error is the delta method's: with :math:`Z = (uv, u^2, v^2)` and
+    :math:`\\hat\\Sigma` the sample covariance of :math:`Z` divided by :math:`N`,
+    :math:`\\mathrm{se} = \\sqrt{\\nabla r^\\top \\hat\\Sigma\\, \\nabla r}`.
+
+    Parameters
+    ----------
+    u, v : array_like of shape (N,)
+        Paired draws, ``N >= 2``, finite, neither identically zero.
+
+    Returns
+    -------
+    r, se : float
+
+    Raises
+    ------
+    TypeError
+        If ``u`` or ``v`` is not an array of real numbers.
+    ValueError
+        If they are not 1-d of one length ``N >= 2``, contain NaN or infinite
+        entries, or one of them is identically zero.
+
+    Examples
+    --------
+    >>> r, se = correlation_se([1.0, -1.0, 2.0, 0.5], [1.0, 1.0, 1.0, -1.0])
+    >>> round(r, 4), round(se, 4)
+    (0.3, 0.4888)
+    """
+    u, v = check_real_array(u, "u"), check_real_array(v, "v")
+    if u.ndim != 1 or u.shape != v.shape or u.size < 2:
+        raise ValueError(f"u and v must be 1-d arrays of one length N >= 2, got shapes {u.shape} and {v.shape}")
+    if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
+        raise ValueError("u and v must be finite")
+    Z = np.stack([u * v, u * u, v * v])
+    A, B, C = Z.mean(axis=1)
+    if B == 0 or C == 0:
+        raise ValueError("u or v is identically zero: the correlation is undefined")
+    cov = np.cov(Z) / u.size
+    r = A / np.sqrt(B * C)
+    grad = np.array([1 / np.sqrt(B * C), -r / (2 * B), -r / (2 * C)])
+    return float(r), float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+
+
+def folded_normal_mean(mu, sigma) -> float:
+    """:math:`\\mathbb E|Y|` for :math:`Y \\sim N(\\mu, \\sigma^2)`, the folded normal's mean.
+
+    :math:`\\sigma\\sqrt{2/\\pi}\\, e^{-\\mu^2/(2\\sigma^2)} + \\mu\\,(1 - 2\\Phi(-\\mu/\\sigma))`.
+
+    Parameters
+    ----------
+    mu : float
+        Mean of :math:`Y`.
+    sigma : float
+        Standard deviation of :math:`Y`, ``> 0``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``mu`` or ``sigma`` is not a real number.
+    ValueError
+        If either is not finite, or ``sigma <= 0``.
+
+    Examples
+    --------
+    >>> round(folded_normal_mean(0.0, 1.0), 12) == round(math.sqrt(2 / math.pi), 12)
+    True
+    """
+    from scipy.stats import norm
+
+    mu = check_real(mu, "mu")
+    s = check_real(sigma, "sigma", minimum=0, min_open=True)
+    return float(s * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * s * s)) + mu * (1 - 2 * norm.cdf(-mu / s)))
+
+
+def first_step_below(history, level) -> int | None:
+    """The first evaluated step at which the test loss is below ``level``.
+
+    Parameters
+    ----------
+    history : mapping
+        A training history as the learners record it (``GDRegressor.history_``,
+        an entry of ``BatchedGDRegressor.history_``): arrays ``"step"`` and
+        ``"test_loss"`` of one length.
+    level : float
+        The loss level.
+
+    Returns
+    -------
+    int or None
+        The step, or ``None`` when the loss never went below ``level``.
+
+    Raises
+    ------
+    TypeError
+        If ``history`` lacks the keys ``"step"`` and ``"test_loss"`` or
+        ``level`` is not a real number.
+    ValueError
+        If the two arrays are not 1-d of one length, or ``level`` is not finite.
+
+    Examples
+    --------
+    >>> h = {"step": np.array([0, 10, 20]), "test_loss": np.array([1.0, 0.6, 0.4])}
+    >>> first_step_below(h, 0.5), first_step_below(h, 0.1)
+    (20, None)
+    """
+    try:
+        steps, losses = history["step"], history["test_loss"]
+    except (KeyError, TypeError, IndexError):
+        raise TypeError(
+            f"history must be a mapping with arrays 'step' and 'test_loss', got {type(history).__name__}"
+        ) from None
+    steps, losses = check_real_array(steps, "history['step']"), check_real_array(losses, "history['test_loss']")
+    if steps.ndim != 1 or steps.shape != losses.shape:
+        raise ValueError(
+            f"history's step and test_loss must be 1-d of one length, got {steps.shape} and {losses.shape}"
+        )
+    below = np.flatnonzero(losses < check_real(level, "level"))
+    return int(steps[below[0]]) if below.size else None
 
 
 def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:

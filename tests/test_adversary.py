@@ -47,13 +47,13 @@ def test_hermite_correlations_match_monte_carlo_and_touch_only_named_supports(X)
         + 0.5 * h(1, X[:, 2]) * h(1, X[:, 3])
         + 2.0 * h(2, X[:, 4]) * h(1, X[:, 5])
         + h(1, X[:, 0])
-    ) / q.norm_
+    ) / q.norm
     for r, c in zip(ranks, corr):
         m, se = mc_corr(X, phi, game.supports[r])
         assert abs(m - c) < 5 * se
     # the degree-k term has the closed form 2^k c_k k^(-k/2) sqrt(k!) / ||f_S||
     c2 = lbkit.get_activation("relu").hermite_coefficients(2)[2]
-    expected = 0.5 / q.norm_ * 4 * c2 / 2 * math.sqrt(2) / math.sqrt(lbkit.norm_squared(2, "relu"))
+    expected = 0.5 / q.norm * 4 * c2 / 2 * math.sqrt(2) / math.sqrt(lbkit.norm_squared(2, "relu"))
     assert corr[[game.supports[r] for r in ranks].index((2, 3))] == pytest.approx(expected, rel=1e-13)
 
 
@@ -83,7 +83,7 @@ def test_relu_gradient_correlations_equal_the_hand_written_relu_kernel_derivativ
     W, a = rng.standard_normal((3, 7)), rng.standard_normal(3)
     ranks, corr = game.gradient_correlations(W, a)
     relu = lbkit.get_activation("relu")
-    P = lbkit.sign_patterns(2)
+    P = lbkit.supports.sign_patterns(2)
     chi, E = np.prod(P, axis=1), P / math.sqrt(2)
     norm = math.sqrt(lbkit.norm_squared(2, "relu"))
     for s, r in enumerate(ranks):

@@ -28,6 +28,7 @@ LAYERS = {
         "lbkit.queries",
         "lbkit.sq",
         "lbkit.lower_bounds",
+        "lbkit.rotations",
     },
     2: {
         "lbkit.learners",
@@ -37,6 +38,7 @@ LAYERS = {
         "lbkit.learners.gd",
         "lbkit.learners.batched",
         "lbkit.learners.polyreg",
+        "lbkit.learners.utils",
         "lbkit.adversary",
         "lbkit.certify",
         "lbkit.certify_gradient",

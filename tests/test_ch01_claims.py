@@ -32,7 +32,7 @@ def curve(escape=None, plateau=1.0, wobble=0.01, final=1e-4, seed=0):
         after = STEPS >= escape
         # 0.3 at the escape step, then a factor 10 per 100 steps down to `final`
         loss[after] = np.maximum(0.3 * 10.0 ** (-(STEPS[after] - escape) / 100), final)
-    return STEPS.copy(), loss
+    return {"step": STEPS.copy(), "test_loss": loss}
 
 
 def histories(relu=50, k4=(650, 700), k6=(None, None)):
@@ -76,9 +76,7 @@ def test_wrong_claims_fail(wrong):
 
 def test_k4_without_a_plateau_fails():
     hist = histories()
-    s, l = hist["k4", 0]
-    l = l.copy()
+    s, l = hist["k4", 0]["step"], hist["k4", 0]["test_loss"]
     l[(s >= 100) & (s <= 300)] = 0.7  # progress during what should be the plateau
-    hist["k4", 0] = s, l
     with pytest.raises(AssertionError):
         check(hist)

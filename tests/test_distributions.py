@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from lbkit import DISTRIBUTIONS, as_rng, sample
+from lbkit import as_rng, sample
+from lbkit.distributions import DISTRIBUTIONS
 from tests import reference
 
 N, n = 100_000, 5

@@ -11,18 +11,18 @@ from lbkit import (
     Activation,
     as_rng,
     gauss_hermite,
-    gaussian_expectation,
     get_activation,
     hermite_functions,
     hermite_weights,
     mean_se,
     norm_squared,
-    orthogonal_family,
     orthogonal_network,
     sample,
-    sign_patterns,
     supports,
 )
+from lbkit.family import orthogonal_family
+from lbkit.hermite import gaussian_expectation
+from lbkit.supports import sign_patterns
 
 
 # ---------------------------------------------------------------------------- n, k, S

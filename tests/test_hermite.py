@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.polynomial import hermite_e as He
 
-from lbkit import gauss_hermite, gaussian_expectation, hermite_functions
+from lbkit.hermite import gauss_hermite, gaussian_expectation, hermite_functions
 
 
 def reference_h(m, t):

@@ -18,7 +18,6 @@ import lbkit
 from lbkit import (
     CSQOracle,
     csq_lower_bound,
-    gaussian_expectation,
     get_activation,
     log10_binom,
     mean_se,
@@ -26,10 +25,11 @@ from lbkit import (
     norm_squared,
     orthogonal_network,
     sample,
-    sign_patterns,
     supports,
 )
+from lbkit.hermite import gaussian_expectation
 from lbkit.learners import hermite_feature_count
+from lbkit.supports import sign_patterns
 
 SECONDS = 5.0
 BYTES = 64 * 2**20
@@ -138,7 +138,7 @@ def test_huge_supports_stay_lazy():
 
 def test_huge_family_repr_and_refusal():
     with fast_and_small():
-        fam = lbkit.orthogonal_family(10**9, 10**8)
+        fam = lbkit.family.orthogonal_family(10**9, 10**8)
         assert "size~10^" in repr(fam)
 
 

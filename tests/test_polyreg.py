@@ -149,8 +149,8 @@ def test_repr_and_fitted_attributes(rng):
     assert repr(reg) == "HermiteRegressor(degree=2, features='multilinear')"
     assert repr(HermiteRegressor(3, ridge=0.5)) == "HermiteRegressor(degree=3, ridge=0.5)"
     reg.fit(rng.standard_normal((50, 4)), rng.standard_normal(50))
-    assert repr(reg) == "HermiteRegressor(degree=2, features='multilinear', n_features_=4, n_coef=11)"
-    assert reg.n_features_ == 4 and reg.n_samples_ == 50 and reg.coef_.shape == (11,)
+    assert repr(reg) == "HermiteRegressor(degree=2, features='multilinear', n_features_in_=4, n_coef=11)"
+    assert reg.n_features_in_ == 4 and reg.n_samples_ == 50 and reg.coef_.shape == (11,)
     assert reg.multi_indices_.shape == (11, 4)
     assert "n_coef=11" in repr(reg)
     assert reg.transform(rng.standard_normal((7, 4))).shape == (7, 11)

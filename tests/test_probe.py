@@ -1017,7 +1017,7 @@ def _certified_gradient(scale):
 
 
 def _hermite_norm(scale):
-    return np.array([HermiteQuery({alpha: c * scale for alpha, c in _HQ_TERMS.items()}).norm_ / scale])
+    return np.array([HermiteQuery({alpha: c * scale for alpha, c in _HQ_TERMS.items()}).norm / scale])
 
 
 def _mean_se_scaled(scale):
@@ -1038,7 +1038,7 @@ SCALE_PROBES = {
     "gradient_correlations, rows of different scales": _gradient_corr_rows,
     "largest_gradient_correlation": _largest_gradient,
     "certified_gradient_hits": _certified_gradient,
-    "HermiteQuery.norm_ / scale": _hermite_norm,
+    "HermiteQuery.norm / scale": _hermite_norm,
     "mean_se / scale": _mean_se_scaled,
     "mean_se(axis=1) / scale": _mean_se_axis,
 }

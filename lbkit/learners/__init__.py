@@ -21,6 +21,8 @@ __all__ = [
     "hermite_feature_count",
     "hermite_features",
     "hermite_multi_indices",
+    "relu_second_moment",
+    "torch_threads",
 ]
 
 
@@ -29,6 +31,10 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
+    if name in ("relu_second_moment", "torch_threads"):
+        from . import utils
+
+        return getattr(utils, name)
     if name == "BatchedGDRegressor":
         from . import batched
 

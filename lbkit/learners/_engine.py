@@ -21,7 +21,6 @@ labels of any other target, come from the target itself in float64 numpy.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -31,16 +30,7 @@ from ..activation_library import get_activation
 from ..distributions import _draw, as_rng
 from ._base import MEMORY_ENV, memory_limit
 from ._net import forward_stacked, init_params
-
-
-@contextmanager
-def _torch_threads(k: int):
-    prev = torch.get_num_threads()
-    torch.set_num_threads(k)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(prev)
+from .utils import torch_threads
 
 
 def _per_student(value, name, M):
@@ -400,7 +390,7 @@ def train(est, targets, n, rngs):
     final, to_target = [None] * M, [None] * M
     hist = [{"step": [], "train_loss": [], "test_loss": []} for _ in range(M)]
     next_eval = [min(e, cap) for e, cap in zip(evals, caps)]
-    with _torch_threads(est.num_threads):
+    with torch_threads(est.num_threads):
         prog = _Program(est, [_Student(t, n, r, est) for t, r in zip(targets, rngs)], n)
         _record(hist, prog.active, range(M), 0, [float("nan")] * M, prog.test_losses(list(range(M))))
         bar = _progress_bar(est, caps, M)

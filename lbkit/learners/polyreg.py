@@ -65,10 +65,10 @@ class HermiteRegressor:
     Attributes
     ----------
     multi_indices_ : ndarray of shape (P, n)
-        The multi-indices, as from :func:`hermite_multi_indices`.
+        The multi-indices, as from :func:`~lbkit.hermite.hermite_multi_indices`.
     coef_ : ndarray of shape (P,)
         Coefficient of each feature.
-    n_features_ : int
+    n_features_in_ : int
         Input dimension seen in ``fit``.
     n_samples_ : int
         Number of training samples.
@@ -80,7 +80,7 @@ class HermiteRegressor:
     >>> y = X[:, 0] * X[:, 1]                        # = h_(1,1,0)
     >>> reg = HermiteRegressor(degree=2).fit(X, y)
     >>> reg
-    HermiteRegressor(degree=2, n_features_=3, n_coef=10)
+    HermiteRegressor(degree=2, n_features_in_=3, n_coef=10)
     >>> int(np.argmax(np.abs(reg.coef_))), reg.multi_indices_[5].tolist()
     (5, [1, 1, 0])
     """
@@ -96,7 +96,7 @@ class HermiteRegressor:
         self.max_entries = max_entries
 
     def __repr__(self):
-        fitted = f"n_features_={self.n_features_}, n_coef={self.coef_.size}" if hasattr(self, "coef_") else ""
+        fitted = f"n_features_in_={self.n_features_in_}, n_coef={self.coef_.size}" if hasattr(self, "coef_") else ""
         return estimator_repr(self, fitted)
 
     def _validate(self):
@@ -193,7 +193,7 @@ class HermiteRegressor:
             )
         self.multi_indices_ = A
         self.coef_ = coef
-        self.n_features_ = n
+        self.n_features_in_ = n
         self.n_samples_ = N
         return self
 
@@ -218,7 +218,7 @@ class HermiteRegressor:
         Raises the errors of :meth:`transform`.
         """
         check_fitted(self, "coef_")
-        X = np.asarray(check_X(X, self.n_features_), dtype=float)
+        X = np.asarray(check_X(X, self.n_features_in_), dtype=float)
         P = self.coef_.size
         chunk = max(1, min(X.shape[0], 2**24 // P))
         out = np.empty(X.shape[0])

@@ -1,0 +1,99 @@
+"""Torch helpers the chapters share: a thread-count context and the ReLU network's second moment.
+
+Importing this module imports torch.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+
+import torch
+
+from .._checks import check_int
+from ._base import MAX_THREADS
+
+__all__ = ["torch_threads", "relu_second_moment"]
+
+
+@contextmanager
+def torch_threads(k: int):
+    """Run a block with ``torch.set_num_threads(k)``, restoring the previous count on exit.
+
+    Parameters
+    ----------
+    k : int
+        Number of intra-op threads, ``1 <= k <= 256`` (``MAX_THREADS``).
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer.
+    ValueError
+        If ``k`` is outside ``[1, 256]``.
+
+    Examples
+    --------
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    k = check_int(k, "k", minimum=1, maximum=MAX_THREADS)
+    prev = torch.get_num_threads()
+    torch.set_num_threads(k)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev)
+
+
+def relu_second_moment(W: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """:math:`\\mathbb E[h(x)^2]` for :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)` under :math:`N(0, I_n)`.
+
+    In closed form through the ReLU's dual kernel,
+    :math:`\\mathbb E[\\mathrm{relu}(u\\cdot x)\\,\\mathrm{relu}(v\\cdot x)] = \\|u\\|\\|v\\|
+    \\bigl(\\sqrt{1-\\rho^2} + (\\pi - \\arccos\\rho)\\rho\\bigr)/(2\\pi)` with
+    :math:`\\rho = \\cos\\angle(u, v)` (:math:`1/2` on the diagonal), and
+    differentiable in ``W`` and ``a`` (torch autograd).
+
+    Parameters
+    ----------
+    W : torch.Tensor of shape (width, n)
+        Hidden weights, no zero row.
+    a : torch.Tensor of shape (width,)
+        Output weights, of the same dtype.
+
+    Returns
+    -------
+    torch.Tensor
+        A 0-d tensor.
+
+    Raises
+    ------
+    TypeError
+        If ``W`` or ``a`` is not a torch tensor.
+    ValueError
+        If the shapes do not match ``(width, n)`` and ``(width,)``.
+
+    Examples
+    --------
+    >>> W = torch.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=torch.float64)
+    >>> round(float(relu_second_moment(W, torch.tensor([1.0, 1.0], dtype=torch.float64))), 12)   # 5/2 + 2/pi
+    3.136619772368
+    """
+    if not isinstance(W, torch.Tensor) or not isinstance(a, torch.Tensor):
+        raise TypeError(f"W and a must be torch tensors, got {type(W).__name__} and {type(a).__name__}")
+    if W.ndim != 2 or a.shape != (W.shape[0],):
+        raise ValueError(
+            f"W must have shape (width, n) and a shape (width,), got {tuple(W.shape)} and {tuple(a.shape)}"
+        )
+    norms = W.norm(dim=1)
+    U = W / norms[:, None]
+    off = ~torch.eye(len(a), dtype=torch.bool)
+    rho = torch.where(off, U @ U.T, torch.zeros(())).clamp(-1.0, 1.0)
+    K = (torch.sqrt(1 - rho**2) + (math.pi - torch.arccos(rho)) * rho) / (2 * math.pi)  # dual kernel
+    K = torch.where(off, K, 0.5)  # K(1) = 1/2
+    return a @ (norms[:, None] * norms[None, :] * K) @ a
