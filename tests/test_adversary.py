@@ -8,6 +8,7 @@ from numpy.polynomial.hermite_e import hermeval
 
 import lbkit
 from lbkit import AdversaryGame, FamilyQuery, HermiteQuery, NeuronQuery
+from lbkit.supports import sign_patterns
 
 
 def h(m, x):
@@ -83,7 +84,7 @@ def test_relu_gradient_correlations_equal_the_hand_written_relu_kernel_derivativ
     W, a = rng.standard_normal((3, 7)), rng.standard_normal(3)
     ranks, corr = game.gradient_correlations(W, a)
     relu = lbkit.get_activation("relu")
-    P = lbkit.supports.sign_patterns(2)
+    P = sign_patterns(2)
     chi, E = np.prod(P, axis=1), P / math.sqrt(2)
     norm = math.sqrt(lbkit.norm_squared(2, "relu"))
     for s, r in enumerate(ranks):

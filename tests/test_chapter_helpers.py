@@ -170,3 +170,22 @@ def test_student_parameter_count_counts_the_students_parameters(n, width):
 def test_student_parameter_count_is_the_regressors():
     gd = GDRegressor(width=8, max_steps=1, rng=0).fit(orthogonal_network(5, [0, 1], "relu", normalized=True))
     assert student_parameter_count(5, 8) == sum(p.numel() for p in gd.model_.parameters())
+
+
+def test_relu_second_moment_and_torch_threads_refuse_bad_input_before_any_work():
+    import torch
+
+    from lbkit.learners import relu_second_moment, torch_threads
+
+    W = torch.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=torch.float64)
+    a = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    with pytest.raises(ValueError, match="finite"):
+        relu_second_moment(W * float("nan"), a)
+    with pytest.raises(ValueError, match="non-zero"):
+        relu_second_moment(torch.zeros_like(W), a)
+    with pytest.raises(TypeError, match="one dtype"):
+        relu_second_moment(W, a.float())
+    with pytest.raises(ValueError, match="256"):
+        torch_threads(10**6)  # refused when called, not only when entered
+    with pytest.raises(TypeError):
+        torch_threads("2")

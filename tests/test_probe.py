@@ -45,6 +45,7 @@ from lbkit import (
     NeuronQuery,
     get_activation,
 )
+from lbkit.supports import sign_patterns
 
 TIME_LIMIT = 20.0  # seconds per call, on a loaded 2-core machine
 LIMIT_SECONDS = 5.0  # a size that is too large is refused before any work: within seconds
@@ -380,12 +381,12 @@ def _ref_neuron_corr(args, out):
 
 
 def _ref_largest_neuron(args, out):
-    ref = lbkit.largest_neuron_correlation(_UNIT_V, 2)
+    ref = lbkit.certify.largest_neuron_correlation(_UNIT_V, 2)
     np.testing.assert_allclose(out[1] if isinstance(out, tuple) else out, ref[1] if isinstance(ref, tuple) else ref)
 
 
 def _ref_largest_gradient(args, out):
-    ref = lbkit.largest_gradient_correlation(_W, _A, 2)
+    ref = lbkit.certify_gradient.largest_gradient_correlation(_W, _A, 2)
     np.testing.assert_allclose(out[1] if isinstance(out, tuple) else out, ref[1] if isinstance(ref, tuple) else ref)
 
 
@@ -793,6 +794,13 @@ def _targets():
             {"n": 5, "degree": 2, "features": "all"},
             {"n": "count", "degree": "count", "features": "choice"},
         ),
+        Target("torch_threads", _lazy("lbkit.learners", "torch_threads"), {"k": 1}, {"k": "count"}),
+        Target(
+            "relu_second_moment",
+            _lazy("lbkit.learners", "relu_second_moment"),
+            {"W": "torch_W", "a": "torch_a"},
+            {"W": "array", "a": "array"},
+        ),
         Target(
             "hermite_multi_indices",
             _lazy("lbkit.learners", "hermite_multi_indices"),
@@ -876,6 +884,13 @@ def _resolve_target_args(args):
     out = dict(args)
     if out.get("target") == "relu_target":
         out["target"] = lbkit.orthogonal_network(4, [0, 1], "relu")
+    if out.get("W") == "torch_W" or out.get("a") == "torch_a":
+        import torch
+
+        if out.get("W") == "torch_W":
+            out["W"] = torch.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=torch.float64)
+        if out.get("a") == "torch_a":
+            out["a"] = torch.tensor([1.0, -1.0], dtype=torch.float64)
     if out.get("generator") == "torch_generator":
         import torch
 
@@ -1022,7 +1037,7 @@ def _gradient_corr_rows(scale):  # one row huge, one row tiny: each row's scale 
 
 
 def _largest_gradient(scale):
-    value, S, bound = lbkit.largest_gradient_correlation(_W * scale, _A * scale, 2)
+    value, S, bound = lbkit.certify_gradient.largest_gradient_correlation(_W * scale, _A * scale, 2)
     return np.array([value, *S, bound])
 
 
@@ -1094,7 +1109,7 @@ LIMIT_PROBES = {
     "TwoLayerNet(10**6, 10**6)": lambda: lbkit.learners.TwoLayerNet(
         10**6, 10**6, generator=__import__("torch").Generator()
     ),
-    "sign_patterns(60)": lambda: lbkit.sign_patterns(60),
+    "sign_patterns(60)": lambda: sign_patterns(60),
     "supports(10**6, 10**5).count": lambda: lbkit.supports(10**6, 10**5).count,
     "AdversaryGame(10**4, 3).correlations(NeuronQuery)": lambda: AdversaryGame(10**4, 3, "relu").correlations(
         NeuronQuery(np.ones(10**4))

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import lbkit
 from lbkit.learners import hermite_feature_count, hermite_multi_indices
+from lbkit.supports import sign_patterns
 from tests.reference import MP_KERNELS, NP_FUNCS, comb_log10, mp_alternating_norm, network_direct
 
 SMALL = settings(max_examples=25)
@@ -141,7 +142,7 @@ def call_is_clean(fn, *args, allowed=DOCUMENTED, **kwargs):
 def test_hostile_integers(a, b):
     for fn in (lbkit.supports, lbkit.log10_binom, lbkit.gd_query_count):
         call_is_clean(fn, a, b)
-    for fn in (lbkit.supports.sign_patterns, lbkit.gauss_hermite, lbkit.as_rng):
+    for fn in (sign_patterns, lbkit.gauss_hermite, lbkit.as_rng):
         call_is_clean(fn, a)
     call_is_clean(lbkit.hermite_weights, a, b)
     call_is_clean(hermite_feature_count, a, b, "odd")

@@ -16,7 +16,6 @@ from ._base import MAX_THREADS
 __all__ = ["torch_threads", "relu_second_moment"]
 
 
-@contextmanager
 def torch_threads(k: int):
     """Run a block with ``torch.set_num_threads(k)``, restoring the previous count on exit.
 
@@ -41,7 +40,11 @@ def torch_threads(k: int):
     >>> torch.get_num_threads() == before
     True
     """
-    k = check_int(k, "k", minimum=1, maximum=MAX_THREADS)
+    return _threads(check_int(k, "k", minimum=1, maximum=MAX_THREADS))  # checked now, not when entered
+
+
+@contextmanager
+def _threads(k: int):
     prev = torch.get_num_threads()
     torch.set_num_threads(k)
     try:
@@ -75,8 +78,10 @@ def relu_second_moment(W: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
     ------
     TypeError
         If ``W`` or ``a`` is not a torch tensor.
+        If ``W`` and ``a`` are not floating-point tensors of one dtype.
     ValueError
-        If the shapes do not match ``(width, n)`` and ``(width,)``.
+        If the shapes do not match ``(width, n)`` and ``(width,)``, an entry is
+        not finite, or a row of ``W`` is zero (or its norm overflows).
 
     Examples
     --------
@@ -90,7 +95,13 @@ def relu_second_moment(W: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"W must have shape (width, n) and a shape (width,), got {tuple(W.shape)} and {tuple(a.shape)}"
         )
+    if not (W.is_floating_point() and a.dtype == W.dtype):
+        raise TypeError(f"W and a must be floating-point tensors of one dtype, got {W.dtype} and {a.dtype}")
+    if not (bool(torch.isfinite(W).all()) and bool(torch.isfinite(a).all())):
+        raise ValueError("W and a must be finite (they hold NaN or infinite entries)")
     norms = W.norm(dim=1)
+    if not bool((norms > 0).all()) or not bool(torch.isfinite(norms).all()):
+        raise ValueError("every row of W must be non-zero, with a norm inside the dtype's range")
     U = W / norms[:, None]
     off = ~torch.eye(len(a), dtype=torch.bool)
     rho = torch.where(off, U @ U.T, torch.zeros(())).clamp(-1.0, 1.0)
