@@ -884,13 +884,14 @@ def _resolve_target_args(args):
     out = dict(args)
     if out.get("target") == "relu_target":
         out["target"] = lbkit.orthogonal_network(4, [0, 1], "relu")
-    if out.get("W") == "torch_W" or out.get("a") == "torch_a":
+    placeholders = {"W": "torch_W", "a": "torch_a"}
+    if any(isinstance(out.get(k), str) and out[k] == v for k, v in placeholders.items()):
         import torch
 
-        if out.get("W") == "torch_W":
-            out["W"] = torch.tensor([[1.0, 0.0], [0.0, 2.0]], dtype=torch.float64)
-        if out.get("a") == "torch_a":
-            out["a"] = torch.tensor([1.0, -1.0], dtype=torch.float64)
+        tensors = {"W": [[1.0, 0.0], [0.0, 2.0]], "a": [1.0, -1.0]}
+        for k, v in placeholders.items():
+            if isinstance(out.get(k), str) and out[k] == v:
+                out[k] = torch.tensor(tensors[k], dtype=torch.float64)
     if out.get("generator") == "torch_generator":
         import torch
 
