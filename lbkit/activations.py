@@ -51,7 +51,7 @@ class CoefficientSource:
     ----------
     kind : {"closed_form", "high_precision", "quadrature", "supplied"}
         ``"closed_form"``: an exact formula (relu, abs, leaky_relu, erf,
-        :func:`ab_relu`); ``"high_precision"``: computed once in 40-digit
+        :func:`~lbkit.activation_library.ab_relu`); ``"high_precision"``: computed once in 40-digit
         arithmetic (sigmoid, tanh, softplus, gelu); ``"quadrature"``:
         float64 Gauss--Hermite quadrature of a custom callable;
         ``"supplied"``: given by the user (``Activation(fn, coefficients=...)``).

@@ -14,6 +14,7 @@ import pytest
 
 import lbkit
 from lbkit import activation_library
+from lbkit.activation_library import ab_relu
 from lbkit.activations import Activation, CoefficientSource, KernelPart, TorchTwin
 from lbkit.certify import certified_neuron_hits, largest_neuron_correlation
 
@@ -78,7 +79,7 @@ def test_norms_are_scale_squared_times_relu(scaled, k):
         SCALE**2 * lbkit.norm_squared(k, "relu", method="dual_kernel"), rel=1e-9
     )
     # the ReLU family's own record for the same function agrees
-    assert lbkit.norm_squared(k, lbkit.ab_relu(0, SCALE)) == pytest.approx(lbkit.norm_squared(k, NAME), rel=1e-12)
+    assert lbkit.norm_squared(k, ab_relu(0, SCALE)) == pytest.approx(lbkit.norm_squared(k, NAME), rel=1e-12)
     assert lbkit.norm_squared(k + 1, NAME) == 0.0  # odd k >= 3 (and k = 13): the odd part is linear
 
 
