@@ -69,23 +69,9 @@ def _skip_without_browser():
 
 def _toc_pages():
     """The HTML pages of every file in _toc.yml, root first."""
-    import yaml
+    from tools.toc import toc_files
 
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return [f"{pathlib.PurePosixPath(f).with_suffix('')}.html" for f in files]
+    return [f"{pathlib.PurePosixPath(f).with_suffix('')}.html" for f in toc_files(ROOT)]
 
 
 # --------------------------------------------------------------------------

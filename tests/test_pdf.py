@@ -33,7 +33,8 @@ import sys
 import unicodedata
 
 import pytest
-import yaml
+
+from tools.toc import toc_files
 
 pytestmark = pytest.mark.slow  # builds the PDF unless LBKIT_BOOK_PDF names one
 
@@ -103,22 +104,7 @@ def _plain(s):
 
 
 def _toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for key, value in node.items():
-                if key != "root":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc)
-    return files
+    return toc_files(ROOT)
 
 
 def _source(name):

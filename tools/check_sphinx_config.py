@@ -35,9 +35,10 @@ import subprocess
 import sys
 import tempfile
 
-import yaml
-
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: tools/ is a package of the checkout
+from tools.toc import toc_files  # noqa: E402
+
 BIN = pathlib.Path(sys.executable).parent
 REQUIRED_EXTENSIONS = {
     "myst_nb",
@@ -50,21 +51,7 @@ REQUIRED_EXTENSIONS = {
 
 
 def toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(toc.get("parts", toc.get("chapters", [])))
-    return files
+    return toc_files(ROOT)
 
 
 def copy_tracked(dest: pathlib.Path) -> None:
