@@ -63,63 +63,45 @@ OTTER_REQUIREMENT = "otter-grader==7.0.0"  # requirements-assignments.txt; probl
 # __distribution__ attribute, so an unrelated package named lbkit (PyPI's "lbkit") is
 # replaced, not trusted.
 SETUP_TEMPLATE = """\
-# Setup, for running this notebook on its own (Colab, Binder, a JupyterHub, a bare Jupyter):
-# make sure that `import lbkit` gives this book's lbkit (distribution "@@DIST@@"; the
-# PyPI package called "lbkit" is an unrelated one), installing it if needed. Quiet, and
-# does nothing when everything is in place.
+# Setup for running this notebook on its own (Colab, Binder, JupyterHub): make `import lbkit` give this book's
+# lbkit (distribution "@@DIST@@"; PyPI's "lbkit" is unrelated), installing it if needed. Quiet if all is there.
 import importlib, importlib.metadata, importlib.util, pathlib, subprocess, sys
 
 
-def _lbkit_setup(pip_source, also):
-    dist = "@@DIST@@"
-
-    def ours():
-        if importlib.util.find_spec("lbkit") is None:
-            return False
-        import lbkit
-        return getattr(lbkit, "__distribution__", None) == dist
-
+def _lbkit_setup(source, also, dist="@@DIST@@"):
     pip = [sys.executable, "-m", "pip", "install", "--quiet"]
     missing = [req for module, req in also.items() if importlib.util.find_spec(module) is None]
-    if ours():
-        if missing:
-            subprocess.run(pip + missing, check=True)
-        return
-    here = pathlib.Path.cwd()
-    for checkout in [here, *here.parents][:4]:
-        if (checkout / "lbkit" / "__init__.py").is_file() and (checkout / "pyproject.toml").is_file():
-            pip_source = f"{checkout}[book]"  # the checkout this notebook sits in
-            break
-    if not pip_source:
-        found = importlib.util.find_spec("lbkit")
-        raise ModuleNotFoundError(
-            ("lbkit is not installed" if found is None else
-             f"the lbkit at {found.origin} is not this book's lbkit (distribution {dist})")
-            + ", this notebook is not inside a checkout of the book's "
-            "repository, and no public repository URL is configured: clone the repository "
-            "and run the first command of its README (or `pip install -e .` in the clone)")
+    ours = lambda: getattr(importlib.import_module("lbkit"), "__distribution__", None) == dist
     spec = importlib.util.find_spec("lbkit")
-    if spec is not None:  # something called lbkit that is not this book's
-        where = spec.origin or ", ".join(spec.submodule_search_locations or [])
+    if spec and ours():
+        return missing and subprocess.run(pip + missing, check=True)  # only what the notebook also needs
+    where = spec and (spec.origin or ", ".join(spec.submodule_search_locations or []))
+    stranger = f"the lbkit at {where} is not this book's lbkit (distribution {dist})"
+    for checkout in [pathlib.Path.cwd(), *pathlib.Path.cwd().parents][:4]:
+        if (checkout / "lbkit" / "__init__.py").is_file() and (checkout / "pyproject.toml").is_file():
+            source = f"{checkout}[book]"  # the closest checkout wins
+            break
+    if not source:
+        raise ModuleNotFoundError(f"{stranger if spec else 'lbkit is not installed'}, this notebook is not inside a "
+                                  "checkout of the book's repository, and no public repository URL is configured: "
+                                  "clone the repository and run the first command of its README")
+    if spec:  # a stranger called lbkit: uninstall the distribution that owns it
         owners = [d for d in importlib.metadata.packages_distributions().get("lbkit", []) if d != dist]
         if not owners:
-            raise ImportError(
-                f"the lbkit at {where} is not this book's lbkit (distribution {dist}) and no installed "
-                "distribution owns it: move or rename it, then run this cell again")
-        print(f"`import lbkit` finds the package {', '.join(owners)} at {where}, which is not this "
-              f"book's lbkit ({dist}): uninstalling it and installing this book's.")
+            raise ImportError(f"{stranger} and no installed distribution owns it: move or rename it, then run again")
+        print(f"`import lbkit` finds the package {', '.join(owners)} at {where}, which is not this book's lbkit "
+              f"({dist}): uninstalling it and installing this book's.")
         subprocess.run([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet", *owners], check=True)
-    if subprocess.run(pip + [pip_source] + missing).returncode != 0:
-        raise RuntimeError(f"pip could not install {pip_source} (see its message above)")
+    if subprocess.run(pip + [source] + missing).returncode != 0:
+        raise RuntimeError(f"pip could not install {source} (see its message above)")
     importlib.invalidate_caches()
-    for name in [m for m in sys.modules if m == "lbkit" or m.startswith("lbkit.")]:
+    for name in [m for m in sys.modules if m.split(".")[0] == "lbkit"]:
         del sys.modules[name]
     if not ours():
-        raise ImportError(f"installed {pip_source}, but `import lbkit` still does not give this book's "
-                          f"lbkit ({dist}): restart the kernel and run this cell again")
+        raise ImportError(f"installed {source}, but `import lbkit` still gives another: restart the kernel, run again")
 
 
-_lbkit_setup(pip_source=@@PIP_SOURCE@@, also=@@ALSO@@)  # pip_source: from _config.yml
+_lbkit_setup(source=@@PIP_SOURCE@@, also=@@ALSO@@)  # source: from _config.yml
 del _lbkit_setup"""
 
 
