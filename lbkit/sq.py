@@ -23,6 +23,7 @@ This module needs only numpy.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,7 +31,17 @@ from ._checks import check_callable, check_choice, check_int, check_output, chec
 from .distributions import DISTRIBUTIONS, as_rng, sample
 from .stats import RunningMoments
 
-__all__ = ["CSQOracle", "SQOracle", "ORACLE_MODES", "LINKS", "boolean_labels", "boolean_split"]
+__all__ = [
+    "CSQOracle",
+    "SQOracle",
+    "ORACLE_MODES",
+    "LINKS",
+    "boolean_labels",
+    "categorical_labels",
+    "boolean_split",
+    "QuerySplit",
+    "split_query",
+]
 
 #: The answering modes of :class:`CSQOracle` and :class:`SQOracle`.
 ORACLE_MODES = {
@@ -105,6 +116,50 @@ def boolean_labels(mean, rng) -> np.ndarray:
         )
     u = as_rng(rng).random(g.shape[0])
     return np.where(u < (1.0 + g) / 2.0, 1.0, -1.0)
+
+
+def categorical_labels(probs, rng) -> np.ndarray:
+    """Draw one-hot labels :math:`y\\in\\{e_1,\\dots,e_c\\}` with given class probabilities.
+
+    Parameters
+    ----------
+    probs : array_like of shape (N, c)
+        Row ``i`` holds :math:`P(y_i = e_j)`, ``j = 1..c``: non-negative, summing to 1
+        (to ``1e-9``).
+    rng : int or numpy.random.Generator
+        Source of the draws (``None`` raises :class:`TypeError`); one uniform per row.
+
+    Returns
+    -------
+    Y : ndarray of shape (N, c)
+        One-hot rows: class ``j`` is the first with :math:`u_i` below the cumulative
+        probability :math:`p_{i1}+\\dots+p_{ij}` (``u_i`` uniform on :math:`[0, 1)`), the
+        last class if rounding leaves ``u_i`` above them all.
+
+    Raises
+    ------
+    ValueError
+        If ``probs`` is not two-dimensional, not finite, has a negative entry or a row
+        that does not sum to 1.
+    TypeError
+        If ``probs`` is not real, or ``rng`` is ``None`` or not a seed or generator.
+
+    Examples
+    --------
+    >>> categorical_labels([[0.0, 1.0], [1.0, 0.0]], rng=0)
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    P = check_real_array(probs, "probs", allow_bool=False)
+    if P.ndim != 2:
+        raise ValueError(f"probs must be two-dimensional, of shape (N, c), got shape {P.shape}")
+    if not np.all(np.isfinite(P)) or np.any(P < 0):
+        raise ValueError("probs must be finite and non-negative")
+    if P.size and np.max(np.abs(P.sum(axis=1) - 1.0)) > 1e-9:
+        raise ValueError(f"each row of probs must sum to 1, got row sums up to {np.max(np.abs(P.sum(axis=1) - 1)):.3g} away")
+    u = as_rng(rng).random(P.shape[0])
+    cls = np.minimum((u[:, None] > np.cumsum(P, axis=1)).sum(axis=1), P.shape[1] - 1)
+    return np.eye(P.shape[1])[cls]
 
 
 def _check_link(link):
@@ -517,3 +572,68 @@ def boolean_split(phi):
         return 0.5 * (_at(X, 1.0) - _at(X, -1.0))
 
     return phi0, phi1
+
+
+class QuerySplit(NamedTuple):
+    """One SQ query's answer and its two parts (see :func:`split_query`)."""
+
+    whole: float
+    whole_se: float
+    label_free: float
+    correlational: float
+    correlational_se: float
+
+
+def split_query(sq, csq, phi) -> QuerySplit:
+    """Ask an SQ query whole, and its label-free and correlational parts (:func:`boolean_split`).
+
+    With Boolean labels :math:`\\mathbb E[\\phi(x,y)] = \\mathbb E[\\phi_0(x)] +
+    \\mathbb E[\\phi_1(x)\\,y]`: the SQ oracle answers :math:`\\phi` and :math:`\\phi_0`, the
+    CSQ oracle answers :math:`\\phi_1` (three queries, in that order).
+
+    Parameters
+    ----------
+    sq : SQOracle
+    csq : CSQOracle
+        Oracles for the same target and the same link (build them with one seed in mode
+        ``"exact"`` and the parts add up to the whole to rounding error).
+    phi : callable
+        ``phi(X, y)``, shapes (N, n) and (N,) -> (N,), values in :math:`[-1, 1]`.
+
+    Returns
+    -------
+    QuerySplit
+        ``(whole, whole_se, label_free, correlational, correlational_se)``: the answers to
+        :math:`\\phi`, :math:`\\phi_0` and :math:`\\phi_1`, with the standard errors of the
+        first and the last.
+
+    Raises
+    ------
+    TypeError
+        If ``sq`` is not an :class:`SQOracle`, ``csq`` not a :class:`CSQOracle`, or ``phi``
+        not callable.
+    ValueError
+        If the oracles have different targets or links (the parts would not add up), or
+        an oracle refuses a query (see :meth:`SQOracle.__call__`).
+
+    Examples
+    --------
+    >>> f = lambda X: X[:, 0]
+    >>> sq = SQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
+    >>> csq = CSQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
+    >>> s = split_query(sq, csq, lambda X, y: (1 + y * np.sign(X[:, 0])) / 2)   # P(y = sign x_0)
+    >>> s.whole, s.label_free, s.correlational
+    (1.0, 0.5, 0.5)
+    """
+    if not isinstance(sq, SQOracle):
+        raise TypeError(f"sq must be an SQOracle, got {type(sq).__name__}")
+    if not isinstance(csq, CSQOracle):
+        raise TypeError(f"csq must be a CSQOracle, got {type(csq).__name__}")
+    if sq.target is not csq.target or sq.link is not csq.link:
+        raise ValueError("sq and csq must share one target and one link, or the parts do not add up to the whole")
+    phi0, phi1 = boolean_split(phi)
+    whole = sq(phi)
+    whole_se = sq.last_se_
+    label_free = sq(lambda X, y: phi0(X))
+    correlational = csq(phi1)
+    return QuerySplit(whole, whole_se, label_free, correlational, csq.last_se_)

@@ -32,7 +32,7 @@ def _noglue(*args, **kwargs):
 @pytest.fixture(scope="module")
 def game():
     """The namespace after the chapter's game cell has run."""
-    ns = {"np": np, "lbkit": lbkit, "itertools": itertools, "glue": _noglue}
+    ns = {"np": np, "lbkit": lbkit, "itertools": itertools, "glue_values": _noglue}
     return run_cell(NB, "sq-game", ns)
 
 
