@@ -118,7 +118,9 @@ def glue_values(**values) -> None:
         if isinstance(value, (np.floating, np.integer)):
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise TypeError(f"glue_values takes numbers and strings, got {name}={value!r} of type {type(value).__name__}")
+            raise TypeError(
+                f"glue_values takes numbers and strings, got {name}={value!r} of type {type(value).__name__}"
+            )
         plain[name] = value
     from myst_nb import glue
 

@@ -327,8 +327,10 @@ def binned_means(score, values, n_bins: int = 10):
     for b in range(n_bins):
         in_bin = which == b
         if np.count_nonzero(in_bin) < 2:
-            raise ValueError(f"bin {b} of {n_bins} holds {np.count_nonzero(in_bin)} point(s), fewer than 2 "
-                             "(ties in score?); use fewer bins")
+            raise ValueError(
+                f"bin {b} of {n_bins} holds {np.count_nonzero(in_bin)} point(s), fewer than 2 "
+                "(ties in score?); use fewer bins"
+            )
         out[0, b] = s[in_bin].mean()
         out[1:, b] = mean_se(v[in_bin])
     return out[0], out[1], out[2]
