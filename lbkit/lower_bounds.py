@@ -235,7 +235,7 @@ def odd_support_size(n: int, rule: str = "nearest") -> int:
 
 
 def sq_bound_rows(ns, taus, eps: float, label_norm: float = 1.0, rule: str = "nearest", decimals: int = 2):
-    """Rows of a table of :func:`sq_lower_bound` at real sizes, ``k`` from :func:`odd_support_size`.
+    """Rows of a table of :func:`~lbkit.sq_lower_bound` at real sizes, ``k`` from :func:`odd_support_size`.
 
     Parameters
     ----------
@@ -244,7 +244,7 @@ def sq_bound_rows(ns, taus, eps: float, label_norm: float = 1.0, rule: str = "ne
     taus : iterable of float
         Tolerances in (0, 1], one column each.
     eps, label_norm
-        As in :func:`sq_lower_bound`.
+        As in :func:`~lbkit.sq_lower_bound`.
     rule : {"nearest", "floor"}, default "nearest"
         How ``k`` follows from ``n`` (:func:`odd_support_size`).
     decimals : int, default 2
@@ -259,7 +259,7 @@ def sq_bound_rows(ns, taus, eps: float, label_norm: float = 1.0, rule: str = "ne
     Raises
     ------
     TypeError, ValueError
-        As :func:`odd_support_size` and :func:`sq_lower_bound` for bad entries; ValueError if
+        As :func:`odd_support_size` and :func:`~lbkit.sq_lower_bound` for bad entries; ValueError if
         ``decimals < 0``.
 
     Examples

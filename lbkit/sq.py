@@ -589,7 +589,7 @@ class QuerySplit(NamedTuple):
 
 
 def split_query(sq, csq, phi) -> QuerySplit:
-    """Ask an SQ query whole, and its label-free and correlational parts (:func:`boolean_split`).
+    """Ask an SQ query whole, and its label-free and correlational parts (:func:`~lbkit.boolean_split`).
 
     With Boolean labels :math:`\\mathbb E[\\phi(x,y)] = \\mathbb E[\\phi_0(x)] +
     \\mathbb E[\\phi_1(x)\\,y]`: the SQ oracle answers :math:`\\phi` and :math:`\\phi_0`, the
@@ -618,7 +618,7 @@ def split_query(sq, csq, phi) -> QuerySplit:
         not callable.
     ValueError
         If the oracles have different targets or links (the parts would not add up), or
-        an oracle refuses a query (see :meth:`SQOracle.__call__`).
+        an oracle refuses a query (see :meth:`lbkit.SQOracle.__call__`).
 
     Examples
     --------

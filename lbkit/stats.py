@@ -298,7 +298,7 @@ def binned_means(score, values, n_bins: int = 10):
     -------
     score_mean, value_mean, value_se : ndarray of shape (n_bins,)
         Per bin: the mean of ``score``, the mean of ``values`` and its standard error
-        (:func:`mean_se`).
+        (:func:`~lbkit.mean_se`).
 
     Raises
     ------
