@@ -174,6 +174,10 @@ def _mp_gelu(t):
     return t * mp.ncdf(t)
 
 
+#: The built-ins with a 40-digit function (``OrthogonalNetwork.value_mp`` evaluates them).
+_MP_FUNCTIONS = {"sigmoid": _mp_sigmoid, "tanh": _mp_tanh, "softplus": _mp_softplus, "gelu": _mp_gelu}
+
+
 def _high_precision(mp_fn, top: int):
     """Coefficients computed once in 40-digit arithmetic up to degree ``top`` (and their source).
 

@@ -15,12 +15,13 @@ builds its weights and evaluates it fast; :mod:`lbkit.norms` computes
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
 from ._checks import check_bool, check_budget, check_int, check_support, check_X
-from .activation_library import get_activation
+from .activation_library import _MP_FUNCTIONS, get_activation
 from .norms import norm_squared
 from .supports import _pattern_block, sign_patterns, supports
 
@@ -319,6 +320,64 @@ class OrthogonalNetwork:
                 value = 2**k * c[m] * k ** (-m / 2) * math.sqrt(multinomial)
                 out[p] = value / self.norm if self.normalized else value
         return out
+
+    def value_mp(self, x, dps: int = 40):
+        """:math:`f_S(x)` at one point in ``dps``-digit arithmetic (mpmath): is a tiny value's sign real?
+
+        The sum over all :math:`2^k` units, each pre-activation :math:`w\\cdot x_S/\\sqrt k` and
+        each activation value computed in ``dps`` digits from the float64 entries of ``x``
+        (taken as exact), so the result is the network's value at that point to about ``dps``
+        digits, with none of float64's rounding in the sum.
+
+        Parameters
+        ----------
+        x : array_like of shape (n,)
+            One input point, finite.
+        dps : int, default 40
+            Decimal digits of the arithmetic, ``dps >= 16``.
+
+        Returns
+        -------
+        mpmath.mpf
+            :math:`f_S(x)`, divided by :math:`\\|f_S\\|` (a float64) when the network is normalised.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not numeric or ``dps`` is not an integer.
+        ValueError
+            If the activation has no high-precision function (only the built-ins
+            ``sigmoid``, ``tanh``, ``softplus`` and ``gelu`` do), ``x`` does not have shape
+            (n,) or is not finite, ``dps < 16``, or ``k > 16`` (:math:`2^k` mpmath terms).
+
+        Examples
+        --------
+        >>> f = orthogonal_network(3, [0, 1, 2], "sigmoid")
+        >>> x = np.array([0.3, -1.2, 2.0])
+        >>> bool(abs(float(f.value_mp(x)) - f(x[None, :])[0]) < 1e-15)
+        True
+        """
+        import mpmath as mp
+
+        fn = _MP_FUNCTIONS.get(self.activation.name)
+        if fn is None or self.activation is not get_activation(self.activation.name):
+            raise ValueError(
+                f"value_mp needs a built-in activation with a high-precision function "
+                f"({sorted(_MP_FUNCTIONS)}), got {self.activation.name!r}"
+            )
+        dps = check_int(dps, "dps", minimum=16)
+        if self.k > 16:
+            raise ValueError(f"value_mp sums 2^k mpmath terms; k <= 16 is supported, got k={self.k}")
+        x = check_X(np.asarray(x)[None, :] if np.ndim(x) == 1 else x, self.n, "x")
+        if x.shape[0] != 1:
+            raise ValueError(f"x must be one point of shape ({self.n},), got shape {x.shape}")
+        with mp.workdps(dps):
+            u = [mp.mpf(float(x[0, i])) for i in self.S]
+            root_k = mp.sqrt(self.k)
+            total = mp.mpf(0)
+            for w in itertools.product((1, -1), repeat=self.k):
+                total += math.prod(w) * fn(mp.fsum(wi * ui for wi, ui in zip(w, u)) / root_k)
+            return +total if not self.normalized else total / mp.mpf(self.norm)
 
     def __repr__(self):
         try:

@@ -31,6 +31,7 @@ from ._checks import (
     check_choice,
     check_finite,
     check_int,
+    check_real,
     check_real_array,
     check_X,
     log10_comb_estimate,
@@ -45,6 +46,7 @@ __all__ = [
     "hermite_functions",
     "gauss_hermite",
     "gaussian_expectation",
+    "trapezoid_expectation",
     "hermite_feature_count",
     "hermite_multi_indices",
     "hermite_features",
@@ -229,6 +231,64 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
             "(a singular g has no reliable quadrature)"
         )
     return float(value)
+
+
+def trapezoid_expectation(F, d: int, h: float, L: float = 8.4) -> float:
+    """:math:`\\mathbb E[F(x)]` for :math:`x \\sim N(0, I_d)` by the tensor trapezoidal rule on :math:`[-L, L]^d`.
+
+    The nodes are :math:`-L, -L + h, \\dots` up to :math:`L` in each coordinate, each weighted by
+    :math:`h\\,\\varphi(z)`; for a smooth ``F`` of moderate growth the rule converges faster than
+    any power of ``h`` (compare two step sizes to see it). Suited to small ``d`` (it evaluates
+    ``F`` on all :math:`(2L/h + 1)^d` nodes at once) and to functions that are smooth but not
+    polynomial-like, where a Gauss--Hermite rule in each coordinate converges slowly.
+
+    Parameters
+    ----------
+    F : callable
+        Vectorised: maps nodes of shape (M, d) to values of shape (M,).
+    d : int
+        Dimension, ``1 <= d``.
+    h : float
+        Step, ``h > 0``.
+    L : float, default 8.4
+        Half-width of the box (the Gaussian mass outside :math:`[-8.4, 8.4]` is about ``5e-17``
+        per coordinate).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``F`` is not callable or returns non-real values, or ``d`` is not an integer.
+    ValueError
+        If ``d < 1``, ``h`` or ``L`` is not positive, the grid exceeds lbkit's memory limit, or
+        ``F`` returns the wrong shape or non-finite values.
+
+    Examples
+    --------
+    >>> round(trapezoid_expectation(lambda G: G[:, 0] ** 2 * G[:, 1] ** 2, 2, 0.25), 12)   # E[x^2] E[y^2]
+    1.0
+    """
+    check_callable(F, "F", "a vectorised callable F(nodes of shape (M, d)) -> (M,)")
+    d = check_int(d, "d", minimum=1)
+    h = check_real(h, "h", minimum=0, min_open=True)
+    L = check_real(L, "L", minimum=0, min_open=True)
+    z = np.arange(-L, L + h / 2, h)
+    check_budget(z.size**d * (d + 2) * 8, f"a trapezoidal grid of {z.size}^{d} nodes", "use a larger h or a smaller d")
+    w = h * np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi)
+    grid = np.stack(np.meshgrid(*[z] * d, indexing="ij"), axis=-1).reshape(-1, d)
+    weights = w
+    for _ in range(d - 1):
+        weights = np.multiply.outer(weights, w)
+    values = check_real_array(F(grid), "the values of F")
+    if values.shape != (grid.shape[0],) or not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"F must map the {grid.shape[0]} nodes (shape {grid.shape}) to as many finite values, "
+            f"got shape {values.shape}" + ("" if values.shape != (grid.shape[0],) else " with NaN or infinite entries")
+        )
+    return float(weights.ravel() @ values)
 
 
 # ----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from ._checks import check_int, check_n_k, check_real
+from ._checks import check_choice, check_int, check_n_k, check_real
 from .stats import minibatch_tolerance  # noqa: F401 - re-exported (its home is lbkit.stats)
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "student_parameter_count",
     "csq_lower_bound",
     "sq_lower_bound",
+    "odd_support_size",
+    "sq_bound_rows",
     "gd_query_count",
     "minibatch_tolerance",
 ]
@@ -186,6 +188,95 @@ def sq_lower_bound(n: int, k: int, tau: float, eps: float, label_norm: float = 1
     """
     label_norm = _check_unit(label_norm, "label_norm")
     return csq_lower_bound(n, k, tau, eps) - 2 * math.log10(label_norm)
+
+
+_K_RULES = {
+    "nearest": "the odd k nearest log2(n); when log2(n) is an even integer, the one that is 1 mod 4",
+    "floor": "the largest odd k with 2^k <= 2n",
+}
+
+
+def odd_support_size(n: int, rule: str = "nearest") -> int:
+    """The odd support size :math:`k \\approx \\log_2 n` of the lower bounds' families.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, ``n >= 2``.
+    rule : {"nearest", "floor"}, default "nearest"
+        ``"nearest"``: the odd integer nearest :math:`\\log_2 n` (when :math:`\\log_2 n` is an
+        even integer both neighbours are as near; the one that is 1 mod 4 is taken).
+        ``"floor"``: the largest odd ``k`` with :math:`2^k \\le 2n` (so :math:`2^k` hidden units
+        are at most :math:`2n`).
+
+    Returns
+    -------
+    int
+        An odd ``k >= 1``.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer.
+    ValueError
+        If ``n < 2`` or ``rule`` is not one of the two.
+
+    Examples
+    --------
+    >>> [odd_support_size(n) for n in (100, 1000, 10**6)], odd_support_size(10**6, "floor")
+    ([7, 9, 19], 19)
+    """
+    n = check_int(n, "n", minimum=2)
+    rule = check_choice(rule, "rule", _K_RULES)
+    if rule == "floor":
+        k = (2 * n).bit_length() - 1  # floor(log2(2n)), exactly
+        return k if k % 2 == 1 else k - 1
+    return 2 * round((math.log2(n) - 1) / 2) + 1
+
+
+def sq_bound_rows(ns, taus, eps: float, label_norm: float = 1.0, rule: str = "nearest", decimals: int = 2):
+    """Rows of a table of :func:`~lbkit.sq_lower_bound` at real sizes, ``k`` from :func:`odd_support_size`.
+
+    Parameters
+    ----------
+    ns : iterable of int
+        Dimensions, each ``>= 2``.
+    taus : iterable of float
+        Tolerances in (0, 1], one column each.
+    eps, label_norm
+        As in :func:`~lbkit.sq_lower_bound`.
+    rule : {"nearest", "floor"}, default "nearest"
+        How ``k`` follows from ``n`` (:func:`odd_support_size`).
+    decimals : int, default 2
+        The logarithms are rounded (Python's ``round``) to this many decimals.
+
+    Returns
+    -------
+    list of dict
+        One per ``n``, with keys ``"n"``, ``"k"``, ``"hidden units"`` (:math:`2^k`),
+        ``"log10 C(n,k)"`` and, per tolerance, ``f"log10 q, tau={tau:g}"``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`odd_support_size` and :func:`~lbkit.sq_lower_bound` for bad entries; ValueError if
+        ``decimals < 0``.
+
+    Examples
+    --------
+    >>> sq_bound_rows([1000], [1e-2], 0.5)
+    [{'n': 1000, 'k': 9, 'hidden units': 512, 'log10 C(n,k)': 21.42, 'log10 q, tau=0.01': 17.42}]
+    """
+    decimals = check_int(decimals, "decimals", minimum=0)
+    taus = list(taus)
+    rows = []
+    for n in ns:
+        k = odd_support_size(n, rule)
+        row = {"n": n, "k": k, "hidden units": 2**k, "log10 C(n,k)": round(log10_binom(n, k), decimals)}
+        for tau in taus:
+            row[f"log10 q, tau={tau:g}"] = round(sq_lower_bound(n, k, tau, eps, label_norm=label_norm), decimals)
+        rows.append(row)
+    return rows
 
 
 def gd_query_count(p: int, T: int) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["set_theme", "PALETTE", "plane_grid", "sci"]
+__all__ = ["set_theme", "PALETTE", "plane_grid", "sci", "glue_values"]
 
 #: Colours used consistently across chapters (seaborn "colorblind").
 PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494"]
@@ -89,3 +89,40 @@ def sci(x: float, digits: int = 1) -> str:
         raise ValueError(f"sci needs a finite number, got {x}")
     mantissa, exponent = f"{x:.{digits}e}".split("e")
     return f"{mantissa} × 10" + str(int(exponent)).translate(_SUPERSCRIPTS)
+
+
+def glue_values(**values) -> None:
+    """Glue numbers and strings for the prose, in the order given: MyST-NB's ``glue(name, value, display=False)``.
+
+    numpy scalars are stored as the Python numbers they hold (``np.float64(0.5)`` as ``0.5``,
+    ``np.int64(3)`` as ``3``), so that the page shows the number and not its numpy repr.
+
+    Parameters
+    ----------
+    **values : int, float, str or numpy scalar
+        ``name=value`` pairs; a name that is not an identifier goes through ``**{name: value}``.
+
+    Raises
+    ------
+    TypeError
+        If a value is not a number or a string (a bool, an array, None ...); nothing is glued then.
+    ImportError
+        If MyST-NB is not installed.
+
+    Examples
+    --------
+    >>> glue_values(zero_frac=np.float64(0.3333), game_fit=np.int64(4))   # doctest: +SKIP
+    """
+    plain = {}
+    for name, value in values.items():
+        if isinstance(value, (np.floating, np.integer)):
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise TypeError(
+                f"glue_values takes numbers and strings, got {name}={value!r} of type {type(value).__name__}"
+            )
+        plain[name] = value
+    from myst_nb import glue
+
+    for name, value in plain.items():
+        glue(name, value, display=False)

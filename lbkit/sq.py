@@ -23,14 +23,28 @@ This module needs only numpy.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from ._checks import check_callable, check_choice, check_int, check_output, check_real, check_real_array
 from .distributions import DISTRIBUTIONS, as_rng, sample
-from .stats import RunningMoments
+from .stats import RunningMoments, mean_se
 
-__all__ = ["CSQOracle", "SQOracle", "ORACLE_MODES", "LINKS", "boolean_labels", "boolean_split"]
+__all__ = [
+    "CSQOracle",
+    "SQOracle",
+    "ORACLE_MODES",
+    "LINKS",
+    "boolean_labels",
+    "categorical_labels",
+    "boolean_split",
+    "QuerySplit",
+    "split_query",
+    "MulticlassSplit",
+    "multiclass_split",
+    "softmax_even_deviation",
+]
 
 #: The answering modes of :class:`CSQOracle` and :class:`SQOracle`.
 ORACLE_MODES = {
@@ -105,6 +119,51 @@ def boolean_labels(mean, rng) -> np.ndarray:
         )
     u = as_rng(rng).random(g.shape[0])
     return np.where(u < (1.0 + g) / 2.0, 1.0, -1.0)
+
+
+def categorical_labels(probs, rng) -> np.ndarray:
+    """Draw one-hot labels :math:`y\\in\\{e_1,\\dots,e_c\\}` with given class probabilities.
+
+    Parameters
+    ----------
+    probs : array_like of shape (N, c)
+        Row ``i`` holds :math:`P(y_i = e_j)`, ``j = 1..c``: non-negative, summing to 1
+        (to ``1e-9``).
+    rng : int or numpy.random.Generator
+        Source of the draws (``None`` raises :class:`TypeError`); one uniform per row.
+
+    Returns
+    -------
+    Y : ndarray of shape (N, c)
+        One-hot rows: class ``j`` is the first with :math:`u_i` below the cumulative
+        probability :math:`p_{i1}+\\dots+p_{ij}` (``u_i`` uniform on :math:`[0, 1)`), the
+        last class if rounding leaves ``u_i`` above them all.
+
+    Raises
+    ------
+    ValueError
+        If ``probs`` is not two-dimensional, not finite, has a negative entry or a row
+        that does not sum to 1.
+    TypeError
+        If ``probs`` is not real, or ``rng`` is ``None`` or not a seed or generator.
+
+    Examples
+    --------
+    >>> categorical_labels([[0.0, 1.0], [1.0, 0.0]], rng=0)
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    P = check_real_array(probs, "probs", allow_bool=False)
+    if P.ndim != 2:
+        raise ValueError(f"probs must be two-dimensional, of shape (N, c), got shape {P.shape}")
+    if not np.all(np.isfinite(P)) or np.any(P < 0):
+        raise ValueError("probs must be finite and non-negative")
+    off = np.max(np.abs(P.sum(axis=1) - 1.0)) if P.size else 0.0
+    if off > 1e-9:
+        raise ValueError(f"each row of probs must sum to 1, got row sums up to {off:.3g} away")
+    u = as_rng(rng).random(P.shape[0])
+    cls = np.minimum((u[:, None] > np.cumsum(P, axis=1)).sum(axis=1), P.shape[1] - 1)
+    return np.eye(P.shape[1])[cls]
 
 
 def _check_link(link):
@@ -517,3 +576,202 @@ def boolean_split(phi):
         return 0.5 * (_at(X, 1.0) - _at(X, -1.0))
 
     return phi0, phi1
+
+
+class QuerySplit(NamedTuple):
+    """One SQ query's answer and its two parts (see :func:`split_query`)."""
+
+    whole: float
+    whole_se: float
+    label_free: float
+    correlational: float
+    correlational_se: float
+
+
+def split_query(sq, csq, phi) -> QuerySplit:
+    """Ask an SQ query whole, and its label-free and correlational parts (:func:`~lbkit.boolean_split`).
+
+    With Boolean labels :math:`\\mathbb E[\\phi(x,y)] = \\mathbb E[\\phi_0(x)] +
+    \\mathbb E[\\phi_1(x)\\,y]`: the SQ oracle answers :math:`\\phi` and :math:`\\phi_0`, the
+    CSQ oracle answers :math:`\\phi_1` (three queries, in that order).
+
+    Parameters
+    ----------
+    sq : SQOracle
+    csq : CSQOracle
+        Oracles for the same target and the same link (build them with one seed in mode
+        ``"exact"`` and the parts add up to the whole to rounding error).
+    phi : callable
+        ``phi(X, y)``, shapes (N, n) and (N,) -> (N,), values in :math:`[-1, 1]`.
+
+    Returns
+    -------
+    QuerySplit
+        ``(whole, whole_se, label_free, correlational, correlational_se)``: the answers to
+        :math:`\\phi`, :math:`\\phi_0` and :math:`\\phi_1`, with the standard errors of the
+        first and the last.
+
+    Raises
+    ------
+    TypeError
+        If ``sq`` is not an :class:`SQOracle`, ``csq`` not a :class:`CSQOracle`, or ``phi``
+        not callable.
+    ValueError
+        If the oracles have different targets or links (the parts would not add up), or
+        an oracle refuses a query (see :meth:`lbkit.SQOracle.__call__`).
+
+    Examples
+    --------
+    >>> f = lambda X: X[:, 0]
+    >>> sq = SQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
+    >>> csq = CSQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
+    >>> s = split_query(sq, csq, lambda X, y: (1 + y * np.sign(X[:, 0])) / 2)   # P(y = sign x_0)
+    >>> s.whole, s.label_free, s.correlational
+    (1.0, 0.5, 0.5)
+    """
+    if not isinstance(sq, SQOracle):
+        raise TypeError(f"sq must be an SQOracle, got {type(sq).__name__}")
+    if not isinstance(csq, CSQOracle):
+        raise TypeError(f"csq must be a CSQOracle, got {type(csq).__name__}")
+    if sq.target is not csq.target or sq.link is not csq.link:
+        raise ValueError("sq and csq must share one target and one link, or the parts do not add up to the whole")
+    phi0, phi1 = boolean_split(phi)
+    whole = sq(phi)
+    whole_se = sq.last_se_
+    label_free = sq(lambda X, y: phi0(X))
+    correlational = csq(phi1)
+    return QuerySplit(whole, whole_se, label_free, correlational, csq.last_se_)
+
+
+class MulticlassSplit(NamedTuple):
+    """A multiclass query's mean and its two parts (see :func:`multiclass_split`)."""
+
+    whole: float
+    whole_se: float
+    label_free: float
+    correlational: float
+    residual: float
+    residual_se: float
+    phis: np.ndarray
+
+
+def multiclass_split(phi, X, Y, probs) -> MulticlassSplit:
+    """Split a query with one-hot labels into a label-free and a correlational part, on a sample.
+
+    With :math:`y\\in\\{e_1,\\dots,e_c\\}`, :math:`\\phi(x, y) = \\sum_j y_j\\,\\phi(x, e_j)`, so
+    :math:`\\mathbb E[\\phi] = \\mathbb E[\\tfrac1c\\sum_j \\phi(x, e_j)] + \\mathbb E[\\sum_j
+    \\phi(x, e_j)(p_j(x) - \\tfrac1c)]` for :math:`p_j(x) = P(y = e_j\\mid x)`: a label-free
+    expectation plus a correlational one with the centred class probabilities.
+
+    Parameters
+    ----------
+    phi : callable
+        ``phi(X, Y)`` with ``X`` of shape (N, n) and one-hot ``Y`` of shape (N, c), returning (N,).
+    X : ndarray of shape (N, n)
+        The sample.
+    Y : ndarray of shape (N, c)
+        One-hot labels drawn from ``probs`` (e.g. by :func:`categorical_labels`).
+    probs : ndarray of shape (N, c)
+        The class probabilities :math:`p_j(x_i)`.
+
+    Returns
+    -------
+    MulticlassSplit
+        ``whole, whole_se``: the sample mean of :math:`\\phi(x, y)` and its standard error;
+        ``label_free`` and ``correlational``: the sample means of the two parts;
+        ``residual, residual_se``: the mean of :math:`\\phi(x, y) - \\sum_j p_j(x)\\phi(x, e_j)`
+        (zero in expectation, conditionally on :math:`x`) and its standard error; ``phis``:
+        the values :math:`\\phi(x_i, e_j)`, shape (N, c).
+
+    Raises
+    ------
+    TypeError
+        If ``phi`` is not callable or returns non-real values.
+    ValueError
+        If ``Y`` and ``probs`` do not have one shape (N, c) with ``N = len(X)``, ``Y`` is not
+        one-hot, or ``phi`` returns the wrong shape.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0], [-1.0], [2.0]])
+    >>> Y = np.eye(2)[[0, 1, 1]]
+    >>> s = multiclass_split(lambda X, Y: Y[:, 0] * np.tanh(X[:, 0]), X, Y, np.full((3, 2), 0.5))
+    >>> round(s.whole, 4), round(s.label_free + s.correlational, 4)
+    (0.2539, 0.1607)
+    """
+    check_callable(phi, "phi", "a callable phi(X, Y)")
+    X = np.asarray(X)
+    Y = check_real_array(Y, "Y")
+    P = check_real_array(probs, "probs")
+    if Y.ndim != 2 or P.shape != Y.shape or Y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"Y and probs must both have shape (N, c) with N = len(X) = {X.shape[0]}, got {Y.shape} and {P.shape}"
+        )
+    if not (np.all((Y == 0) | (Y == 1)) and np.all(Y.sum(axis=1) == 1)):
+        raise ValueError("Y must be one-hot: entries 0 or 1, one 1 per row")
+    N, c = Y.shape
+
+    def _phi(labels):
+        return check_output(phi(X, labels), N, "phi(X, Y)", X.shape)
+
+    phis = np.stack([_phi(np.tile(np.eye(c)[j], (N, 1))) for j in range(c)], axis=1)
+    values = _phi(Y)
+    whole, whole_se = mean_se(values)
+    label_free = float(np.mean(phis @ np.full(c, 1 / c)))
+    correlational = float(np.mean(np.sum(phis * (P - 1 / c), axis=1)))
+    residual, residual_se = mean_se(values - np.sum(phis * P, axis=1))
+    return MulticlassSplit(whole, whole_se, label_free, correlational, residual, residual_se, phis)
+
+
+def softmax_even_deviation(a, b, t_max: float = 6.0, num: int = 1201) -> float:
+    """How far a softmax over logits :math:`a_j + b_j t` is from a constant plus an odd function of ``t``.
+
+    For :math:`p(t) = \\mathrm{softmax}(a + b\\,t)`, the largest
+    :math:`|p_j(t) + p_j(-t) - 2p_j(0)|` over ``num`` equally spaced ``t`` in
+    :math:`[-t_{\\max}, t_{\\max}]` and all classes ``j``: zero (to rounding) exactly when
+    every :math:`p_j - p_j(0)` is odd on the grid.
+
+    Parameters
+    ----------
+    a, b : array_like of shape (c,)
+        Intercepts and slopes of the logits, ``c >= 2``.
+    t_max : float, default 6.0
+        Half-width of the grid, ``> 0``.
+    num : int, default 1201
+        Number of grid points, odd (so that ``t = 0`` is one of them), ``>= 3``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``a`` or ``b`` is not real, or ``num`` is not an integer.
+    ValueError
+        If ``a`` and ``b`` are not one-dimensional of one length ``c >= 2``, not finite, or
+        ``t_max <= 0``, or ``num`` is even or below 3.
+
+    Examples
+    --------
+    >>> softmax_even_deviation([0.0, 0.0], [1.0, -1.0]) < 1e-15      # p_1 = sigmoid(2t): 1/2 + odd
+    True
+    >>> round(softmax_even_deviation([0.0, 0.0, 0.0], [-1.0, 0.0, 1.0]), 3)   # p_2(6) + p_2(-6) far below 2/3
+    0.662
+    """
+    a = check_real_array(a, "a", allow_bool=False)
+    b = check_real_array(b, "b", allow_bool=False)
+    if a.ndim != 1 or a.shape != b.shape or a.size < 2:
+        raise ValueError(f"a and b must be one-dimensional of one length c >= 2, got shapes {a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("a and b must be finite")
+    t_max = check_real(t_max, "t_max", minimum=0, min_open=True)
+    num = check_int(num, "num", minimum=3)
+    if num % 2 == 0:
+        raise ValueError(f"num must be odd, so that t = 0 is a grid point, got {num}")
+    t = np.linspace(-t_max, t_max, num)
+    z = np.multiply.outer(t, b) + a
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    return float(np.max(np.abs(p + p[::-1] - 2 * p[num // 2])))

@@ -15,6 +15,7 @@ __all__ = [
     "first_step_below",
     "minibatch_tolerance",
     "RunningMoments",
+    "binned_means",
 ]
 
 
@@ -275,3 +276,61 @@ class RunningMoments:
         if self.N < 2:
             return float("nan")
         return math.sqrt(max(self.M2, 0.0) / (self.N - 1) / self.N)
+
+
+def binned_means(score, values, n_bins: int = 10):
+    """Means of ``values`` within the quantile bins of ``score`` (a calibration table), with standard errors.
+
+    The bins are cut at the sample quantiles of ``score`` at :math:`0, 1/b, \\dots, 1`
+    (``b = n_bins``), so each holds about ``N / b`` points; a point on an inner edge goes to
+    the bin above it, and the largest score to the last bin.
+
+    Parameters
+    ----------
+    score : array_like of shape (N,)
+        The quantity that defines the bins (e.g. a conditional mean :math:`g(x)`).
+    values : array_like of shape (N,)
+        The draws averaged in each bin (e.g. labels :math:`y`).
+    n_bins : int, default 10
+        Number of bins, ``n_bins >= 1``.
+
+    Returns
+    -------
+    score_mean, value_mean, value_se : ndarray of shape (n_bins,)
+        Per bin: the mean of ``score``, the mean of ``values`` and its standard error
+        (:func:`~lbkit.mean_se`).
+
+    Raises
+    ------
+    TypeError
+        If ``score`` or ``values`` is not real, or ``n_bins`` is not an integer.
+    ValueError
+        If they are not one-dimensional of one length, are not finite, ``n_bins < 1``, or a
+        bin holds fewer than 2 points (ties in ``score``; use fewer bins).
+
+    Examples
+    --------
+    >>> s, m, se = binned_means(np.arange(8.0), np.array([0, 0, 1, 1, 0, 1, 1, 1.0]), n_bins=2)
+    >>> s.tolist(), m.tolist()
+    ([1.5, 5.5], [0.5, 0.75])
+    """
+    s = check_real_array(score, "score")
+    v = check_real_array(values, "values")
+    n_bins = check_int(n_bins, "n_bins", minimum=1)
+    if s.ndim != 1 or s.shape != v.shape:
+        raise ValueError(f"score and values must be one-dimensional of one length, got shapes {s.shape} and {v.shape}")
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(v))):
+        raise ValueError("score and values must be finite (NaN or infinite entries found)")
+    edges = np.quantile(s, np.linspace(0, 1, n_bins + 1))
+    which = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_bins - 1)
+    out = np.empty((3, n_bins))
+    for b in range(n_bins):
+        in_bin = which == b
+        if np.count_nonzero(in_bin) < 2:
+            raise ValueError(
+                f"bin {b} of {n_bins} holds {np.count_nonzero(in_bin)} point(s), fewer than 2 "
+                "(ties in score?); use fewer bins"
+            )
+        out[0, b] = s[in_bin].mean()
+        out[1:, b] = mean_se(v[in_bin])
+    return out[0], out[1], out[2]

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import lbkit
+from lbkit.supports import sign_patterns
 
 try:  # tests/ on sys.path (pytest's rootdir insertion) or the repository root (tests as a package)
     from nbcells import run_cell
@@ -32,7 +33,7 @@ def _noglue(*args, **kwargs):
 @pytest.fixture(scope="module")
 def game():
     """The namespace after the chapter's game cell has run."""
-    ns = {"np": np, "lbkit": lbkit, "itertools": itertools, "glue": _noglue}
+    ns = {"np": np, "lbkit": lbkit, "itertools": itertools, "sign_patterns": sign_patterns, "glue_values": _noglue}
     return run_cell(NB, "sq-game", ns)
 
 
