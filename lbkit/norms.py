@@ -400,9 +400,9 @@ _LOG_FLOAT_MAX = math.log(np.finfo(float).max)
 def norm_upper_bound(k: int, activation="relu") -> float:
     """The tail upper bound :math:`\\|f_S\\|^2 \\le 2^{k+1}\\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2`.
 
-    Every weight :math:`W_k(m)` is at most :math:`2^{1-k}` (see :func:`hermite_weights`), so the
-    series of :func:`norm_squared` is at most :math:`4^k 2^{1-k}` times the Hermite energy of the
-    activation from degree :math:`k` on (:meth:`Activation.hermite_tail`).
+    Every weight :math:`W_k(m)` is at most :math:`2^{1-k}` (see :func:`~lbkit.hermite_weights`), so the
+    series of :func:`~lbkit.norm_squared` is at most :math:`4^k 2^{1-k}` times the Hermite energy of the
+    activation from degree :math:`k` on (:meth:`~lbkit.Activation.hermite_tail`).
 
     Parameters
     ----------
@@ -449,14 +449,14 @@ def norm_table(activation="relu", k_max: int = 40) -> np.ndarray:
     ndarray of shape (L, 4)
         One row ``(k, norm_squared(k), norm_lower_bound(k), norm_upper_bound(k))`` per ``k``
         in ``1..k_max`` for which the parity rule leaves :math:`f_S \\ne 0`
-        (:meth:`Activation.vanishes`), in increasing ``k``; ``L`` may be 0.
+        (:meth:`~lbkit.Activation.vanishes`), in increasing ``k``; ``L`` may be 0.
 
     Raises
     ------
     TypeError
         If ``k_max`` is not an integer, or ``activation`` is neither a name nor callable.
     ValueError
-        If ``k_max`` is out of range, or :func:`norm_squared` refuses one of the ``k``
+        If ``k_max`` is out of range, or :func:`~lbkit.norm_squared` refuses one of the ``k``
         (smooth activations and custom callables at large ``k``).
 
     Examples
@@ -577,7 +577,7 @@ def relu_norm_bounds(k: int) -> dict:
         :math:`M' = \\max(k, \\frac k2\\ln\\frac{k}{3\\ln k})`:
 
         ``"degree_k"``
-            :math:`4^k c_k^2\\,k!/k^k` (:func:`norm_lower_bound`);
+            :math:`4^k c_k^2\\,k!/k^k` (:func:`~lbkit.norm_lower_bound`);
         ``"a"``
             :math:`(4/e)^k/(2\\sqrt\\pi\\,(k-1)^2)`, below ``"degree_k"``;
         ``"tail"``

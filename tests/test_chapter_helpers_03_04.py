@@ -12,6 +12,7 @@ from scipy.special import erf
 
 from lbkit import get_activation, hermite_weights, norm_lower_bound, norm_squared
 from lbkit.closed_forms import FOURIER_A, fourier_odd_coefficient
+from lbkit.family import OrthogonalNetwork, coordinate_flip_deviations, orthogonal_network
 from lbkit.norms import (
     fourier_norm_constant,
     fourier_norm_log_bound,
@@ -21,6 +22,7 @@ from lbkit.norms import (
     relu_norm_bounds,
     saturation_degree,
 )
+from lbkit.plotting import PALETTE, draw_orthogonal_network
 
 
 def _mp_hermite_coefficient(fn, m):
@@ -230,3 +232,66 @@ def test_fourier_odd_coefficient_matches_the_activation_record():
         c = get_activation(act).hermite_coefficients(41, high_precision=True)
         for m in (11, 25, 41):
             assert fourier_odd_coefficient(m, act) == pytest.approx(c[m], rel=1e-12)
+
+
+class _Perturbed(OrthogonalNetwork):
+    """f_S + x_0 + x_1 x_2: no longer odd in x_0 or x_2, nor even in x_1 (S = {0, 2}, n = 4)."""
+
+    def __call__(self, X, **kwargs):
+        X = np.asarray(X, dtype=float)
+        return super().__call__(X, **kwargs) + X[:, 0] + X[:, 1] * X[:, 2]
+
+
+def test_coordinate_flip_deviations_against_the_perturbation_by_hand():
+    X = np.random.default_rng(7).standard_normal((500, 4))
+    for act in ("relu", "tanh", "erf"):
+        assert np.all(coordinate_flip_deviations(orthogonal_network(4, [0, 2], act), X) < 1e-12)
+    dev = coordinate_flip_deviations(_Perturbed(4, [0, 2], "relu"), X)
+    # f_S cancels: in S the sum f(x') + f(x) is p(x') + p(x), outside S the difference is p(x') - p(x)
+    x1x2 = np.max(np.abs(2 * X[:, 1] * X[:, 2]))
+    expected = [x1x2, x1x2, np.max(np.abs(2 * X[:, 0])), 0.0]
+    assert dev == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_coordinate_flip_deviations_refuses_bad_input():
+    f = orthogonal_network(4, [0, 2], "relu")
+    with pytest.raises(TypeError, match="OrthogonalNetwork"):
+        coordinate_flip_deviations(np.tanh, np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"shape \(N, 4\)"):
+        coordinate_flip_deviations(f, np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="at least one row"):
+        coordinate_flip_deviations(f, np.zeros((0, 4)))
+
+
+def test_draw_orthogonal_network_draws_every_weight_in_its_colour():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    f = orthogonal_network(6, [1, 2, 4], "tanh")
+    fig, ax = plt.subplots()
+    n_edges = draw_orthogonal_network(f, ax)
+    colour = {1: PALETTE[1], -1: PALETTE[0]}
+    hidden = [line for line in ax.lines if list(line.get_xdata()) == [0, 1]]
+    output = [line for line in ax.lines if list(line.get_xdata()) == [1, 2]]
+    y_in, y_hid = np.linspace(3.5, -3.5, 6), np.linspace(4.2, -4.2, 8)
+    drawn = {
+        (int(np.argmin(abs(y_in - line.get_ydata()[0]))), int(np.argmin(abs(y_hid - line.get_ydata()[1])))): to_hex(
+            line.get_color()
+        )
+        for line in hidden
+    }
+    expected = {(i, j): colour[int(np.sign(f.W[j, i]))] for j in range(8) for i in range(6) if f.W[j, i] != 0}
+    assert n_edges == len(hidden) == 3 * 8 and drawn == expected
+    assert [to_hex(line.get_color()) for line in output] == [colour[int(s)] for s in f.a]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [r"$+1/\sqrt{3}$ or $\chi(w)=+1$", r"$-1/\sqrt{3}$ or $\chi(w)=-1$"]
+    texts = [t.get_text() for t in ax.texts]
+    assert sum("not in $S$" in t for t in texts) == 3 and sum(t.startswith(r"$\sigma$") for t in texts) == 8
+    plt.close(fig)
+    with pytest.raises(ValueError, match="k <= 4"):
+        draw_orthogonal_network(orthogonal_network(6, range(5), "tanh"), ax)
+    with pytest.raises(TypeError, match="OrthogonalNetwork"):
+        draw_orthogonal_network("relu", ax)
