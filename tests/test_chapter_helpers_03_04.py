@@ -13,6 +13,7 @@ from scipy.special import erf
 from lbkit import get_activation, hermite_weights, norm_lower_bound, norm_squared
 from lbkit.closed_forms import FOURIER_A, fourier_odd_coefficient
 from lbkit.family import OrthogonalNetwork, coordinate_flip_deviations, orthogonal_network
+from lbkit.hermite import hermite_coefficients_quadrature
 from lbkit.norms import (
     fourier_norm_constant,
     fourier_norm_log_bound,
@@ -295,3 +296,48 @@ def test_draw_orthogonal_network_draws_every_weight_in_its_colour():
         draw_orthogonal_network(orthogonal_network(6, range(5), "tanh"), ax)
     with pytest.raises(TypeError, match="OrthogonalNetwork"):
         draw_orthogonal_network("relu", ax)
+
+
+def _probabilists_hermite(m):
+    """He_m as numpy polynomial coefficients (lowest degree first), by its recursion, over sqrt(m!)."""
+    he = [np.array([1.0]), np.array([0.0, 1.0])]
+    for j in range(1, m):
+        he.append(np.polynomial.polynomial.polysub(np.polynomial.polynomial.polymulx(he[j]), j * he[j - 1]))
+    return he[m] / math.sqrt(math.factorial(m))
+
+
+def test_hermite_coefficients_quadrature_on_polynomials():
+    # x0^3 x1^2 x2 (dim 3): coefficients by projecting each monomial exactly onto the basis
+    P = np.polynomial.polynomial
+    h = [_probabilists_hermite(m) for m in range(6)]
+    # E[z^p h_m(z)] = sum_j h_m[j] E[z^(p+j)], Gaussian moments (p+j-1)!! for even p+j
+    moment = lambda r: 0.0 if r % 2 else float(math.prod(range(r - 1, 0, -2)))
+    proj = [[sum(h[m][j] * moment(p + j) for j in range(m + 1)) for m in range(6)] for p in range(4)]
+    expected = np.einsum("a,b,c->abc", proj[3], proj[2], proj[1])
+    fn = lambda X: X[:, 0] ** 3 * X[:, 1] ** 2 * X[:, 2]
+    got = hermite_coefficients_quadrature(fn, 3, 5, n_nodes=12)
+    assert got.shape == (6, 6, 6) and np.allclose(got, expected, atol=1e-12)
+    assert got[3, 2, 1] == pytest.approx(math.sqrt(6) * math.sqrt(2), rel=1e-12)  # He_3 He_2 He_1 / sqrt(3! 2! 1!)
+    assert P.polyval(0.5, h[2]) == pytest.approx((0.25 - 1) / math.sqrt(2))
+
+
+def test_hermite_coefficients_quadrature_against_the_network_formula():
+    f = orthogonal_network(3, range(3), "tanh")
+    got = hermite_coefficients_quadrature(f, 3, 7, n_nodes=60)
+    alphas = np.indices(got.shape).reshape(3, -1).T
+    assert np.max(np.abs(got - f.hermite_coefficients(alphas).reshape(got.shape))) < 1e-11
+    one_d = hermite_coefficients_quadrature(lambda X: np.tanh(X[:, 0]), 1, 9, n_nodes=200)
+    assert one_d == pytest.approx(get_activation("tanh").hermite_coefficients(9), abs=1e-13)
+
+
+def test_hermite_coefficients_quadrature_refuses_bad_input():
+    with pytest.raises(TypeError, match="callable"):
+        hermite_coefficients_quadrature(3.0, 2, 3)
+    with pytest.raises(ValueError, match="<= 6"):
+        hermite_coefficients_quadrature(np.sum, 7, 3)
+    with pytest.raises(ValueError, match="<= 9"):
+        hermite_coefficients_quadrature(np.sum, 2, 10, n_nodes=10)
+    with pytest.raises(ValueError, match="one finite value per point"):
+        hermite_coefficients_quadrature(lambda X: X, 2, 3, n_nodes=5)
+    with pytest.raises(ValueError, match="limit"):
+        hermite_coefficients_quadrature(np.sum, 6, 3, n_nodes=100)
