@@ -14,6 +14,10 @@ from functools import cache
 import numpy as np
 from scipy.special import gammaln
 
+from ._checks import check_choice, check_int
+
+__all__ = ["FOURIER_A", "fourier_odd_coefficient"]
+
 _SQRT2PI = math.sqrt(2 * math.pi)
 
 
@@ -105,3 +109,58 @@ def _mp_coefficients(f, m_max: int) -> np.ndarray:
         out = np.array([float(v) for v in c])
     out.setflags(write=False)
     return out
+
+
+# ----------------------------------------------------------------------------
+# odd coefficients of tanh and the sigmoid as a Fourier integral
+# ----------------------------------------------------------------------------
+#: The constant a of the Fourier transform pi xi / sinh(a xi) of the activation's derivative.
+FOURIER_A = {"tanh": math.pi / 2, "sigmoid": math.pi}
+
+
+def fourier_odd_coefficient(m: int, activation: str) -> float:
+    """An odd Hermite coefficient of tanh or the sigmoid, from its Fourier integral (30 digits).
+
+    .. math:: c_m = \\frac{(-1)^{(m-1)/2}}{\\sqrt{m!}}\\int_0^\\infty
+              \\frac{\\xi^m e^{-\\xi^2/2}}{\\sinh(a\\xi)}\\,d\\xi ,
+              \\qquad a = \\pi/2 \\text{ (tanh)},\\ a = \\pi \\text{ (sigmoid)},
+
+    because :math:`\\sigma'` has Fourier transform :math:`\\pi\\xi/\\sinh(a\\xi)` and
+    :math:`c_m\\sqrt{m!} = \\mathbb E[\\sigma^{(m)}(z)]` (chapter 4,
+    lem-odd-coefficients-fourier).  A route independent of the trapezoidal
+    rule behind the activations' 40-digit coefficients.
+
+    Parameters
+    ----------
+    m : int
+        An odd degree, ``1 <= m <= 999``.
+    activation : {"tanh", "sigmoid"}
+
+    Returns
+    -------
+    float
+        :math:`c_m`, the integral evaluated by mpmath at 30 significant digits.
+
+    Raises
+    ------
+    TypeError
+        If ``m`` is not an integer.
+    ValueError
+        If ``m`` is even or outside ``[1, 999]``, or ``activation`` is neither name.
+
+    Examples
+    --------
+    >>> round(fourier_odd_coefficient(1, "tanh"), 6), round(fourier_odd_coefficient(3, "sigmoid"), 6)
+    (0.605706, -0.025473)
+    """
+    import mpmath as mp
+
+    m = check_int(m, "m", minimum=1, maximum=999)
+    if m % 2 == 0:
+        raise ValueError(f"m must be odd (the integral formula gives the odd coefficients), got {m}")
+    check_choice(activation, "activation", FOURIER_A)
+    with mp.workdps(30):
+        a = mp.pi / (2 if activation == "tanh" else 1)
+        r = mp.sqrt(m)
+        integral = mp.quad(lambda x: x**m * mp.exp(-x * x / 2) / mp.sinh(a * x), [0, r / 2, r, 2 * r, mp.inf])
+        return float((-1) ** ((m - 1) // 2) * integral / mp.sqrt(mp.factorial(m)))

@@ -30,6 +30,7 @@ __all__ = [
     "OrthogonalFamily",
     "orthogonal_network",
     "orthogonal_family",
+    "coordinate_flip_deviations",
 ]
 
 K_MAX_NETWORK = 26  # largest support size of a network (2^26 hidden units)
@@ -515,3 +516,51 @@ def orthogonal_family(n, k, activation="relu"):
     (10, (3, 4), True)
     """
     return OrthogonalFamily(n, k, activation)
+
+
+def coordinate_flip_deviations(f, X) -> np.ndarray:
+    """How far :math:`f_S` is from odd in each coordinate of ``S`` and even in every other, on sample points.
+
+    With :math:`x^{(i)}` the point ``x`` with its coordinate ``i`` negated, returns for each ``i``
+    :math:`\\max_x |f(x^{(i)}) + f(x)|` if ``i`` is in ``S`` and :math:`\\max_x |f(x^{(i)}) - f(x)|`
+    otherwise: the deviations from coordinate-oddness (chapter 3, lem-coordinate-oddness), which
+    says both are 0.
+
+    Parameters
+    ----------
+    f : OrthogonalNetwork
+    X : array_like of shape (N, n)
+        Sample points, finite, ``N >= 1``.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        Entry ``i``: the largest deviation over the ``N`` points when coordinate ``i`` is negated.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not an :class:`~lbkit.OrthogonalNetwork` or ``X`` is not numeric.
+    ValueError
+        If ``X`` does not have shape (N, n) with ``N >= 1``, or has NaN or infinite entries.
+
+    Examples
+    --------
+    >>> f = orthogonal_network(4, [0, 2], "relu")
+    >>> X = np.random.default_rng(0).standard_normal((100, 4))
+    >>> bool(coordinate_flip_deviations(f, X).max() < 1e-12)
+    True
+    """
+    if not isinstance(f, OrthogonalNetwork):
+        raise TypeError(f"f must be an OrthogonalNetwork (from orthogonal_network), got {type(f).__name__}")
+    X = check_X(X, f.n)
+    if X.shape[0] == 0:
+        raise ValueError("X must have at least one row, got shape (0, n)")
+    fx = f(X)
+    out = np.empty(f.n)
+    for i in range(f.n):
+        Xi = X.astype(float)  # a copy
+        Xi[:, i] *= -1
+        fi = f(Xi)
+        out[i] = np.max(np.abs(fi + fx)) if i in f.S else np.max(np.abs(fi - fx))
+    return out

@@ -12,14 +12,29 @@ computes its weights, its terms and its sum.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
 from ._checks import check_bool, check_budget, check_choice, check_int
 from .activation_library import get_activation
+from .closed_forms import FOURIER_A
 
-__all__ = ["norm_squared", "norm_terms", "norm_lower_bound", "hermite_weights", "K_LIMIT"]
+__all__ = [
+    "norm_squared",
+    "norm_terms",
+    "norm_lower_bound",
+    "norm_upper_bound",
+    "norm_table",
+    "hermite_weights",
+    "hermite_weight_exact",
+    "saturation_degree",
+    "relu_norm_bounds",
+    "fourier_norm_log_bound",
+    "fourier_norm_constant",
+    "K_LIMIT",
+]
 
 
 def _degree_cutoff(k: int) -> int:
@@ -380,3 +395,313 @@ def norm_lower_bound(k: int, activation="relu", *, log10: bool = False) -> float
 
 
 _LOG_FLOAT_MAX = math.log(np.finfo(float).max)
+
+
+def norm_upper_bound(k: int, activation="relu") -> float:
+    """The tail upper bound :math:`\\|f_S\\|^2 \\le 2^{k+1}\\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2`.
+
+    Every weight :math:`W_k(m)` is at most :math:`2^{1-k}` (see :func:`~lbkit.hermite_weights`), so the
+    series of :func:`~lbkit.norm_squared` is at most :math:`4^k 2^{1-k}` times the Hermite energy of the
+    activation from degree :math:`k` on (:meth:`~lbkit.Activation.hermite_tail`).
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``1 <= k <= 1000``.
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    float
+        :math:`2^{k+1}\\sum_{m\\ge k,\\ m\\equiv k} c_m^2`; ``0.0`` exactly when the tail is 0.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer, or ``activation`` is neither a name nor callable.
+    ValueError
+        If ``k < 1`` or ``k > 1000`` (:math:`2^{k+1}` leaves float64 from ``k = 1023``), or
+        for an unknown activation name.
+
+    Examples
+    --------
+    >>> round(norm_upper_bound(2, "relu"), 4), round(norm_squared(2, "relu"), 4)
+    (0.7268, 0.7268)
+    >>> round(norm_upper_bound(4, "relu"), 4), round(norm_squared(4, "relu"), 4)
+    (0.3606, 0.303)
+    """
+    act = get_activation(activation)
+    k = check_int(k, "k", minimum=1, maximum=1000)
+    return float(2.0 ** (k + 1) * act.hermite_tail(k, k % 2))
+
+
+def norm_table(activation="relu", k_max: int = 40) -> np.ndarray:
+    """The exact norm and its two bounds at every ``k <= k_max`` for which :math:`f_S \\ne 0`.
+
+    Parameters
+    ----------
+    activation : str, callable or Activation, default "relu"
+    k_max : int, default 40
+        Largest support size, ``1 <= k_max <= 300`` (``K_LIMIT``).
+
+    Returns
+    -------
+    ndarray of shape (L, 4)
+        One row ``(k, norm_squared(k), norm_lower_bound(k), norm_upper_bound(k))`` per ``k``
+        in ``1..k_max`` for which the parity rule leaves :math:`f_S \\ne 0`
+        (:meth:`~lbkit.Activation.vanishes`), in increasing ``k``; ``L`` may be 0.
+
+    Raises
+    ------
+    TypeError
+        If ``k_max`` is not an integer, or ``activation`` is neither a name nor callable.
+    ValueError
+        If ``k_max`` is out of range, or :func:`~lbkit.norm_squared` refuses one of the ``k``
+        (smooth activations and custom callables at large ``k``).
+
+    Examples
+    --------
+    >>> np.round(norm_table("relu", 4), 4)
+    array([[1.    , 1.    , 1.    , 1.    ],
+           [2.    , 0.7268, 0.6366, 0.7268],
+           [4.    , 0.303 , 0.1592, 0.3606]])
+    """
+    act = get_activation(activation)
+    k_max = check_int(k_max, "k_max", minimum=1, maximum=K_LIMIT)
+    rows = [
+        (k, norm_squared(k, act), norm_lower_bound(k, act), norm_upper_bound(k, act))
+        for k in range(1, k_max + 1)
+        if not act.vanishes(k)
+    ]
+    return np.array(rows, dtype=float).reshape(-1, 4)
+
+
+def hermite_weight_exact(k: int, m: int, *, method: str = "closed_form") -> Fraction:
+    """:math:`W_k(m) = m!\\,k^{-m}\\,[t^m]\\sinh(t)^k` as an exact rational, by one of two routes.
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``1 <= k <= 300``.
+    m : int
+        Degree, ``0 <= m <= 1000``.
+    method : {"closed_form", "compositions"}, default "closed_form"
+        ``"closed_form"``: :math:`2^{-k}\\sum_{j=0}^k\\binom kj(-1)^j(1-2j/k)^m`, from
+        :math:`\\sinh(t)^k = 2^{-k}(e^t-e^{-t})^k`.  ``"compositions"``: the definition,
+        :math:`m!\\,k^{-m}\\sum_\\alpha 1/\\alpha!` over the compositions :math:`\\alpha` of
+        :math:`m` into :math:`k` odd parts (summed part by part, exactly).
+
+    Returns
+    -------
+    fractions.Fraction
+        ``0`` unless ``m >= k`` and ``m = k (mod 2)``.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` or ``m`` is not an integer, or ``method`` is not a string.
+    ValueError
+        If ``k`` or ``m`` is out of range, or ``method`` is unknown.
+
+    Examples
+    --------
+    >>> hermite_weight_exact(3, 5), hermite_weight_exact(3, 5, method="compositions")
+    (Fraction(20, 81), Fraction(20, 81))
+    >>> float(hermite_weight_exact(4, 10)), hermite_weight_exact(4, 9)
+    (0.12451171875, Fraction(0, 1))
+    """
+    k = check_int(k, "k", minimum=1, maximum=K_LIMIT)
+    m = check_int(m, "m", minimum=0, maximum=1000)
+    check_choice(method, "method", ("closed_form", "compositions"))
+    if method == "closed_form":
+        total = sum(Fraction(math.comb(k, j) * (-1) ** j) * Fraction(k - 2 * j, k) ** m for j in range(k + 1))
+        return total / 2**k
+    # ways[r] = sum over compositions of r into the parts so far (each odd) of 1/alpha!
+    ways = [Fraction(int(r == 0)) for r in range(m + 1)]
+    inverse_factorial = [Fraction(1, math.factorial(a)) for a in range(m + 1)]
+    for _ in range(k):
+        ways = [
+            sum((inverse_factorial[a] * ways[r - a] for a in range(1, r + 1, 2)), Fraction(0)) for r in range(m + 1)
+        ]
+    return Fraction(math.factorial(m), k**m) * ways[m]
+
+
+def saturation_degree(k: int, parity: int) -> int:
+    """The smallest degree :math:`m \\ge M_k = \\max(k, \\frac k2\\ln(3k))` with :math:`m \\equiv` ``parity`` (mod 2).
+
+    From :math:`M_k` on the weights of the norm formula are at least :math:`2^{-k}`:
+    :math:`W_k(m) \\ge 2^{-k}` for every :math:`m \\ge M_k` with :math:`m \\equiv k` (chapter 4,
+    thm-norm-growth, part 1).
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``k >= 1``.
+    parity : {0, 1}
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If ``k`` or ``parity`` is not an integer.
+    ValueError
+        If ``k < 1`` or ``parity`` is not 0 or 1.
+
+    Examples
+    --------
+    >>> saturation_degree(41, 1), saturation_degree(10, 0)
+    (99, 18)
+    """
+    k = check_int(k, "k", minimum=1)
+    parity = check_int(parity, "parity", minimum=0, maximum=1)
+    m = max(k, math.ceil(k / 2 * math.log(3 * k)))
+    return m + (m - parity) % 2
+
+
+def relu_norm_bounds(k: int) -> dict:
+    """The bounds on :math:`\\|f_S\\|^2` for the ReLU at an even ``k`` (chapter 4, thm-norm-growth, part 2).
+
+    Parameters
+    ----------
+    k : int
+        An even support size, ``2 <= k <= 1000``.
+
+    Returns
+    -------
+    dict
+        Floats under the keys (lower bounds first, then upper bounds), with
+        :math:`M` = ``saturation_degree(k, 0)`` and
+        :math:`M' = \\max(k, \\frac k2\\ln\\frac{k}{3\\ln k})`:
+
+        ``"degree_k"``
+            :math:`4^k c_k^2\\,k!/k^k` (:func:`~lbkit.norm_lower_bound`);
+        ``"a"``
+            :math:`(4/e)^k/(2\\sqrt\\pi\\,(k-1)^2)`, below ``"degree_k"``;
+        ``"tail"``
+            :math:`2^k\\sum_{m\\ge M,\\ m \\text{ even}} c_m^2`;
+        ``"b"``
+            :math:`2^k/(6\\sqrt2\\,\\pi\\,M^{3/2})`, below ``"tail"``;
+        ``"up"``
+            :math:`2^{k+1}/(3\\sqrt6\\,\\pi\\,(k-3)^{3/2})` (``inf`` for ``k = 2``);
+        ``"up2"``
+            :math:`2^{k+1}/(c\\,(M'-3)^{3/2}) + e\\sqrt{M'}\\,2^k/(c\\,k^3(k-3)^{3/2})`,
+            :math:`c = 3\\sqrt6\\,\\pi` (``inf`` for ``k = 2``).
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer.
+    ValueError
+        If ``k`` is odd (the ReLU's :math:`f_S` vanishes at odd ``k >= 3``), below 2 or above 1000.
+
+    Examples
+    --------
+    >>> b = relu_norm_bounds(10)
+    >>> round(b["a"], 4), round(b["b"], 4), round(norm_squared(10, "relu"), 4), round(b["up2"], 4)
+    (0.1658, 0.503, 2.122, 4.8106)
+    """
+    k = check_int(k, "k", minimum=2, maximum=1000)
+    if k % 2:
+        raise ValueError(f"k must be even (for odd k >= 3 the ReLU's f_S is 0), got {k}")
+    relu = get_activation("relu")
+    M = saturation_degree(k, 0)
+    bounds = {
+        "degree_k": norm_lower_bound(k, relu),
+        "a": (4 / math.e) ** k / (2 * math.sqrt(math.pi) * (k - 1) ** 2),
+        "tail": 2.0**k * relu.hermite_tail(M, 0),
+        "b": 2.0**k / (6 * math.sqrt(2) * math.pi * M**1.5),
+        "up": math.inf,
+        "up2": math.inf,
+    }
+    if k >= 4:
+        c = 3 * math.sqrt(6) * math.pi
+        Mp = max(k, k / 2 * math.log(k / (3 * math.log(k))))
+        bounds["up"] = 2.0 ** (k + 1) / (c * (k - 3) ** 1.5)
+        bounds["up2"] = 2.0 ** (k + 1) / (c * (Mp - 3) ** 1.5) + math.e * math.sqrt(Mp) * 2.0**k / (
+            c * k**3 * (k - 3) ** 1.5
+        )
+    return bounds
+
+
+def fourier_norm_log_bound(k: int, activation: str) -> float:
+    """:math:`\\ln L_k`, the lower bound :math:`\\|f_S\\|^2 \\ge L_k` for tanh and the sigmoid (odd ``k``).
+
+    .. math:: L_k = \\frac{2^{k+2}}{\\sqrt M}\\,e^{-2a\\sqrt{M+1}},
+
+    with :math:`M` = ``saturation_degree(k, 1)`` and :math:`a` = ``FOURIER_A[activation]``
+    (``lbkit.closed_forms.FOURIER_A``: :math:`\\pi/2` for tanh, :math:`\\pi` for the
+    sigmoid); chapter 4, thm-norm-growth, part 3.
+
+    Parameters
+    ----------
+    k : int
+        An odd support size, ``k >= 1``.
+    activation : {"tanh", "sigmoid"}
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer or ``activation`` is not a string.
+    ValueError
+        If ``k`` is even or below 1, or ``activation`` is neither name.
+
+    Examples
+    --------
+    >>> round(math.exp(fourier_norm_log_bound(9, "tanh")), 5), round(norm_squared(9, "tanh"), 5)
+    (0.00184, 0.18223)
+    """
+    k = check_int(k, "k", minimum=1)
+    if k % 2 == 0:
+        raise ValueError(f"k must be odd (tanh's and the sigmoid's f_S vanish at even k >= 2), got {k}")
+    check_choice(activation, "activation", FOURIER_A)
+    M = saturation_degree(k, 1)
+    return (k + 2) * math.log(2) - 0.5 * math.log(M) - 2 * FOURIER_A[activation] * math.sqrt(M + 1)
+
+
+def fourier_norm_constant(activation: str) -> tuple[float, int, int]:
+    """The constant :math:`C_\\sigma \\ge 1/\\|f_S\\|` over all odd ``k``, for tanh or the sigmoid.
+
+    Part 3 of thm-norm-growth (chapter 4) gives :math:`1/\\|f_S\\| \\le L_k^{-1/2}` and
+    :math:`L_k \\ge 1` once :math:`k/\\ln(3k) \\ge ((2a+1)/\\ln 2)^2`; below that threshold there
+    are finitely many odd ``k``, and :math:`C_\\sigma` is the largest of their
+    :math:`L_k^{-1/2}` and 1 (see :func:`fourier_norm_log_bound`).
+
+    Parameters
+    ----------
+    activation : {"tanh", "sigmoid"}
+
+    Returns
+    -------
+    C : float
+        :math:`\\max(1, \\max_k L_k^{-1/2})` over odd ``k`` up to the threshold.
+    worst_k : int
+        The odd ``k`` where :math:`L_k` is smallest.
+    k_one : int
+        The smallest odd ``k >= 3`` with :math:`k/\\ln(3k) \\ge ((2a+1)/\\ln 2)^2`, from which
+        on :math:`1/\\|f_S\\| \\le 1` is proved.
+
+    Raises
+    ------
+    TypeError
+        If ``activation`` is not a string.
+    ValueError
+        If ``activation`` is neither name.
+
+    Examples
+    --------
+    >>> C, worst_k, k_one = fourier_norm_constant("tanh")
+    >>> round(C, 2), worst_k, k_one
+    (41.63, 17, 235)
+    """
+    check_choice(activation, "activation", FOURIER_A)
+    threshold = ((2 * FOURIER_A[activation] + 1) / math.log(2)) ** 2
+    k_one = next(k for k in range(3, 10**6, 2) if k / math.log(3 * k) >= threshold)
+    worst_k = min(range(1, k_one + 1, 2), key=lambda k: fourier_norm_log_bound(k, activation))
+    return max(1.0, math.exp(-fourier_norm_log_bound(worst_k, activation) / 2)), worst_k, k_one
