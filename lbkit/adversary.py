@@ -53,11 +53,55 @@ from ._checks import check_int, check_n_k, check_real, check_real_array
 from .activation_library import get_activation
 from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
+from .distributions import as_rng
 from .norms import norm_squared
 from .queries import FamilyQuery, HermiteQuery, NeuronQuery
 from .supports import sign_patterns, supports
 
-__all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]  # the queries live in lbkit.queries
+# the queries live in lbkit.queries
+__all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery", "random_student"]
+
+
+def random_student(n, width, rng):
+    """A bias-free two-layer student :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` at the standard initialisation.
+
+    :math:`w_{ji} \\sim \\mathcal N(0, 1/n)` and :math:`a_j \\sim \\mathcal N(0, 1/p)`,
+    drawn in that order from ``rng``: the weights :meth:`AdversaryGame.ask_gradient`
+    and :meth:`AdversaryGame.gradient_correlations` take.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    width : int
+        Hidden units :math:`p`, ``width >= 1``.
+    rng : int or numpy.random.Generator
+        Seed or generator (a generator's state advances).
+
+    Returns
+    -------
+    W : ndarray of shape (width, n)
+    a : ndarray of shape (width,)
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``width`` is not an integer, or ``rng`` is not a seed or generator.
+    ValueError
+        If ``n`` or ``width`` is below 1, or ``rng`` is a negative seed.
+
+    Examples
+    --------
+    >>> W, a = random_student(5, 3, rng=0)
+    >>> W.shape, a.shape
+    ((3, 5), (3,))
+    """
+    n = check_int(n, "n", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    rng = as_rng(rng)
+    W = rng.standard_normal((width, n)) / math.sqrt(n)
+    a = rng.standard_normal(width) / math.sqrt(width)
+    return W, a
 
 
 def _positively_homogeneous(activation) -> bool:
@@ -337,6 +381,49 @@ class AdversaryGame:
             out[:, j, self.n] = scale_a * A / self.norm  # F(w)/(|w| sqrt K(1)), with |w| cancelling
         return ranks, out
 
+    def gradient_norms(self, W, a):
+        """The label-free norms :math:`\\|\\partial_\\theta h\\|` of the student's gradient coordinates.
+
+        For :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` with the game's (positively
+        homogeneous) activation, :math:`\\|\\partial_{w_{ji}} h\\| = |a_j|\\sqrt{K'(1)}` and
+        :math:`\\|\\partial_{a_j} h\\| = |w_j|\\sqrt{K(1)}` (both :math:`1/\\sqrt2` times
+        the weight for the ReLU): the factors that turn the normalised correlations of
+        :meth:`gradient_correlations` into :math:`\\mathbb E[y\\,\\partial_\\theta h]`.
+
+        Parameters
+        ----------
+        W : ndarray of shape (p, n)
+            Hidden weights.
+        a : ndarray of shape (p,)
+            Output weights.
+
+        Returns
+        -------
+        ndarray of shape (p, n + 1)
+            Columns ``:n`` for :math:`w_{j\\cdot}`, column ``n`` for :math:`a_j`, as in
+            :meth:`gradient_correlations`.
+
+        Raises
+        ------
+        ValueError
+            If ``W`` does not have shape (p, n) or ``a`` shape (p,), or the game's
+            activation is not positively homogeneous.
+
+        Examples
+        --------
+        >>> game = AdversaryGame(3, 2, "relu")
+        >>> game.gradient_norms(np.array([[3.0, 0.0, 4.0]]), np.array([-2.0])) * math.sqrt(2)
+        array([[2., 2., 2., 5.]])
+        """
+        W, a = self._student(W, a)
+        # 1 / K(1) and 1 / K'(1) first (2.0 for the ReLU), as in gradient_correlations
+        scale_a = math.sqrt(1.0 / float(self.activation.dual_kernel(1.0)))
+        scale_w = math.sqrt(1.0 / float(self.activation.dual_kernel_derivative(1.0)))
+        norms = np.empty((W.shape[0], self.n + 1))
+        norms[:, : self.n] = np.abs(a)[:, None] / scale_w
+        norms[:, self.n] = np.linalg.norm(W, axis=1) / scale_a
+        return norms
+
     def _student(self, W, a):
         """The student's weights as float arrays, checked: shapes (p, n) and (p,), and an activation that allows it.
 
@@ -508,6 +595,51 @@ class AdversaryGame:
         self._eliminate(ranks)
         self._record(1)
         return 0.0
+
+    def play(self, queries) -> int:
+        """Ask queries one by one until none is left or no candidate is consistent.
+
+        The next query is taken from ``queries`` only while some candidate is
+        still consistent, so a generator may build it from the game's state
+        (for instance from :meth:`consistent`).
+
+        Parameters
+        ----------
+        queries : iterable of FamilyQuery, HermiteQuery or NeuronQuery
+            Each asked with :meth:`ask`.
+
+        Returns
+        -------
+        int
+            The number of queries asked by this call.
+
+        Raises
+        ------
+        TypeError
+            If ``queries`` is not iterable, or as for :meth:`ask`.
+        ValueError
+            As for :meth:`ask`.
+
+        Examples
+        --------
+        >>> game = AdversaryGame(6, 2, "relu", tau=0.1)
+        >>> game.play(FamilyQuery(T) for T in game.consistent(limit=20))
+        15
+        >>> game.n_consistent
+        0
+        """
+        try:
+            it = iter(queries)
+        except TypeError:
+            raise TypeError(f"queries must be an iterable of queries, got {queries!r}") from None
+        asked = 0
+        while self.n_consistent > 0:
+            query = next(it, None)
+            if query is None:
+                break
+            self.ask(query)
+            asked += 1
+        return asked
 
     def ask_gradient(self, W, a) -> np.ndarray:
         """Ask for the label-dependent part of a gradient: :math:`p(n+1)` queries, all answered 0.
