@@ -391,7 +391,7 @@ _LOG_FLOAT_MAX = math.log(np.finfo(float).max)
 
 
 def degree_k_share(k: int, activation="relu") -> float:
-    """:math:`r_k = \\sqrt{4^k c_k^2\\, k!/k^k \\,/\\, \\|f_S\\|^2}`: the root of the degree-:math:`k` share of the norm.
+    """:math:`r_k = \\sqrt{4^k c_k^2\\, k!/k^k \\,/\\, \\|f_S\\|^2}`, the root of the degree-:math:`k` share.
 
     The ratio of :func:`norm_lower_bound` to :func:`norm_squared`, under a square
     root: :math:`r_k = |\\langle \\prod_{i\\in S} x_i,\\, f_S/\\|f_S\\|\\rangle|`, the
@@ -425,7 +425,7 @@ def degree_k_share(k: int, activation="relu") -> float:
 
 
 def monomial_correlation(k: int, activation="relu") -> float:
-    """:math:`\\gamma_k = \\langle f_S/\\|f_S\\|,\\, \\prod_{i\\in S} x_i\\rangle = 2^k c_k \\sqrt{k!}\\,k^{-k/2}/\\|f_S\\|`.
+    """:math:`\\gamma_k = \\langle \\hat f_S, \\prod_{i\\in S} x_i\\rangle = 2^k c_k \\sqrt{k!}\\,k^{-k/2}/\\|f_S\\|`.
 
     The coefficient of the normalised network on the multilinear monomial of its
     own support (the same for every :math:`|S| = k`), with its sign; the

@@ -9,9 +9,8 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 
-import torch
-
 import numpy as np
+import torch
 
 from .._checks import check_callable, check_int, check_real
 from ._base import MAX_THREADS
