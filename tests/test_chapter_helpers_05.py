@@ -1,0 +1,180 @@
+"""The helpers chapter 5 used to write out, each against an independent reference."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from lbkit import AdversaryGame, FamilyQuery, NeuronQuery, get_activation, orthogonal_network
+from lbkit.adversary import random_student
+from lbkit.hermite import gauss_hermite
+from lbkit.learners import adversarial_descent
+from lbkit.lower_bounds import largest_k
+from lbkit.norms import degree_k_share, monomial_correlation
+from lbkit.queries import pack_size, packed_query, random_hermite_query
+
+
+def test_random_student_has_the_standard_initialisation():
+    n, width = 40, 5000
+    W, a = random_student(n, width, rng=0)
+    assert W.shape == (width, n) and a.shape == (width,)
+    # variances 1/n and 1/width: sampling error of a variance from N draws is about sqrt(2/N)
+    assert abs(np.var(W) * n - 1) < 4 * math.sqrt(2 / W.size)
+    assert abs(np.var(a) * width - 1) < 4 * math.sqrt(2 / width)
+    W2, a2 = random_student(n, width, rng=np.random.default_rng(0))
+    assert np.array_equal(W, W2) and np.array_equal(a, a2)
+
+
+def test_random_student_refuses_bad_input():
+    with pytest.raises(ValueError, match="width"):
+        random_student(3, 0, rng=0)
+    with pytest.raises(TypeError, match="n"):
+        random_student(2.5, 3, rng=0)
+    with pytest.raises(TypeError, match="rng"):
+        random_student(3, 2, rng=None)
+
+
+@pytest.mark.parametrize("activation", ["relu", "abs"])
+def test_gradient_norms_match_monte_carlo(activation):
+    n, p, N = 5, 3, 400_000
+    W, a = random_student(n, p, rng=1)
+    game = AdversaryGame(n, 2, activation)
+    norms = game.gradient_norms(W, a)
+    assert norms.shape == (p, n + 1)
+    X = np.random.default_rng(2).standard_normal((N, n))
+    Z = X @ W.T
+    sigma = get_activation(activation)
+    d_a = np.asarray(sigma(Z))  # d h / d a_j = sigma(w_j . x)
+    slope = (np.asarray(sigma(Z + 1e-7)) - np.asarray(sigma(Z - 1e-7))) / 2e-7  # sigma'(w_j . x)
+    for j in range(p):
+        values = {n: d_a[:, j] ** 2}
+        values.update({i: (a[j] * slope[:, j] * X[:, i]) ** 2 for i in range(n)})
+        for col, v in values.items():
+            est, se = v.mean(), v.std(ddof=1) / math.sqrt(N)
+            assert abs(est - norms[j, col] ** 2) < 5 * se
+
+
+def test_gradient_norms_refuse_wrong_shapes():
+    game = AdversaryGame(4, 2, "relu")
+    with pytest.raises(ValueError, match="shape"):
+        game.gradient_norms(np.ones((2, 3)), np.ones(2))
+
+
+def test_play_asks_until_none_is_consistent():
+    game = AdversaryGame(6, 2, "relu", tau=0.1)
+    reference = AdversaryGame(6, 2, "relu", tau=0.1)
+    queries = [FamilyQuery(T) for T in itertools.combinations(range(6), 2)] * 2
+    asked = game.play(iter(queries))
+    for q in queries:  # the loop play replaces
+        if reference.n_consistent == 0:
+            break
+        reference.ask(q)
+    assert asked == reference.n_queries == game.n_queries == 15
+    assert game.history == reference.history
+    assert game.play([NeuronQuery(np.ones(6))]) == 0  # nothing left to ask about
+    with pytest.raises(TypeError, match="iterable"):
+        AdversaryGame(6, 2, "relu").play(3)
+
+
+def test_adversarial_descent_takes_the_label_free_step():
+    # with every answer 0 the step is -lr * d E[h^2] / d theta; reference: Monte Carlo of 2 E[h dh/da_j]
+    n, p, lr = 12, 4, 0.1
+    game = AdversaryGame(n, 4, "relu", tau=1.0)  # no correlation exceeds 1: nothing is eliminated
+    W0, a0 = random_student(n, p, rng=3)
+    seen = []
+    W1, a1 = adversarial_descent(game, W0, a0, steps=1, lr=lr, callback=lambda W, a: seen.append((W, a)))
+    assert len(seen) == 1 and np.array_equal(seen[0][0], W0) and np.array_equal(seen[0][1], a0)
+    assert game.n_queries_ == p * (n + 1) and game.n_consistent == game.m
+    X = np.random.default_rng(4).standard_normal((1_000_000, n))
+    R = np.maximum(X @ W0.T, 0)
+    G = 2 * (R @ a0)[:, None] * R  # 2 h dh/da_j, per example
+    est, se = G.mean(axis=0), G.std(axis=0, ddof=1) / math.sqrt(len(X))
+    assert np.all(np.abs((a0 - a1) / lr - est) < 5 * se)
+    assert not np.allclose(W1, W0)
+
+
+def test_adversarial_descent_stops_when_the_game_is_over():
+    game = AdversaryGame(16, 2, "relu", tau=0.1)
+    calls = []
+    adversarial_descent(game, *random_student(16, 8, rng=0), steps=30, callback=lambda W, a: calls.append(1))
+    assert game.n_consistent == 0 and len(calls) == len(game.history) - 1 < 30  # history starts at (0, m)
+
+
+def test_adversarial_descent_refuses_bad_input():
+    game = AdversaryGame(6, 2, "relu")
+    W, a = random_student(6, 2, rng=0)
+    with pytest.raises(ValueError, match="lr"):
+        adversarial_descent(game, W, a, steps=1, lr=0)
+    with pytest.raises(TypeError, match="steps"):
+        adversarial_descent(game, W, a, steps=1.5)
+    with pytest.raises(TypeError, match="callback"):
+        adversarial_descent(game, W, a, steps=1, callback=3)
+
+
+def test_random_hermite_query_is_a_full_degree_k_polynomial_on_2k_coordinates():
+    for n, k in [(10, 2), (12, 4), (9, 3)]:
+        q = random_hermite_query(n, k, rng=5)
+        assert len(q.terms) == math.comb(3 * k - 1, k)  # multisets of size k from 2k coordinates
+        coords = {i for alpha in q.terms for i, _ in alpha}
+        assert len(coords) == 2 * k and max(coords) < n
+        assert all(sum(d for _, d in alpha) == k for alpha in q.terms)
+    a, b = random_hermite_query(12, 4, rng=7), random_hermite_query(12, 4, rng=np.random.default_rng(7))
+    assert a.terms == b.terms
+    with pytest.raises(ValueError, match="2k"):
+        random_hermite_query(5, 3, rng=0)
+
+
+def _quadrature_monomial_correlation(k, activation):
+    """E[f_S(x) x_1 ... x_k] / ||f_S||, x in R^k, by a tensor-product Gauss-Hermite rule."""
+    x, w = gauss_hermite(40)
+    grid = np.stack(np.meshgrid(*([x] * k), indexing="ij"), axis=-1).reshape(-1, k)
+    wts = np.prod(np.stack(np.meshgrid(*([w] * k), indexing="ij"), axis=-1).reshape(-1, k), axis=1)
+    f = orthogonal_network(k, range(k), activation)
+    return float(np.sum(wts * f(grid) * grid.prod(axis=1))) / f.norm
+
+
+@pytest.mark.parametrize(("k", "activation"), [(3, "tanh"), (3, "sigmoid")])
+def test_monomial_correlation_matches_quadrature(k, activation):
+    assert abs(monomial_correlation(k, activation) - _quadrature_monomial_correlation(k, activation)) < 1e-8
+
+
+@pytest.mark.parametrize(("k", "activation"), [(2, "relu"), (3, "tanh"), (3, "sigmoid"), (4, "relu"), (10, "relu")])
+def test_monomial_correlation_and_degree_k_share_match_the_coefficient_lemma(k, activation):
+    # OrthogonalNetwork.hermite_coefficients: the coefficient of h_alpha, alpha = 1_S, of the normalised network
+    f = orthogonal_network(k + 1, range(k), activation, normalized=True)
+    reference = f.hermite_coefficients([[1] * k + [0]])[0]
+    gamma = monomial_correlation(k, activation)
+    assert abs(gamma - reference) < 1e-12
+    assert abs(degree_k_share(k, activation) - abs(gamma)) < 1e-12
+
+
+def test_monomial_correlation_refuses_bad_k():
+    with pytest.raises(ValueError, match="k"):
+        monomial_correlation(171, "relu")
+    with pytest.raises(TypeError, match="k"):
+        degree_k_share(2.0, "relu")
+
+
+def test_pack_size_is_what_a_packed_query_removes():
+    for n, k, tau in [(10, 2, 0.1), (10, 4, 0.05), (9, 2, 0.3)]:
+        g, r = pack_size(k, tau), degree_k_share(k)
+        # brute force: the largest g with r_k / sqrt(g) > tau
+        assert g == max(h for h in range(1, 10_000) if r / math.sqrt(h) > tau)
+        game = AdversaryGame(n, k, "relu", tau=tau)
+        for size, expected in [(min(g, game.m), min(g, game.m)), (g + 1, 0)]:
+            if size <= game.m:
+                ranks, _ = game.hits(packed_query(list(itertools.islice(iter(game.supports), size))))
+                assert len(ranks) == expected
+    with pytest.raises(ValueError, match="tau"):
+        pack_size(2, 0)
+
+
+def test_largest_k_matches_a_search():
+    for activation in ("relu", "sigmoid", "tanh"):
+        act = get_activation(activation)
+        for n in range(2, 400):
+            ks = [k for k in range(1, 20) if 2**k <= 2 * n and not act.vanishes(k)]
+            assert largest_k(n, activation) == max(ks)
+    with pytest.raises(ValueError, match="n"):
+        largest_k(0)
