@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from lbkit import AdversaryGame, FamilyQuery, NeuronQuery, get_activation, orthogonal_network
-from lbkit.adversary import random_student
-from lbkit.hermite import gauss_hermite
+from lbkit.adversary import group_testing, monomial_learner, random_student, relu_gradients
+from lbkit.hermite import gauss_hermite, gauss_hermite_grid
 from lbkit.learners import adversarial_descent
 from lbkit.lower_bounds import largest_k
 from lbkit.norms import degree_k_share, monomial_correlation
@@ -178,3 +178,107 @@ def test_largest_k_matches_a_search():
             assert largest_k(n, activation) == max(ks)
     with pytest.raises(ValueError, match="n"):
         largest_k(0)
+
+
+def test_relu_gradients_match_autograd():
+    import torch
+
+    n, p = 6, 4
+    W, a = random_student(n, p, rng=3)
+    X = np.random.default_rng(4).standard_normal((7, n))
+    G = relu_gradients(X, W, a)
+    assert G.shape == (7, p, n + 1)
+    for x, g in zip(X, G):
+        Wt = torch.tensor(W, requires_grad=True)
+        at = torch.tensor(a, requires_grad=True)
+        h = torch.relu(Wt @ torch.tensor(x)) @ at
+        gW, ga = torch.autograd.grad(h, (Wt, at))
+        np.testing.assert_allclose(g[:, :n], gW.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(g[:, n], ga.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_relu_gradients_second_moments_are_the_gradient_norms():
+    n, p, N = 4, 3, 200_000
+    W, a = random_student(n, p, rng=5)
+    G = relu_gradients(np.random.default_rng(6).standard_normal((N, n)), W, a)
+    est, se = (G**2).mean(axis=0), (G**2).std(axis=0, ddof=1) / math.sqrt(N)
+    assert np.all(np.abs(est - AdversaryGame(n, 2, "relu").gradient_norms(W, a) ** 2) < 5 * se)
+
+
+def test_relu_gradients_refuse_bad_input():
+    W, a = np.ones((2, 3)), np.ones(2)
+    with pytest.raises(ValueError, match="shape"):
+        relu_gradients(np.ones((5, 4)), W, a)
+    with pytest.raises(ValueError, match="shape"):
+        relu_gradients(np.ones((5, 3)), W, np.ones(3))
+    with pytest.raises(ValueError, match="finite"):
+        relu_gradients(np.full((5, 3), np.nan), W, a)
+    with pytest.raises(TypeError, match="X"):
+        relu_gradients("x", W, a)
+    with pytest.raises(ValueError, match="limit"):
+        relu_gradients(np.ones((10**6, 99)), np.ones((30, 99)), np.ones(30))
+
+
+@pytest.mark.parametrize("activation, k", [("relu", 2), ("tanh", 3)])
+def test_monomial_learner_wins_exactly_below_half_gamma(activation, k):
+    # the rule of the upper bound: found if and only if tau < |gamma_k| / 2
+    gamma = abs(monomial_correlation(k, activation))
+    game = AdversaryGame(6, k, activation)
+    for S in itertools.combinations(range(6), k):
+        assert monomial_learner(game, S, 0.49 * gamma) == S
+        assert monomial_learner(game, S, 0.51 * gamma) != S
+    assert game.n_consistent == game.m and game.n_queries == 0  # the game is only read
+
+
+def test_monomial_learner_refuses_bad_input():
+    game = AdversaryGame(5, 2, "relu")
+    with pytest.raises(ValueError, match="target"):
+        monomial_learner(game, (0, 1, 2), 0.1)
+    with pytest.raises(ValueError, match="tau"):
+        monomial_learner(game, (0, 1), -0.1)
+    with pytest.raises(TypeError, match="AdversaryGame"):
+        monomial_learner("game", (0, 1), 0.1)
+
+
+@pytest.mark.parametrize("m, tau", [(4845, 0.05), (100, 0.1), (7, 0.3), (1, 0.2)])
+def test_group_testing_finds_every_target_within_its_budget(m, tau):
+    g = math.ceil(1 / (4 * tau**2)) - 1
+    budget = math.ceil(m / g) - 1 + math.ceil(math.log2(g))
+    counts = []
+    for t in range(m):
+        found, queries = group_testing(m, t, tau)
+        assert found == t and queries <= budget
+        counts.append(queries)
+    # an independent count for the target 0: one group asked (if there are two), then floor(log2 g) halvings,
+    # each keeping the first half
+    first = min(g, m)
+    assert counts[0] == (1 if m > g else 0) + first.bit_length() - 1
+
+
+def test_group_testing_refuses_bad_input():
+    with pytest.raises(ValueError, match="tau"):
+        group_testing(10, 2, 0.5)
+    with pytest.raises(ValueError, match="target"):
+        group_testing(10, 10, 0.1)
+    with pytest.raises(TypeError, match="m"):
+        group_testing(10.5, 1, 0.1)
+
+
+def test_gauss_hermite_grid_integrates_gaussian_moments():
+    x, w = gauss_hermite_grid(5, 3)
+    assert x.shape == (125, 3) and w.shape == (125,) and abs(w.sum() - 1) < 1e-14
+    double_factorial = {0: 1, 2: 1, 4: 3, 6: 15}  # E[z^j] for even j
+    for powers in itertools.product(range(7), repeat=3):
+        exact = math.prod(double_factorial.get(j, 0) for j in powers)
+        assert abs(w @ np.prod(x**powers, axis=1) - exact) < 1e-10
+    x1, w1 = gauss_hermite(5)
+    assert np.array_equal(gauss_hermite_grid(5, 1)[0][:, 0], x1) and np.array_equal(gauss_hermite_grid(5, 1)[1], w1)
+
+
+def test_gauss_hermite_grid_refuses_bad_input():
+    with pytest.raises(ValueError, match="10\\*\\*7"):
+        gauss_hermite_grid(100, 4)
+    with pytest.raises(ValueError, match="d"):
+        gauss_hermite_grid(3, 0)
+    with pytest.raises(TypeError, match="n_nodes"):
+        gauss_hermite_grid(2.5, 2)

@@ -19,6 +19,7 @@ __all__ = [
     "HermiteRegressor",
     "TwoLayerNet",
     "adversarial_descent",
+    "candidate_losses",
     "hermite_feature_count",
     "hermite_features",
     "hermite_multi_indices",
@@ -32,7 +33,7 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
-    if name in ("relu_second_moment", "torch_threads", "adversarial_descent"):
+    if name in ("relu_second_moment", "torch_threads", "adversarial_descent", "candidate_losses"):
         from . import utils
 
         return getattr(utils, name)

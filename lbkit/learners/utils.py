@@ -15,7 +15,7 @@ import torch
 from .._checks import check_callable, check_int, check_real
 from ._base import MAX_THREADS
 
-__all__ = ["torch_threads", "relu_second_moment", "adversarial_descent"]
+__all__ = ["torch_threads", "relu_second_moment", "adversarial_descent", "candidate_losses"]
 
 
 def torch_threads(k: int):
@@ -181,3 +181,57 @@ def adversarial_descent(game, W, a, steps: int, lr: float = 0.2, callback=None):
             Wt -= lr * (gW - correlational[:, :n])
             at -= lr * (ga - correlational[:, n])
     return Wt.detach().numpy(), at.detach().numpy()
+
+
+def candidate_losses(game, W, a):
+    """The square loss of a ReLU student against every consistent candidate of a game, exactly.
+
+    For :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)` and the normalised targets
+    :math:`\\hat f_S`, :math:`\\|h - \\hat f_S\\|^2 = \\mathbb E[h^2] - 2\\langle h, \\hat f_S\\rangle + 1`,
+    with :math:`\\mathbb E[h^2]` from :func:`relu_second_moment` and
+    :math:`\\langle h, \\hat f_S\\rangle = \\sum_j a_j\\,\\langle\\mathrm{relu}(w_j\\cdot x), \\hat f_S\\rangle`
+    from the output-weight coordinates of :meth:`lbkit.AdversaryGame.gradient_correlations`
+    (normalised by :math:`\\|w_j\\|/\\sqrt2`). The game is only read.
+
+    Parameters
+    ----------
+    game : lbkit.AdversaryGame
+        A game with ReLU targets (at most ``max_enumerated`` candidates).
+    W : ndarray of shape (p, n)
+        Hidden weights, no zero row.
+    a : ndarray of shape (p,)
+        Output weights, no zero entry.
+
+    Returns
+    -------
+    losses : ndarray of shape (r,)
+        :math:`\\|h - \\hat f_S\\|^2` for the consistent candidates, in the order of their ranks.
+    inner : ndarray of shape (r,)
+        :math:`\\langle h, \\hat f_S\\rangle`.
+    h2 : float
+        :math:`\\mathbb E[h^2]`.
+
+    Raises
+    ------
+    TypeError
+        If ``game`` has no ``gradient_correlations`` (not an :class:`lbkit.AdversaryGame`).
+    ValueError
+        If the game's activation is not the ReLU; as for
+        :meth:`lbkit.AdversaryGame.gradient_correlations`.
+
+    Examples
+    --------
+    >>> from lbkit import AdversaryGame
+    >>> losses, inner, h2 = candidate_losses(AdversaryGame(4, 2, "relu"), np.eye(4)[:1], np.ones(1))
+    >>> losses.shape, round(h2, 12)      # E[relu(x_1)^2] = 1/2
+    ((6,), 0.5)
+    """
+    if not hasattr(game, "gradient_correlations"):
+        raise TypeError(f"game must be an lbkit.AdversaryGame, got {type(game).__name__}")
+    if game.activation.name != "relu":
+        raise ValueError(f"candidate_losses needs a game with ReLU targets, got {game.activation.name!r}")
+    _, corr = game.gradient_correlations(W, a)
+    W, a = np.asarray(W, dtype=np.float64), np.asarray(a, dtype=np.float64)
+    inner = corr[:, :, game.n] @ (a * np.linalg.norm(W, axis=1) / math.sqrt(2))  # <h, f_S>
+    h2 = relu_second_moment(torch.tensor(W), torch.tensor(a)).item()
+    return h2 - 2 * inner + 1, inner, h2
