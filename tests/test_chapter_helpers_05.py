@@ -9,7 +9,7 @@ import pytest
 from lbkit import AdversaryGame, FamilyQuery, NeuronQuery, get_activation, orthogonal_network
 from lbkit.adversary import group_testing, monomial_learner, random_student, relu_gradients
 from lbkit.hermite import gauss_hermite, gauss_hermite_grid
-from lbkit.learners import adversarial_descent
+from lbkit.learners import adversarial_descent, candidate_losses
 from lbkit.lower_bounds import largest_k
 from lbkit.norms import degree_k_share, monomial_correlation
 from lbkit.queries import pack_size, packed_query, random_hermite_query
@@ -282,3 +282,28 @@ def test_gauss_hermite_grid_refuses_bad_input():
         gauss_hermite_grid(3, 0)
     with pytest.raises(TypeError, match="n_nodes"):
         gauss_hermite_grid(2.5, 2)
+
+
+def test_candidate_losses_match_monte_carlo():
+    n, k, N = 6, 2, 400_000
+    game = AdversaryGame(n, k, "relu")
+    W, a = random_student(n, 3, rng=7)
+    losses, inner, h2 = candidate_losses(game, W, a)
+    assert losses.shape == inner.shape == (game.m,)
+    np.testing.assert_allclose(losses, h2 - 2 * inner + 1, rtol=0, atol=1e-14)
+    X = np.random.default_rng(8).standard_normal((N, n))
+    h = np.maximum(X @ W.T, 0) @ a
+    assert abs(h2 - np.mean(h**2)) < 5 * np.std(h**2) / math.sqrt(N)
+    for r in (0, 7, 14):
+        f = orthogonal_network(n, game.supports[r], "relu", normalized=True)(X)
+        sq = (h - f) ** 2
+        assert abs(losses[r] - sq.mean()) < 5 * sq.std(ddof=1) / math.sqrt(N)
+
+
+def test_candidate_losses_refuse_bad_input():
+    with pytest.raises(ValueError, match="ReLU"):
+        candidate_losses(AdversaryGame(4, 2, "abs"), np.ones((1, 4)), np.ones(1))
+    with pytest.raises(TypeError, match="AdversaryGame"):
+        candidate_losses("game", np.ones((1, 4)), np.ones(1))
+    with pytest.raises(ValueError, match="shape"):
+        candidate_losses(AdversaryGame(4, 2, "relu"), np.ones((1, 3)), np.ones(1))
