@@ -45,19 +45,233 @@ candidates).  :meth:`AdversaryGame.correlations` and
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 
-from ._checks import check_int, check_n_k, check_real, check_real_array
+from ._checks import check_budget, check_finite, check_int, check_n_k, check_real, check_real_array
 from .activation_library import get_activation
 from .certify import CERTIFIED_ACTIVATIONS, CertificationError, certified_neuron_hits, largest_neuron_correlation
 from .certify_gradient import certified_gradient_hits, largest_gradient_correlation
+from .distributions import as_rng
 from .norms import norm_squared
 from .queries import FamilyQuery, HermiteQuery, NeuronQuery
 from .supports import sign_patterns, supports
 
-__all__ = ["AdversaryGame", "FamilyQuery", "HermiteQuery", "NeuronQuery"]  # the queries live in lbkit.queries
+# the queries live in lbkit.queries
+__all__ = [
+    "AdversaryGame",
+    "FamilyQuery",
+    "HermiteQuery",
+    "NeuronQuery",
+    "random_student",
+    "relu_gradients",
+    "monomial_learner",
+    "group_testing",
+]
+
+
+def random_student(n, width, rng):
+    """A bias-free two-layer student :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` at the standard initialisation.
+
+    :math:`w_{ji} \\sim \\mathcal N(0, 1/n)` and :math:`a_j \\sim \\mathcal N(0, 1/p)`,
+    drawn in that order from ``rng``: the weights :meth:`AdversaryGame.ask_gradient`
+    and :meth:`AdversaryGame.gradient_correlations` take.
+
+    Parameters
+    ----------
+    n : int
+        Input dimension, ``n >= 1``.
+    width : int
+        Hidden units :math:`p`, ``width >= 1``.
+    rng : int or numpy.random.Generator
+        Seed or generator (a generator's state advances).
+
+    Returns
+    -------
+    W : ndarray of shape (width, n)
+    a : ndarray of shape (width,)
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``width`` is not an integer, or ``rng`` is not a seed or generator.
+    ValueError
+        If ``n`` or ``width`` is below 1, or ``rng`` is a negative seed.
+
+    Examples
+    --------
+    >>> W, a = random_student(5, 3, rng=0)
+    >>> W.shape, a.shape
+    ((3, 5), (3,))
+    """
+    n = check_int(n, "n", minimum=1)
+    width = check_int(width, "width", minimum=1)
+    rng = as_rng(rng)
+    W = rng.standard_normal((width, n)) / math.sqrt(n)
+    a = rng.standard_normal(width) / math.sqrt(width)
+    return W, a
+
+
+def relu_gradients(X, W, a):
+    """Per-point gradient of a bias-free ReLU network :math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x)`.
+
+    :math:`\\partial h/\\partial w_{ji} = a_j\\,\\mathbf 1[w_j\\cdot x > 0]\\,x_i` and
+    :math:`\\partial h/\\partial a_j = \\mathrm{relu}(w_j\\cdot x)`, in the layout of
+    :meth:`AdversaryGame.gradient_correlations` (the output weight last). Its label-free
+    second moments are :meth:`AdversaryGame.gradient_norms` squared; times a label and
+    averaged, it is the correlational part of the square-loss gradient.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, n)
+        Inputs.
+    W : ndarray of shape (p, n)
+        Hidden weights.
+    a : ndarray of shape (p,)
+        Output weights.
+
+    Returns
+    -------
+    ndarray of shape (N, p, n + 1)
+        ``[:, j, i]`` for :math:`w_{ji}` (``i < n``), ``[:, j, n]`` for :math:`a_j`.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not an array of real numbers.
+    ValueError
+        If the shapes do not match, an entry is not finite, or the result would exceed
+        2 GB.
+
+    Examples
+    --------
+    >>> relu_gradients(np.array([[1.0, -2.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([3.0, 5.0]))
+    array([[[ 3., -6.,  1.],
+            [ 0., -0.,  0.]]])
+    """
+    X = check_finite(check_real_array(X, "X", allow_bool=False), "X")
+    W = check_finite(check_real_array(W, "W", allow_bool=False), "W")
+    a = check_finite(check_real_array(a, "a", allow_bool=False), "a")
+    if X.ndim != 2 or W.ndim != 2 or W.shape[1] != X.shape[1] or a.shape != (W.shape[0],):
+        raise ValueError(
+            f"X must have shape (N, n), W shape (p, n) and a shape (p,), got {X.shape}, {W.shape} and {a.shape}"
+        )
+    N, n = X.shape
+    check_budget(8 * N * W.shape[0] * (n + 1), "the per-point gradients", "use fewer points at a time")
+    Z = X @ W.T
+    return np.concatenate([(a * (Z > 0))[:, :, None] * X[:, None, :], np.maximum(Z, 0)[:, :, None]], axis=2)
+
+
+def monomial_learner(game, target, tau):
+    """The learner of the CSQ upper bound: ask every monomial :math:`x_T`, return the largest answer's support.
+
+    Each query is :math:`\\prod_{i\\in T} x_i`, :math:`|T| = k`, with exact correlation
+    :math:`\\gamma_k = \\langle \\hat f_S, x_S\\rangle` (:func:`lbkit.norms.monomial_correlation`) for
+    :math:`T = S` and 0 otherwise. The oracle spends its whole tolerance against the learner:
+    it shrinks the target's answer by ``tau`` and answers ``tau`` to every other query. So the
+    learner finds the target exactly when ``tau < |gamma_k| / 2``. The game is only read
+    (its candidates are not eliminated).
+
+    Parameters
+    ----------
+    game : AdversaryGame
+        The family (``game.n``, ``game.k``, activation); at most ``max_enumerated`` candidates.
+    target : tuple of int
+        The target's support, one of ``game.supports``.
+    tau : float
+        The oracle's tolerance, ``tau >= 0``.
+
+    Returns
+    -------
+    tuple of int
+        The support whose monomial got the largest answer in absolute value (the first on ties,
+        in the order of :func:`itertools.combinations`).
+
+    Raises
+    ------
+    TypeError
+        If ``game`` is not an :class:`AdversaryGame` or ``tau`` is not a real number.
+    ValueError
+        If ``target`` is not a candidate of the game, or ``tau`` is negative or not finite.
+
+    Examples
+    --------
+    >>> game = AdversaryGame(5, 2, "relu")
+    >>> monomial_learner(game, (1, 3), 0.1)
+    (1, 3)
+    """
+    if not isinstance(game, AdversaryGame):
+        raise TypeError(f"game must be an AdversaryGame, got {type(game).__name__}")
+    tau = check_real(tau, "tau", minimum=0.0)
+    if tuple(target) not in game.supports:
+        raise ValueError(f"target must be one of the game's supports (k = {game.k} of range({game.n})), got {target!r}")
+    r_target = game.supports.index(tuple(target))
+    answers = []
+    for T in itertools.combinations(range(game.n), game.k):
+        ranks, corr = game.correlations(HermiteQuery({tuple((i, 1) for i in T): 1.0}))
+        exact = dict(zip(ranks.tolist(), corr.tolist())).get(r_target, 0.0)
+        answers.append(exact - tau * np.sign(exact) if exact != 0 else tau)
+    return list(itertools.combinations(range(game.n), game.k))[int(np.argmax(np.abs(answers)))]
+
+
+def group_testing(m, target, tau):
+    """A group-testing CSQ learner for an orthonormal family :math:`f_0, \\dots, f_{m-1}`.
+
+    It asks the normalised sums :math:`\\phi_G = |G|^{-1/2}\\sum_{i\\in G} f_i` over consecutive
+    groups of :math:`g = \\lceil 1/(4\\tau^2)\\rceil - 1` indices until one answers above
+    :math:`\\tau` (the last group is not asked), then halves that group. The inner products are
+    exact, :math:`\\langle \\phi_G, f_t\\rangle = \\mathbf 1[t\\in G]/\\sqrt{|G|}`, and the oracle
+    pushes every answer towards 0 by ``tau``; as :math:`1/\\sqrt{g} > 2\\tau`, a group holding the
+    target still answers above ``tau``. At most :math:`\\lceil m/g\\rceil - 1 + \\lceil\\log_2 g\\rceil`
+    queries.
+
+    Parameters
+    ----------
+    m : int
+        Family size, ``m >= 1``.
+    target : int
+        The target's index, ``0 <= target < m``.
+    tau : float
+        Tolerance, ``0 < tau < 1/2`` (so that ``g >= 1``).
+
+    Returns
+    -------
+    found : int
+        The index the learner returns.
+    queries : int
+        The number of queries it asked.
+
+    Raises
+    ------
+    TypeError
+        If ``m`` or ``target`` is not an integer or ``tau`` is not a real number.
+    ValueError
+        If ``m < 1``, ``target`` is out of range, or ``tau`` is not in ``(0, 1/2)``.
+
+    Examples
+    --------
+    >>> group_testing(100, 37, 0.1)
+    (37, 7)
+    """
+    m = check_int(m, "m", minimum=1)
+    target = check_int(target, "target", minimum=0, maximum=m - 1)
+    tau = check_real(tau, "tau", minimum=0.0, maximum=0.5, min_open=True, max_open=True)
+    g = math.ceil(1 / (4 * tau**2)) - 1
+    groups = [range(i, min(i + g, m)) for i in range(0, m, g)]
+    queries, found = 0, groups[-1]
+    for G in groups[:-1]:
+        queries += 1
+        if (target in G) / math.sqrt(len(G)) - tau > tau:
+            found = G
+            break
+    while len(found) > 1:
+        half = found[: len(found) // 2]
+        queries += 1
+        in_half = (target in half) / math.sqrt(len(half)) - tau > tau
+        found = half if in_half else found[len(found) // 2 :]
+    return found[0], queries
 
 
 def _positively_homogeneous(activation) -> bool:
@@ -337,6 +551,49 @@ class AdversaryGame:
             out[:, j, self.n] = scale_a * A / self.norm  # F(w)/(|w| sqrt K(1)), with |w| cancelling
         return ranks, out
 
+    def gradient_norms(self, W, a):
+        """The label-free norms :math:`\\|\\partial_\\theta h\\|` of the student's gradient coordinates.
+
+        For :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` with the game's (positively
+        homogeneous) activation, :math:`\\|\\partial_{w_{ji}} h\\| = |a_j|\\sqrt{K'(1)}` and
+        :math:`\\|\\partial_{a_j} h\\| = |w_j|\\sqrt{K(1)}` (both :math:`1/\\sqrt2` times
+        the weight for the ReLU): the factors that turn the normalised correlations of
+        :meth:`gradient_correlations` into :math:`\\mathbb E[y\\,\\partial_\\theta h]`.
+
+        Parameters
+        ----------
+        W : ndarray of shape (p, n)
+            Hidden weights.
+        a : ndarray of shape (p,)
+            Output weights.
+
+        Returns
+        -------
+        ndarray of shape (p, n + 1)
+            Columns ``:n`` for :math:`w_{j\\cdot}`, column ``n`` for :math:`a_j`, as in
+            :meth:`gradient_correlations`.
+
+        Raises
+        ------
+        ValueError
+            If ``W`` does not have shape (p, n) or ``a`` shape (p,), or the game's
+            activation is not positively homogeneous.
+
+        Examples
+        --------
+        >>> game = AdversaryGame(3, 2, "relu")
+        >>> game.gradient_norms(np.array([[3.0, 0.0, 4.0]]), np.array([-2.0])) * math.sqrt(2)
+        array([[2., 2., 2., 5.]])
+        """
+        W, a = self._student(W, a)
+        # 1 / K(1) and 1 / K'(1) first (2.0 for the ReLU), as in gradient_correlations
+        scale_a = math.sqrt(1.0 / float(self.activation.dual_kernel(1.0)))
+        scale_w = math.sqrt(1.0 / float(self.activation.dual_kernel_derivative(1.0)))
+        norms = np.empty((W.shape[0], self.n + 1))
+        norms[:, : self.n] = np.abs(a)[:, None] / scale_w
+        norms[:, self.n] = np.linalg.norm(W, axis=1) / scale_a
+        return norms
+
     def _student(self, W, a):
         """The student's weights as float arrays, checked: shapes (p, n) and (p,), and an activation that allows it.
 
@@ -508,6 +765,51 @@ class AdversaryGame:
         self._eliminate(ranks)
         self._record(1)
         return 0.0
+
+    def play(self, queries) -> int:
+        """Ask queries one by one until none is left or no candidate is consistent.
+
+        The next query is taken from ``queries`` only while some candidate is
+        still consistent, so a generator may build it from the game's state
+        (for instance from :meth:`consistent`).
+
+        Parameters
+        ----------
+        queries : iterable of FamilyQuery, HermiteQuery or NeuronQuery
+            Each asked with :meth:`ask`.
+
+        Returns
+        -------
+        int
+            The number of queries asked by this call.
+
+        Raises
+        ------
+        TypeError
+            If ``queries`` is not iterable, or as for :meth:`ask`.
+        ValueError
+            As for :meth:`ask`.
+
+        Examples
+        --------
+        >>> game = AdversaryGame(6, 2, "relu", tau=0.1)
+        >>> game.play(FamilyQuery(T) for T in game.consistent(limit=20))
+        15
+        >>> game.n_consistent
+        0
+        """
+        try:
+            it = iter(queries)
+        except TypeError:
+            raise TypeError(f"queries must be an iterable of queries, got {queries!r}") from None
+        asked = 0
+        while self.n_consistent > 0:
+            query = next(it, None)
+            if query is None:
+                break
+            self.ask(query)
+            asked += 1
+        return asked
 
     def ask_gradient(self, W, a) -> np.ndarray:
         """Ask for the label-dependent part of a gradient: :math:`p(n+1)` queries, all answered 0.

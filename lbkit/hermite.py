@@ -45,6 +45,7 @@ MAX_DEGREE = 20_000
 __all__ = [
     "hermite_functions",
     "gauss_hermite",
+    "gauss_hermite_grid",
     "gaussian_expectation",
     "trapezoid_expectation",
     "hermite_feature_count",
@@ -164,6 +165,52 @@ def gauss_hermite(n_nodes: int):
     """
     n_nodes = check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_NODES)
     return _gauss_hermite_cached(int(n_nodes))
+
+
+def gauss_hermite_grid(n_nodes: int, d: int):
+    """The tensor-product Gauss quadrature rule for the standard Gaussian on :math:`\\mathbb R^d`.
+
+    The product of :func:`gauss_hermite` in every coordinate: ``w @ g(x)`` approximates
+    :math:`\\mathbb E[g(z)]`, :math:`z\\sim N(0, I_d)`, exactly for polynomials of degree at most
+    ``2 n_nodes - 1`` in each coordinate.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Nodes per coordinate, ``N >= 1``.
+    d : int
+        Dimension, ``d >= 1``, with ``N**d <= 10**7`` points.
+
+    Returns
+    -------
+    x : ndarray of shape (N**d, d)
+        The nodes, the last coordinate varying fastest.
+    w : ndarray of shape (N**d,)
+        Their weights, the products of the one-dimensional weights (summing to one).
+
+    Raises
+    ------
+    TypeError
+        If ``n_nodes`` or ``d`` is not an integer.
+    ValueError
+        If ``n_nodes < 1``, ``d < 1`` or ``N**d > 10**7``.
+
+    Examples
+    --------
+    >>> x, w = gauss_hermite_grid(3, 2)
+    >>> x.shape, round(float(w @ (x[:, 0] ** 2 * x[:, 1] ** 2)), 12)    # E[z_1^2 z_2^2] = 1
+    ((9, 2), 1.0)
+    """
+    n_nodes = check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_NODES)
+    d = check_int(d, "d", minimum=1)
+    if n_nodes**d > 10**7:
+        raise ValueError(f"n_nodes**d must be at most 10**7 points, got {n_nodes}**{d} = {n_nodes**d:.3g}")
+    x, w = gauss_hermite(n_nodes)
+    grid = np.stack(np.meshgrid(*[x] * d, indexing="ij"), axis=-1).reshape(-1, d)
+    weights = w
+    for _ in range(d - 1):
+        weights = np.multiply.outer(weights, w)
+    return grid, weights.ravel()
 
 
 _GRID = np.linspace(-12.0, 12.0, 481)  # includes 0 and the multiples of 0.05

@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 
 from ._checks import check_choice, check_int, check_n_k, check_real
+from .activation_library import get_activation
 from .stats import minibatch_tolerance  # noqa: F401 - re-exported (its home is lbkit.stats)
 
 __all__ = [
     "log10_binom",
+    "largest_k",
     "student_parameter_count",
     "csq_lower_bound",
     "sq_lower_bound",
@@ -313,6 +315,47 @@ def gd_query_count(p: int, T: int) -> float:
     p = check_int(p, "p", minimum=1)
     T = check_int(T, "T", minimum=1)
     return math.log10(p) + math.log10(T)
+
+
+def largest_k(n: int, activation="relu") -> int:
+    """The largest support size :math:`k` with :math:`2^k \\le 2n` and :math:`f_S \\not\\equiv 0`.
+
+    The :math:`k` of the asymptotic CSQ lower bound (chapter 5): a network of
+    :math:`2^k \\le 2n` hidden units, as large as the parity rule allows (even
+    :math:`k` for the ReLU, odd for the sigmoid and tanh, from :math:`k = 3` on).
+
+    Parameters
+    ----------
+    n : int
+        Dimension, ``n >= 1``.
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    int
+        :math:`\\lfloor\\log_2 2n\\rfloor`, or one less when the activation's
+        family vanishes there (:meth:`lbkit.Activation.vanishes`).
+
+    Raises
+    ------
+    TypeError
+        If ``n`` is not an integer or ``activation`` is neither a name nor callable.
+    ValueError
+        If ``n < 1``, no ``k`` works, or for an unknown activation name.
+
+    Examples
+    --------
+    >>> largest_k(1000, "relu"), largest_k(1000, "sigmoid")
+    (10, 9)
+    """
+    n = check_int(n, "n", minimum=1)
+    act = get_activation(activation)
+    k = int(math.floor(math.log2(2 * n)))
+    while k >= 1 and act.vanishes(k):
+        k -= 1
+    if k < 1:
+        raise ValueError(f"no support size k with 2^k <= 2n = {2 * n} gives a non-zero {act.name!r} family")
+    return k
 
 
 def student_parameter_count(n: int, width: int) -> int:

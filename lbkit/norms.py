@@ -33,6 +33,8 @@ __all__ = [
     "relu_norm_bounds",
     "fourier_norm_log_bound",
     "fourier_norm_constant",
+    "degree_k_share",
+    "monomial_correlation",
     "K_LIMIT",
 ]
 
@@ -705,3 +707,74 @@ def fourier_norm_constant(activation: str) -> tuple[float, int, int]:
     k_one = next(k for k in range(3, 10**6, 2) if k / math.log(3 * k) >= threshold)
     worst_k = min(range(1, k_one + 1, 2), key=lambda k: fourier_norm_log_bound(k, activation))
     return max(1.0, math.exp(-fourier_norm_log_bound(worst_k, activation) / 2)), worst_k, k_one
+
+
+def degree_k_share(k: int, activation="relu") -> float:
+    """:math:`r_k = \\sqrt{4^k c_k^2\\, k!/k^k \\,/\\, \\|f_S\\|^2}`, the root of the degree-:math:`k` share.
+
+    The ratio of :func:`norm_lower_bound` to :func:`norm_squared`, under a square
+    root: :math:`r_k = |\\langle \\prod_{i\\in S} x_i,\\, f_S/\\|f_S\\|\\rangle|`, the
+    largest correlation a polynomial of degree :math:`k` and norm 1 can have with
+    :math:`\\hat f_S` (the absolute value of :func:`monomial_correlation`, computed
+    through the logarithm of the bound).
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``k >= 1``.
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    float
+        In :math:`[0, 1]`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`norm_squared` and :func:`norm_lower_bound` (``k`` not an
+        integer or below 1, an unknown activation, a ``k`` with :math:`f_S \\equiv 0`).
+
+    Examples
+    --------
+    >>> round(degree_k_share(4, "relu") ** 2, 4)
+    0.5252
+    """
+    return math.sqrt(norm_lower_bound(k, activation) / norm_squared(k, activation))
+
+
+def monomial_correlation(k: int, activation="relu") -> float:
+    """:math:`\\gamma_k = \\langle \\hat f_S, \\prod_{i\\in S} x_i\\rangle = 2^k c_k \\sqrt{k!}\\,k^{-k/2}/\\|f_S\\|`.
+
+    The coefficient of the normalised network on the multilinear monomial of its
+    own support (the same for every :math:`|S| = k`), with its sign; the
+    coefficient lemma of chapter 4 with :math:`\\alpha = 1_S`.  Its absolute
+    value is :func:`degree_k_share` (up to rounding).
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``1 <= k <= 170`` (beyond, :math:`k!` exceeds float64).
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    float
+        In :math:`[-1, 1]`; 0 when :math:`c_k = 0`.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer or ``activation`` is neither a name nor callable.
+    ValueError
+        If ``k`` is outside ``[1, 170]``, or as for :func:`norm_squared`.
+
+    Examples
+    --------
+    >>> round(monomial_correlation(3, "tanh"), 6)
+    -0.886573
+    """
+    act = get_activation(activation)
+    k = check_int(k, "k", minimum=1, maximum=170)
+    c_k = act.hermite_coefficients(k, high_precision=True)[k]
+    return float(2**k * c_k * math.sqrt(math.factorial(k)) / k ** (k / 2) / math.sqrt(norm_squared(k, act)))

@@ -17,15 +17,18 @@ normalised targets on given supports (``inner_products(S, game)``, where
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 
 import numpy as np
 
-from ._checks import check_int, check_real_array, check_support
+from ._checks import check_int, check_n_k, check_real, check_real_array, check_support
+from .distributions import as_rng
+from .norms import degree_k_share
 from .supports import sign_patterns
 
-__all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery", "packed_query"]
+__all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery", "packed_query", "pack_size", "random_hermite_query"]
 
 
 class FamilyQuery:
@@ -315,3 +318,87 @@ def packed_query(supports) -> HermiteQuery:
     if not support_list or not all(support_list):
         raise ValueError(f"supports must be a non-empty list of non-empty supports, got {support_list!r}")
     return HermiteQuery({tuple((i, 1) for i in T): 1.0 for T in support_list})
+
+
+def pack_size(k: int, tau: float, activation="relu") -> int:
+    """The largest :math:`g` with :math:`r_k/\\sqrt g > \\tau`: how many supports one packed query removes.
+
+    A :func:`packed_query` over :math:`g` supports correlates with each of their
+    normalised networks by :math:`r_k/\\sqrt g` (:func:`lbkit.norms.degree_k_share`),
+    so against the adversary at tolerance :math:`\\tau` it removes all :math:`g`
+    exactly when :math:`g < (r_k/\\tau)^2`.
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``k >= 1``.
+    tau : float
+        Tolerance in (0, 1].
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    int
+        :math:`\\lceil (r_k/\\tau)^2\\rceil - 1` (0 when even one support is too many).
+
+    Raises
+    ------
+    TypeError
+        If ``k`` is not an integer or ``tau`` not a real number.
+    ValueError
+        If ``k < 1``, ``tau`` is outside (0, 1], or as for :func:`lbkit.norms.degree_k_share`.
+
+    Examples
+    --------
+    >>> pack_size(2, 0.1), pack_size(4, 0.05)
+    (87, 210)
+    """
+    k = check_int(k, "k", minimum=1)
+    tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
+    return math.ceil((degree_k_share(k, activation) / tau) ** 2) - 1
+
+
+def random_hermite_query(n: int, k: int, rng) -> HermiteQuery:
+    """A random polynomial of degree :math:`k` on :math:`2k` random coordinates.
+
+    Draws :math:`2k` distinct coordinates (sorted), then one :math:`\\mathcal N(0, 1)`
+    coefficient for every Hermite multi-index of total degree :math:`k` over them
+    (in the order of ``itertools.combinations_with_replacement``); the
+    :class:`HermiteQuery` normalises the result.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, ``n >= 2k``.
+    k : int
+        Degree, ``k >= 1``.
+    rng : int or numpy.random.Generator
+        Seed or generator (a generator's state advances).
+
+    Returns
+    -------
+    HermiteQuery
+        With :math:`\\binom{3k-1}{k}` terms.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``k`` is not an integer, or ``rng`` is not a seed or generator.
+    ValueError
+        If ``k < 1`` or ``n < 2k``.
+
+    Examples
+    --------
+    >>> len(random_hermite_query(10, 2, rng=0).terms)
+    10
+    """
+    n, k = check_n_k(n, k)
+    if n < 2 * k:
+        raise ValueError(f"a random degree-k query needs n >= 2k coordinates, got n={n}, k={k}")
+    rng = as_rng(rng)
+    coords = sorted(int(i) for i in rng.choice(n, 2 * k, replace=False))
+    terms = {}
+    for combo in itertools.combinations_with_replacement(coords, k):
+        alpha = tuple((i, combo.count(i)) for i in sorted(set(combo)))
+        terms[alpha] = rng.standard_normal()
+    return HermiteQuery(terms)

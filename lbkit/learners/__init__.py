@@ -18,6 +18,8 @@ __all__ = [
     "GDRegressor",
     "HermiteRegressor",
     "TwoLayerNet",
+    "adversarial_descent",
+    "candidate_losses",
     "hermite_feature_count",
     "hermite_features",
     "hermite_multi_indices",
@@ -31,7 +33,7 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
-    if name in ("relu_second_moment", "torch_threads"):
+    if name in ("relu_second_moment", "torch_threads", "adversarial_descent", "candidate_losses"):
         from . import utils
 
         return getattr(utils, name)
