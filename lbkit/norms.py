@@ -19,7 +19,7 @@ from scipy.special import gammaln, logsumexp
 from ._checks import check_bool, check_budget, check_choice, check_int
 from .activation_library import get_activation
 
-__all__ = ["norm_squared", "norm_terms", "norm_lower_bound", "hermite_weights", "K_LIMIT"]
+__all__ = ["norm_squared", "norm_terms", "norm_lower_bound", "hermite_weights", "best_polynomial_loss", "K_LIMIT"]
 
 
 def _degree_cutoff(k: int) -> int:
@@ -253,6 +253,45 @@ def norm_terms(k: int, activation="relu"):
     if truncated_at is not None:
         _check_converged(act, k, m, terms, tail, truncated_at)
     return m, terms, tail
+
+
+def best_polynomial_loss(k: int, degree: int, activation="relu") -> float:
+    """Square loss of the best polynomial of degree at most ``degree`` approximating :math:`f_S/\\|f_S\\|`.
+
+    Under :math:`N(0, I_n)` the best approximation is the orthogonal projection on
+    the Hermite polynomials of degree :math:`\\le d`, so its loss is
+    :math:`1 - \\sum_{m\\le d} T_m/\\|f_S\\|^2` with :math:`T_m` the terms of
+    :func:`norm_terms` (the part of :math:`\\|f_S\\|^2` in degree :math:`m`).  It
+    depends only on ``k``, ``degree`` and the activation.
+
+    Parameters
+    ----------
+    k : int
+        Support size.
+    degree : int
+        Largest degree of the approximating polynomial, ``>= 0``.
+    activation : str, callable or Activation, default "relu"
+
+    Returns
+    -------
+    float
+        In :math:`[0, 1]`; ``1.0`` for ``degree < k``.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` or ``degree`` is not an integer, or as :func:`norm_terms`.
+    ValueError
+        If ``degree < 0``, or as :func:`norm_terms`.
+
+    Examples
+    --------
+    >>> round(best_polynomial_loss(2, 2), 6) == round(1 - (2 / math.pi) / (2 - 4 / math.pi), 6)
+    True
+    """
+    degree = check_int(degree, "degree", minimum=0)
+    m, terms, _ = norm_terms(k, activation)
+    return float(1 - terms[m <= degree].sum() / norm_squared(k, activation))
 
 
 def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float:
