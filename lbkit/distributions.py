@@ -153,7 +153,7 @@ def nonzero_samples(f, N: int, n: int, rng, *, threshold: float = 1e-9, distribu
     threshold : float, default 1e-9
         Points with ``|f(x)| <= threshold`` are dropped; ``>= 0``.
     distribution : str, default "gaussian"
-        The input law (see :func:`sample`).
+        The input law (see :func:`~lbkit.sample`).
 
     Returns
     -------
@@ -164,9 +164,9 @@ def nonzero_samples(f, N: int, n: int, rng, *, threshold: float = 1e-9, distribu
     Raises
     ------
     TypeError
-        If ``f`` is not callable, or as :func:`sample`.
+        If ``f`` is not callable, or as :func:`~lbkit.sample`.
     ValueError
-        As :func:`sample`; if ``f`` returns the wrong shape; or if fewer than
+        As :func:`~lbkit.sample`; if ``f`` returns the wrong shape; or if fewer than
         ``N`` usable points turn up in 100 batches (``f`` vanishes almost
         everywhere).
 

@@ -261,7 +261,7 @@ def best_polynomial_loss(k: int, degree: int, activation="relu") -> float:
     Under :math:`N(0, I_n)` the best approximation is the orthogonal projection on
     the Hermite polynomials of degree :math:`\\le d`, so its loss is
     :math:`1 - \\sum_{m\\le d} T_m/\\|f_S\\|^2` with :math:`T_m` the terms of
-    :func:`norm_terms` (the part of :math:`\\|f_S\\|^2` in degree :math:`m`).  It
+    :func:`~lbkit.norm_terms` (the part of :math:`\\|f_S\\|^2` in degree :math:`m`).  It
     depends only on ``k``, ``degree`` and the activation.
 
     Parameters
@@ -280,9 +280,9 @@ def best_polynomial_loss(k: int, degree: int, activation="relu") -> float:
     Raises
     ------
     TypeError
-        If ``k`` or ``degree`` is not an integer, or as :func:`norm_terms`.
+        If ``k`` or ``degree`` is not an integer, or as :func:`~lbkit.norm_terms`.
     ValueError
-        If ``degree < 0``, or as :func:`norm_terms`.
+        If ``degree < 0``, or as :func:`~lbkit.norm_terms`.
 
     Examples
     --------

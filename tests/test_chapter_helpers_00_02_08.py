@@ -152,3 +152,105 @@ def test_nonzero_samples_refuses_a_vanishing_target():
     with pytest.raises(TypeError):
         nonzero_samples(None, 10, 3, rng=0)
     assert math.isfinite(nonzero_samples(lambda X: X[:, 0], 4, 2, rng=0)[1].sum())
+
+
+# -- chapter 2: the functional ReLU network with biases ------------------------------------------
+torch = pytest.importorskip("torch")
+from lbkit.learners import (  # noqa: E402
+    flatten_parameters,
+    relu_net,
+    relu_net_batch_gradients,
+    relu_net_derivative_queries,
+    relu_net_loss,
+    relu_net_params,
+)
+
+
+def _numpy_params(params):
+    return (params[k].numpy() for k in ("W", "b", "a"))
+
+
+def _numpy_gradient(params, X, y):
+    """The square loss's gradient by hand: dL/da_j = 2 mean (h - y) relu(z_j), and so on."""
+    W, b, a = _numpy_params(params)
+    Z = X @ W.T + b
+    r = 2 * (np.maximum(Z, 0) @ a - y) / len(X)
+    gb = (r[:, None] * (Z > 0) * a).sum(axis=0)
+    gW = ((r[:, None] * (Z > 0) * a)[:, :, None] * X[:, None, :]).sum(axis=0)
+    return np.concatenate([gW.ravel(), gb, (r[:, None] * np.maximum(Z, 0)).sum(axis=0)])
+
+
+def test_relu_net_params_draws_the_documented_gaussians():
+    params = relu_net_params(5, 400, torch.Generator().manual_seed(3), bias_scale=0.25)
+    W, b, a = _numpy_params(params)
+    assert (W.shape, b.shape, a.shape) == ((400, 5), (400,), (400,))
+    assert W.var() == pytest.approx(1 / 5, rel=0.1)
+    assert b.std() == pytest.approx(0.25, rel=0.1)
+    assert a.var() == pytest.approx(1 / 400, rel=0.15)
+    again = relu_net_params(5, 400, torch.Generator().manual_seed(3), bias_scale=0.25)
+    assert all(torch.equal(params[k], again[k]) for k in params)
+    with pytest.raises(TypeError, match="Generator"):
+        relu_net_params(5, 4, 0)
+    with pytest.raises(ValueError, match="bias_scale"):
+        relu_net_params(5, 4, torch.Generator(), bias_scale=-1.0)
+
+
+def test_relu_net_and_its_loss_match_numpy():
+    params = relu_net_params(4, 6, torch.Generator().manual_seed(0))
+    X = np.random.default_rng(0).standard_normal((50, 4))
+    y = np.random.default_rng(1).standard_normal(50)
+    W, b, a = _numpy_params(params)
+    h = np.array([sum(a[j] * max(W[j] @ x + b[j], 0.0) for j in range(6)) for x in X])
+    assert np.allclose(relu_net(params, torch.from_numpy(X)).numpy(), h, rtol=1e-12, atol=1e-14)
+    loss = relu_net_loss(params, torch.from_numpy(X), torch.from_numpy(y))
+    assert float(loss) == pytest.approx(np.mean((h - y) ** 2), rel=1e-12)
+
+
+def test_flatten_parameters_orders_the_blocks_w_b_a():
+    tree = {"a": torch.tensor([7.0, 8.0]), "W": torch.arange(4.0).reshape(2, 2), "b": torch.tensor([5.0, 6.0])}
+    assert flatten_parameters(tree).tolist() == [0.0, 1.0, 2.0, 3.0, 5.0, 6.0, 7.0, 8.0]
+    rows = {"W": torch.zeros(3, 2, 2), "b": torch.ones(3, 2), "a": torch.full((3, 2), 2.0)}
+    assert flatten_parameters(rows, rows=3).shape == (3, 8)
+    with pytest.raises(ValueError, match="leading axis"):
+        flatten_parameters(rows, rows=2)
+    with pytest.raises(TypeError, match="keys"):
+        flatten_parameters({"W": torch.zeros(1)})
+
+
+def test_batch_gradients_match_the_gradient_by_hand():
+    params = relu_net_params(3, 5, torch.Generator().manual_seed(1))
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((4, 7, 3)), rng.standard_normal((4, 7))
+    G = relu_net_batch_gradients(params, X, y)
+    assert G.shape == (4, 3 * 5 + 5 + 5)
+    for i in range(4):
+        assert np.allclose(G[i], _numpy_gradient(params, X[i], y[i]), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        relu_net_batch_gradients(params, X[:, :, :2], y)
+    with pytest.raises(TypeError, match="float64"):
+        relu_net_batch_gradients({k: v.float() for k, v in params.items()}, X, y)
+
+
+@pytest.mark.parametrize("block", ["a", "b"])
+def test_derivative_queries_are_the_normalised_derivatives(block):
+    from scipy import integrate, stats
+
+    params = relu_net_params(4, 5, torch.Generator().manual_seed(4))
+    W, b, a = _numpy_params(params)
+    queries, norms = relu_net_derivative_queries(params, block)
+    X = np.random.default_rng(5).standard_normal((200_000, 4))
+    Z = X @ W.T + b
+    deriv = np.maximum(Z, 0.0) if block == "a" else a * (Z > 0)
+    for j, q in enumerate(queries):
+        assert np.allclose(q(X) * norms[j], deriv[:, j], rtol=1e-12, atol=1e-14)  # the derivative, rescaled
+        # the norm, by quadrature over z_j ~ N(b_j, |w_j|^2) (an independent reference)
+        mu, s, aj = b[j], np.linalg.norm(W[j]), a[j]
+
+        def integrand(z, mu=mu, s=s, aj=aj):
+            g = max(z, 0.0) ** 2 if block == "a" else aj**2 * (z > 0)
+            return g * stats.norm.pdf(z, mu, s)
+
+        ref = integrate.quad(integrand, 0.0, np.inf)[0]  # the integrand is 0 below 0
+        assert norms[j] ** 2 == pytest.approx(ref, rel=1e-7)
+    with pytest.raises(ValueError, match="block"):
+        relu_net_derivative_queries(params, "W")

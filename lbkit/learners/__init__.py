@@ -23,7 +23,25 @@ __all__ = [
     "hermite_multi_indices",
     "relu_second_moment",
     "torch_threads",
+    "relu_net_params",
+    "relu_net",
+    "relu_net_loss",
+    "flatten_parameters",
+    "relu_net_batch_gradients",
+    "relu_net_derivative_queries",
 ]
+
+# the torch helpers of .utils (a thread-count context, the second moment, the functional ReLU network)
+_UTILS = (
+    "relu_second_moment",
+    "torch_threads",
+    "relu_net_params",
+    "relu_net",
+    "relu_net_loss",
+    "flatten_parameters",
+    "relu_net_batch_gradients",
+    "relu_net_derivative_queries",
+)
 
 
 def __getattr__(name):
@@ -31,7 +49,7 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
-    if name in ("relu_second_moment", "torch_threads"):
+    if name in _UTILS:
         from . import utils
 
         return getattr(utils, name)
