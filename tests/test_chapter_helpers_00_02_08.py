@@ -161,6 +161,7 @@ from lbkit.learners import (  # noqa: E402
     relu_net,
     relu_net_batch_gradients,
     relu_net_derivative_queries,
+    relu_net_gradient_spread,
     relu_net_loss,
     relu_net_params,
 )
@@ -254,3 +255,23 @@ def test_derivative_queries_are_the_normalised_derivatives(block):
         assert norms[j] ** 2 == pytest.approx(ref, rel=1e-7)
     with pytest.raises(ValueError, match="block"):
         relu_net_derivative_queries(params, "W")
+
+
+def test_gradient_spread_is_the_std_of_the_gradients_by_hand():
+    params = relu_net_params(3, 4, torch.Generator().manual_seed(6))
+
+    def target(X):
+        return np.abs(X[:, 0]) - X[:, 1]
+
+    spread = relu_net_gradient_spread(params, target, [1, 5], 6, rng=np.random.default_rng(7))
+    rng = np.random.default_rng(7)  # the same draws, in the documented order
+    for row, b in zip(spread, [1, 5]):
+        X = rng.standard_normal((6 * b, 3))
+        G = [_numpy_gradient(params, X[i * b : (i + 1) * b], target(X[i * b : (i + 1) * b])) for i in range(6)]
+        assert np.allclose(row, np.std(G, axis=0, ddof=1), rtol=1e-10, atol=1e-13)
+    with pytest.raises(ValueError, match="n_batches"):
+        relu_net_gradient_spread(params, target, [4], 1, rng=0)
+    with pytest.raises(ValueError, match="batch size"):
+        relu_net_gradient_spread(params, target, [0], 3, rng=0)
+    with pytest.raises(TypeError, match="target"):
+        relu_net_gradient_spread(params, "f", [4], 3, rng=0)

@@ -29,6 +29,7 @@ __all__ = [
     "flatten_parameters",
     "relu_net_batch_gradients",
     "relu_net_derivative_queries",
+    "relu_net_gradient_spread",
 ]
 
 # the torch helpers of .utils (a thread-count context, the second moment, the functional ReLU network)
@@ -41,6 +42,7 @@ _UTILS = (
     "flatten_parameters",
     "relu_net_batch_gradients",
     "relu_net_derivative_queries",
+    "relu_net_gradient_spread",
 )
 
 

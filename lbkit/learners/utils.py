@@ -24,6 +24,7 @@ __all__ = [
     "flatten_parameters",
     "relu_net_batch_gradients",
     "relu_net_derivative_queries",
+    "relu_net_gradient_spread",
 ]
 
 #: The parameter blocks of :func:`relu_net`, in the order :func:`flatten_parameters` concatenates them.
@@ -391,3 +392,66 @@ def relu_net_derivative_queries(params, block: str):
             lambda X, j=j: np.sign(a[j]) * (X @ W[j] + b[j] > 0) / np.sqrt(norm.cdf(b[j] / s[j])) for j in range(len(a))
         ]
     return queries, norms
+
+
+def relu_net_gradient_spread(params, target, batch_sizes, n_batches: int, *, rng=None) -> np.ndarray:
+    """The standard deviation of every minibatch-gradient coordinate over independent batches, per batch size.
+
+    For each ``b`` in ``batch_sizes``, in order, draws ``n_batches * b`` inputs
+    :math:`x \\sim N(0, I_n)` with :func:`lbkit.sample` (one call, from ``rng``),
+    labels them :math:`y = \\text{target}(x)`, splits them into ``n_batches``
+    consecutive batches of ``b``, computes each batch's square-loss gradient
+    with :func:`relu_net_batch_gradients` and takes the sample standard
+    deviation (``ddof=1``) of each coordinate over the batches.  With
+    ``batch_sizes=[1]`` the row is :math:`\\sigma_j`, the spread of the
+    per-example gradient.
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`relu_net`, float64, with ``W`` of shape (width, n).
+    target : callable
+        ``target(X)``, ``X`` of shape (N, n), returns the labels, shape (N,).
+    batch_sizes : sequence of int
+        Each ``>= 1``.
+    n_batches : int
+        Number of batches per batch size, ``>= 2``.
+    rng : None, int or numpy.random.Generator
+        The source of the inputs (see :func:`lbkit.as_rng`).
+
+    Returns
+    -------
+    spread : ndarray of shape (len(batch_sizes), p)
+        ``p`` the number of parameters, in the order of :func:`flatten_parameters`.
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not callable or a batch size is not an integer.
+    ValueError
+        If ``batch_sizes`` is empty or not one-dimensional, a batch size is below 1,
+        or ``n_batches < 2``; as :func:`relu_net_batch_gradients`.
+
+    Examples
+    --------
+    >>> params = relu_net_params(3, 4, torch.Generator().manual_seed(0))
+    >>> relu_net_gradient_spread(params, lambda X: X[:, 0], [1, 4], 10, rng=0).shape
+    (2, 20)
+    """
+    from .._checks import check_callable
+    from ..distributions import as_rng, sample
+
+    _, n = _check_params(params)
+    check_callable(target, "target")
+    sizes = np.asarray(batch_sizes, dtype=object)
+    if sizes.ndim != 1 or len(sizes) == 0:
+        raise ValueError(f"batch_sizes must be a non-empty sequence of integers, got {batch_sizes!r}")
+    sizes = [check_int(b, "each batch size", minimum=1) for b in sizes]
+    n_batches = check_int(n_batches, "n_batches", minimum=2)
+    rng = as_rng(rng)
+    rows = []
+    for b in sizes:
+        X = sample("gaussian", n_batches * b, n, rng=rng)
+        G = relu_net_batch_gradients(params, X.reshape(n_batches, b, n), target(X).reshape(n_batches, b))
+        rows.append(G.std(axis=0, ddof=1))  # G: one gradient per batch, shape (n_batches, p)
+    return np.array(rows)
