@@ -275,3 +275,35 @@ def test_gradient_spread_is_the_std_of_the_gradients_by_hand():
         relu_net_gradient_spread(params, target, [0], 3, rng=0)
     with pytest.raises(TypeError, match="target"):
         relu_net_gradient_spread(params, "f", [4], 3, rng=0)
+
+
+# -- chapter 8: the multilinear ceiling and the largest fitted terms -----------------------------
+def test_multilinear_best_loss_is_one_minus_the_squared_coefficient_on_x_S():
+    for k, n, S in [(2, 5, (1, 3)), (4, 6, (0, 1, 3, 5)), (6, 7, (0, 1, 2, 4, 5, 6))]:
+        f = orthogonal_network(n, S, "relu", normalized=True)
+        for d in range(0, k + 2):
+            fhat = f.hermite_coefficients(hermite_multi_indices(n, d, "multilinear"))  # an independent reference
+            assert best_polynomial_loss(k, d, features="multilinear") == pytest.approx(1 - np.sum(fhat**2), abs=1e-12)
+    assert best_polynomial_loss(4, 3, features="multilinear") == 1.0
+    assert best_polynomial_loss(3, 5, "sigmoid", features="all") == best_polynomial_loss(3, 5, "sigmoid")
+    with pytest.raises(ValueError, match="features"):
+        best_polynomial_loss(2, 2, features="odd")
+
+
+def test_largest_terms_orders_the_degree_d_coefficients():
+    from lbkit.learners import HermiteRegressor
+
+    X = np.random.default_rng(3).standard_normal((2000, 4))
+    y = 3 * X[:, 0] * X[:, 3] - 2 * X[:, 1] * X[:, 2] + 0.5 * X[:, 0] * X[:, 1] + X[:, 2]
+    reg = HermiteRegressor(2, features="multilinear").fit(X, y)
+    alphas, coefs = reg.largest_terms(2)
+    assert alphas.shape == (6, 4) and coefs.shape == (6,)
+    assert [tuple(np.flatnonzero(a)) for a in alphas[:3]] == [(0, 3), (1, 2), (0, 1)]
+    assert np.allclose(coefs[:3], [3.0, -2.0, 0.5], atol=1e-10) and np.all(np.abs(coefs[3:]) < 1e-10)
+    assert np.all(np.diff(np.abs(coefs)) <= 0)
+    by_hand = {tuple(a): c for a, c in zip(reg.multi_indices_.tolist(), reg.coef_) if sum(a) == 2}
+    assert {tuple(a): c for a, c in zip(alphas.tolist(), coefs)} == by_hand
+    with pytest.raises(ValueError, match="degree"):
+        reg.largest_terms(3)
+    with pytest.raises(ValueError, match="not fitted"):
+        HermiteRegressor(2).largest_terms(1)
