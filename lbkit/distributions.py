@@ -10,7 +10,7 @@ import numpy as np
 
 from ._checks import check_budget, check_choice, check_int, check_real
 
-__all__ = ["sample", "DISTRIBUTIONS", "as_rng"]
+__all__ = ["sample", "DISTRIBUTIONS", "as_rng", "nonzero_samples"]
 
 DISTRIBUTIONS = {
     "gaussian": "N(0, I_n)",
@@ -129,6 +129,74 @@ def sample(distribution: str, N: int, n: int, rng, **params) -> np.ndarray:
     if unknown:
         raise TypeError(f"{distribution!r} takes parameters {sorted(allowed) or 'none'}, got {sorted(unknown)}")
     return _draw(distribution, N, n, as_rng(rng), **params)
+
+
+def nonzero_samples(f, N: int, n: int, rng, *, threshold: float = 1e-9, distribution: str = "gaussian"):
+    """``N`` labelled samples ``(x, f(x))`` with :math:`|f(x)| > \\text{threshold}`, drawn in batches.
+
+    Points are drawn from ``distribution`` in batches of ``2 N`` (with the one
+    generator ``rng``), those where ``|f|`` is at most ``threshold`` are dropped,
+    and the first ``N`` kept points are returned: a sample of the law
+    conditioned on :math:`|f(x)| > \\text{threshold}` (for a sign-learner,
+    which needs labels with a sign).
+
+    Parameters
+    ----------
+    f : callable
+        Maps ``X`` of shape (M, n) to values of shape (M,).
+    N : int
+        Number of samples, ``>= 1``.
+    n : int
+        Dimension, ``>= 1``.
+    rng : int or numpy.random.Generator
+        Source of randomness.
+    threshold : float, default 1e-9
+        Points with ``|f(x)| <= threshold`` are dropped; ``>= 0``.
+    distribution : str, default "gaussian"
+        The input law (see :func:`~lbkit.sample`).
+
+    Returns
+    -------
+    X : ndarray of shape (N, n)
+    y : ndarray of shape (N,)
+        ``f(X)``, every entry of absolute value above ``threshold``.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not callable, or as :func:`~lbkit.sample`.
+    ValueError
+        As :func:`~lbkit.sample`; if ``f`` returns the wrong shape; or if fewer than
+        ``N`` usable points turn up in 100 batches (``f`` vanishes almost
+        everywhere).
+
+    Examples
+    --------
+    >>> X, y = nonzero_samples(lambda X: np.maximum(X[:, 0], 0.0), 5, 3, rng=0)
+    >>> X.shape, bool(np.all(y > 1e-9))
+    ((5, 3), True)
+    """
+    from ._checks import check_callable
+
+    check_callable(f, "f", "a callable mapping X of shape (M, n) to values of shape (M,)")
+    N = check_int(N, "N", minimum=1)
+    threshold = check_real(threshold, "threshold", minimum=0)
+    g = as_rng(rng)
+    Xs, ys = [], []
+    for _ in range(100):
+        X = sample(distribution, 2 * N, n, rng=g)
+        y = np.asarray(f(X))
+        if y.shape != (2 * N,):
+            raise ValueError(f"f must map X of shape {X.shape} to values of shape ({2 * N},), got shape {y.shape}")
+        keep = np.abs(y) > threshold
+        Xs.append(X[keep])
+        ys.append(y[keep])
+        if sum(len(v) for v in ys) >= N:
+            return np.concatenate(Xs)[:N], np.concatenate(ys)[:N]
+    raise ValueError(
+        f"f exceeds |f| > {threshold:g} at only {sum(len(v) for v in ys)} of {200 * N} points drawn, fewer than "
+        f"N={N}: it vanishes (almost) everywhere"
+    )
 
 
 def _draw(distribution: str, N: int, n: int, g: np.random.Generator, **params) -> np.ndarray:

@@ -35,6 +35,7 @@ __all__ = [
     "fourier_norm_constant",
     "degree_k_share",
     "monomial_correlation",
+    "best_polynomial_loss",
     "K_LIMIT",
 ]
 
@@ -778,3 +779,59 @@ def monomial_correlation(k: int, activation="relu") -> float:
     k = check_int(k, "k", minimum=1, maximum=170)
     c_k = act.hermite_coefficients(k, high_precision=True)[k]
     return float(2**k * c_k * math.sqrt(math.factorial(k)) / k ** (k / 2) / math.sqrt(norm_squared(k, act)))
+
+
+def best_polynomial_loss(k: int, degree: int, activation="relu", *, features: str = "all") -> float:
+    """Square loss of the best polynomial of degree at most ``degree`` approximating :math:`f_S/\\|f_S\\|`.
+
+    Under :math:`N(0, I_n)` the best approximation is the orthogonal projection on
+    the Hermite polynomials of degree :math:`\\le d`, so its loss is
+    :math:`1 - \\sum_{m\\le d} T_m/\\|f_S\\|^2` with :math:`T_m` the terms of
+    :func:`~lbkit.norm_terms` (the part of :math:`\\|f_S\\|^2` in degree :math:`m`).  It
+    depends only on ``k``, ``degree`` and the activation.
+
+    With ``features="multilinear"`` (polynomials in products of distinct
+    coordinates) the only multilinear Hermite coefficient of :math:`f_S` is the one
+    on :math:`\\prod_{i\\in S} x_i`, of square :func:`~lbkit.norm_lower_bound`, so the
+    loss is :math:`1 - 4^k c_k^2\\,k!/k^k/\\|f_S\\|^2` for ``degree >= k`` (the
+    multilinear ceiling) and 1 below.
+
+    Parameters
+    ----------
+    k : int
+        Support size.
+    degree : int
+        Largest degree of the approximating polynomial, ``>= 0``.
+    activation : str, callable or Activation, default "relu"
+    features : {"all", "multilinear"}, default "all"
+        Approximate by all polynomials of degree ``<= degree``, or by the
+        multilinear ones only.
+
+    Returns
+    -------
+    float
+        In :math:`[0, 1]`; ``1.0`` for ``degree < k``.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` or ``degree`` is not an integer, or as :func:`~lbkit.norm_terms`.
+    ValueError
+        If ``degree < 0``, ``features`` is not one of the two, or as :func:`~lbkit.norm_terms`.
+
+    Examples
+    --------
+    >>> round(best_polynomial_loss(2, 2), 6) == round(1 - (2 / math.pi) / (2 - 4 / math.pi), 6)
+    True
+    >>> round(best_polynomial_loss(4, 8, features="multilinear"), 4)
+    0.4748
+    """
+    degree = check_int(degree, "degree", minimum=0)
+    check_choice(features, "features", ("all", "multilinear"))
+    if features == "multilinear":
+        k = check_int(k, "k", minimum=1)
+        if degree < k:
+            return 1.0
+        return float(1 - norm_lower_bound(k, activation) / norm_squared(k, activation))
+    m, terms, _ = norm_terms(k, activation)
+    return float(1 - terms[m <= degree].sum() / norm_squared(k, activation))

@@ -140,3 +140,118 @@ def vanishing_reason(name: str, part_degrees: tuple, k: int) -> str:
         f"activation, and only its Hermite components of degree >= k, but {what}; "
         f"{working_k_description(part_degrees)}"
     )
+
+
+# ----------------------------------------------------------------------------
+# learning a sign parity: Gaussian elimination over GF(2)
+# ----------------------------------------------------------------------------
+def gf2_solve(M, rhs):
+    """Solve :math:`Ms = \\text{rhs}` over GF(2) by Gaussian elimination.
+
+    Parameters
+    ----------
+    M : array_like of shape (N, p)
+        Entries 0/1 (or booleans).
+    rhs : array_like of shape (N,)
+        Entries 0/1 (or booleans).
+
+    Returns
+    -------
+    s : ndarray of shape (p,) of bool, or None
+        A solution (free variables set to 0), or ``None`` if the system is
+        inconsistent.
+    rank : int
+        The rank of ``M`` over GF(2); the solution is unique when ``rank == p``.
+
+    Raises
+    ------
+    TypeError
+        If ``M`` or ``rhs`` is not an array of numbers.
+    ValueError
+        If ``M`` is not 2-d, ``rhs`` is not 1-d of length ``N``, or an entry is
+        not 0 or 1.
+
+    Examples
+    --------
+    >>> s, rank = gf2_solve([[1, 1], [0, 1]], [0, 1])     # s0 + s1 = 0, s1 = 1
+    >>> s.astype(int), rank
+    (array([1, 1]), 2)
+    """
+    M, rhs = check_real_array(M, "M"), check_real_array(rhs, "rhs")
+    if M.ndim != 2 or rhs.shape != (M.shape[0],):
+        raise ValueError(f"M must have shape (N, p) and rhs shape (N,), got {M.shape} and {rhs.shape}")
+    if not (np.all((M == 0) | (M == 1)) and np.all((rhs == 0) | (rhs == 1))):
+        raise ValueError("M and rhs must hold only 0 and 1 (elements of GF(2))")
+    A = np.concatenate([M, rhs[:, None]], axis=1).astype(bool)
+    N, p = M.shape
+    row, pivots = 0, []
+    for col in range(p):
+        if row == N:
+            break
+        nz = np.flatnonzero(A[row:, col])
+        if nz.size == 0:
+            continue
+        A[[row, row + nz[0]]] = A[[row + nz[0], row]]  # the pivot row moves up
+        others = A[:, col].copy()
+        others[row] = False
+        A[others] ^= A[row]  # clear the column everywhere else (addition is XOR)
+        pivots.append(col)
+        row += 1
+    if np.any(A[row:, p]):  # a row reads 0 = 1: inconsistent
+        return None, row
+    s = np.zeros(p, dtype=bool)
+    s[pivots] = A[: len(pivots), p]
+    return s, row
+
+
+def learn_sign_parity(X, y, *, return_sign: bool = False):
+    """Recover :math:`S` (and :math:`c`) from labels with :math:`\\mathrm{sign}(y) = (-1)^c\\chi_S(x)`.
+
+    Writing :math:`x_i < 0` as the bit :math:`b_i` and :math:`y < 0` as the bit
+    :math:`\\beta`, the labels say :math:`\\sum_{i\\in S} b_i + c = \\beta` over
+    GF(2): one linear equation per sample in the unknowns :math:`1_S` and
+    :math:`c`, solved by :func:`gf2_solve`.
+
+    Parameters
+    ----------
+    X : array_like of shape (N, n)
+        Inputs.
+    y : array_like of shape (N,)
+        Labels, none of them 0 (a zero has no sign: remove those samples).
+    return_sign : bool, default False
+        Also return the bit :math:`c`.
+
+    Returns
+    -------
+    S : tuple of int, or None
+        The support, or ``None`` when the equations are inconsistent (the signs
+        are no parity, or a label is flipped) or do not determine it (fewer
+        than ``n + 1`` independent samples).  With ``return_sign``, a pair
+        ``(S, c)`` instead of ``S`` (still ``None`` on failure).
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``y`` is not an array of real numbers.
+    ValueError
+        If the shapes do not match, a value is not finite, or a label is 0.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).standard_normal((40, 5))
+    >>> learn_sign_parity(X, -np.sign(X[:, 1] * X[:, 3]), return_sign=True)
+    ((1, 3), 1)
+    """
+    X, y = check_real_array(X, "X"), check_real_array(y, "y")
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"X must have shape (N, n) and y shape (N,), got {X.shape} and {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X and y must be finite (they hold NaN or infinite entries)")
+    if np.any(y == 0):
+        raise ValueError(f"{int(np.sum(y == 0))} label(s) are 0, which has no sign; remove those samples")
+    M = np.concatenate([(X < 0).astype(np.uint8), np.ones((len(X), 1), np.uint8)], axis=1)
+    sol, rank = gf2_solve(M, (y < 0).astype(np.uint8))
+    if sol is None or rank < M.shape[1]:
+        return None
+    S = tuple(int(i) for i in np.flatnonzero(sol[:-1]))
+    return (S, int(sol[-1])) if return_sign else S

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["set_theme", "PALETTE", "plane_grid", "sci", "glue_values", "draw_orthogonal_network"]
+__all__ = ["set_theme", "PALETTE", "plane_grid", "sci", "glue_values", "draw_orthogonal_network", "plane_heatmap"]
 
 #: Colours used consistently across chapters (seaborn "colorblind").
 PALETTE = ["#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494"]
@@ -49,6 +49,77 @@ def plane_grid(n: int, i: int, j: int, lim: float = 3.0, num: int = 201):
     X[:, i] = U.ravel()
     X[:, j] = V.ravel()
     return u, v, X
+
+
+def plane_heatmap(u, v, Z, *, labels, vmax: float, levels, figsize=(5.2, 4.4)):
+    """A function on a plane (as :func:`plane_grid` lays it out) as a heat map with contour lines.
+
+    A diverging colour map symmetric about zero (``RdBu_r`` from ``-vmax`` to
+    ``vmax``), thin black contour lines at ``levels``, equal axes and a colour bar.
+
+    Parameters
+    ----------
+    u : array_like of shape (nu,)
+        Grid values along the horizontal axis.
+    v : array_like of shape (nv,)
+        Grid values along the vertical axis.
+    Z : array_like of shape (nv, nu)
+        The function's values, ``Z[r, c]`` at the point ``(u[c], v[r])``.
+    labels : tuple of 3 str
+        Labels of the horizontal axis, the vertical axis and the colour bar.
+    vmax : float
+        The colour scale runs from ``-vmax`` to ``vmax``; ``> 0``.
+    levels : array_like of shape (L,)
+        Values at which contour lines are drawn, increasing.
+    figsize : tuple of 2 float, default (5.2, 4.4)
+        Figure size in inches.
+
+    Returns
+    -------
+    fig, ax : matplotlib Figure and Axes
+
+    Raises
+    ------
+    TypeError
+        If ``labels`` is not three strings, or ``u``, ``v``, ``Z``, ``levels``,
+        ``vmax`` are not real numbers.
+    ValueError
+        If the shapes do not match, a value is not finite, ``vmax <= 0``, or
+        ``levels`` is not increasing.
+
+    Examples
+    --------
+    >>> u, v, X = plane_grid(2, 0, 1, num=11)
+    >>> fig, ax = plane_heatmap(u, v, (X[:, 0] * X[:, 1]).reshape(11, 11),
+    ...                         labels=("$x_0$", "$x_1$", "$x_0 x_1$"), vmax=9.0, levels=[-4, 0, 4])
+    >>> ax.get_xlabel(), ax.get_aspect()
+    ('$x_0$', 1.0)
+    """
+    import matplotlib.pyplot as plt
+
+    from ._checks import check_real, check_real_array
+
+    u, v, Z = (check_real_array(a, name) for a, name in ((u, "u"), (v, "v"), (Z, "Z")))
+    levels = check_real_array(levels, "levels")
+    if u.ndim != 1 or v.ndim != 1 or Z.shape != (v.size, u.size):
+        raise ValueError(
+            f"u and v must be 1-d and Z of shape (len(v), len(u)), got shapes {u.shape}, {v.shape} and {Z.shape}"
+        )
+    if not all(np.all(np.isfinite(a)) for a in (u, v, Z, levels)):
+        raise ValueError("u, v, Z and levels must be finite (they hold NaN or infinite entries)")
+    if levels.ndim != 1 or levels.size == 0 or np.any(np.diff(levels) <= 0):
+        raise ValueError(f"levels must be a non-empty increasing 1-d array, got {levels!r}")
+    if not (isinstance(labels, (tuple, list)) and len(labels) == 3 and all(isinstance(t, str) for t in labels)):
+        raise TypeError(f"labels must be three strings (x axis, y axis, colour bar), got {labels!r}")
+    vmax = check_real(vmax, "vmax", minimum=0, min_open=True)
+    fig, ax = plt.subplots(figsize=figsize)
+    mesh = ax.pcolormesh(u, v, Z, cmap="RdBu_r", vmin=-vmax, vmax=vmax, shading="auto")
+    ax.contour(u, v, Z, levels=levels, colors="k", linewidths=0.5)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_aspect("equal")
+    fig.colorbar(mesh, ax=ax, label=labels[2])
+    return fig, ax
 
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -18,14 +18,36 @@ __all__ = [
     "GDRegressor",
     "HermiteRegressor",
     "TwoLayerNet",
-    "adversarial_descent",
-    "candidate_losses",
     "hermite_feature_count",
     "hermite_features",
     "hermite_multi_indices",
     "relu_second_moment",
     "torch_threads",
+    "relu_net_params",
+    "relu_net",
+    "relu_net_loss",
+    "flatten_parameters",
+    "relu_net_batch_gradients",
+    "relu_net_derivative_queries",
+    "relu_net_gradient_spread",
+    "adversarial_descent",
+    "candidate_losses",
 ]
+
+# the torch helpers of .utils (a thread-count context, the second moment, the functional ReLU network)
+_UTILS = (
+    "relu_second_moment",
+    "torch_threads",
+    "relu_net_params",
+    "relu_net",
+    "relu_net_loss",
+    "flatten_parameters",
+    "relu_net_batch_gradients",
+    "relu_net_derivative_queries",
+    "relu_net_gradient_spread",
+    "adversarial_descent",
+    "candidate_losses",
+)
 
 
 def __getattr__(name):
@@ -33,7 +55,7 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
-    if name in ("relu_second_moment", "torch_threads", "adversarial_descent", "candidate_losses"):
+    if name in _UTILS:
         from . import utils
 
         return getattr(utils, name)

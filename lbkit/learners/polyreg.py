@@ -197,6 +197,47 @@ class HermiteRegressor:
         self.n_samples_ = N
         return self
 
+    def largest_terms(self, degree: int) -> tuple[np.ndarray, np.ndarray]:
+        """The fitted terms of total degree ``degree``, largest absolute coefficient first.
+
+        With multilinear features the support of the first multi-index is the
+        set of coordinates of the strongest degree-``degree`` monomial (how
+        chapter 8 reads off :math:`S` from a regression on :math:`f_S`).
+
+        Parameters
+        ----------
+        degree : int
+            A total degree :math:`|\\alpha|`, ``0 <= degree <= self.degree``.
+
+        Returns
+        -------
+        multi_indices : ndarray of shape (m, n)
+            The rows of ``multi_indices_`` with :math:`|\\alpha| =` ``degree``,
+            ordered by decreasing :math:`|c_\\alpha|` (ties keep their order).
+        coefficients : ndarray of shape (m,)
+            Their coefficients :math:`c_\\alpha`, in the same order.
+
+        Raises
+        ------
+        ValueError
+            If the regressor is not fitted, or ``degree`` is out of range.
+        TypeError
+            If ``degree`` is not an integer.
+
+        Examples
+        --------
+        >>> X = np.random.default_rng(0).standard_normal((300, 3))
+        >>> reg = HermiteRegressor(2, features="multilinear").fit(X, 2 * X[:, 0] * X[:, 2] - X[:, 1])
+        >>> alphas, coefs = reg.largest_terms(2)
+        >>> alphas[0].tolist(), round(float(coefs[0]), 6)
+        ([1, 0, 1], 2.0)
+        """
+        check_fitted(self, "coef_")
+        degree = check_int(degree, "degree", minimum=0, maximum=self.degree)
+        rows = np.flatnonzero(self.multi_indices_.sum(axis=1) == degree)
+        rows = rows[np.argsort(-np.abs(self.coef_[rows]), kind="stable")]
+        return self.multi_indices_[rows], self.coef_[rows]
+
     def transform(self, X) -> np.ndarray:
         """Feature matrix of shape (N, P) for inputs ``X`` of shape (N, n).
 

@@ -1,5 +1,5 @@
-"""Torch helpers the chapters share: a thread-count context, the ReLU network's second moment and
-gradient descent against the adversary of the lower bound.
+"""Torch helpers the chapters share: a thread-count context, the ReLU network's second moment, and a
+small functional ReLU network with biases (parameters in a dict, for ``torch.func``).
 
 Importing this module imports torch.
 """
@@ -12,10 +12,25 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from .._checks import check_callable, check_int, check_real
+from .._checks import check_callable, check_choice, check_int, check_real
 from ._base import MAX_THREADS
 
-__all__ = ["torch_threads", "relu_second_moment", "adversarial_descent", "candidate_losses"]
+__all__ = [
+    "torch_threads",
+    "relu_second_moment",
+    "relu_net_params",
+    "relu_net",
+    "relu_net_loss",
+    "flatten_parameters",
+    "relu_net_batch_gradients",
+    "relu_net_derivative_queries",
+    "relu_net_gradient_spread",
+    "adversarial_descent",
+    "candidate_losses",
+]
+
+#: The parameter blocks of :func:`relu_net`, in the order :func:`flatten_parameters` concatenates them.
+RELU_NET_BLOCKS = ("W", "b", "a")
 
 
 def torch_threads(k: int):
@@ -110,6 +125,338 @@ def relu_second_moment(W: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
     K = (torch.sqrt(1 - rho**2) + (math.pi - torch.arccos(rho)) * rho) / (2 * math.pi)  # dual kernel
     K = torch.where(off, K, 0.5)  # K(1) = 1/2
     return a @ (norms[:, None] * norms[None, :] * K) @ a
+
+
+# ----------------------------------------------------------------------------
+# h(x) = sum_j a_j relu(w_j . x + b_j), with its parameters in a dict
+# ----------------------------------------------------------------------------
+def _check_params(params, name: str = "params") -> tuple[int, int]:
+    """(width, n) of a parameter dict {"W": (width, n), "b": (width,), "a": (width,)} of one float dtype."""
+    if not isinstance(params, dict) or set(params) != set(RELU_NET_BLOCKS):
+        got = sorted(params) if isinstance(params, dict) else type(params).__name__
+        raise TypeError(f"{name} must be a dict with the keys 'W', 'b', 'a' (torch tensors), got {got}")
+    W, b, a = (params[k] for k in RELU_NET_BLOCKS)
+    if not all(isinstance(t, torch.Tensor) for t in (W, b, a)):
+        raise TypeError(f"{name}['W'], ['b'] and ['a'] must be torch tensors")
+    if W.ndim != 2 or b.shape != (W.shape[0],) or a.shape != (W.shape[0],):
+        raise ValueError(
+            f"{name} must hold W of shape (width, n), b and a of shape (width,), got "
+            f"{tuple(W.shape)}, {tuple(b.shape)} and {tuple(a.shape)}"
+        )
+    if not (W.is_floating_point() and b.dtype == W.dtype == a.dtype):
+        raise TypeError(f"{name} must hold floating-point tensors of one dtype, got {W.dtype}, {b.dtype}, {a.dtype}")
+    return W.shape[0], W.shape[1]
+
+
+def relu_net_params(n: int, width: int, generator: torch.Generator, *, bias_scale: float = 0.5, dtype=torch.float64):
+    """Random parameters of :math:`h(x) = \\sum_{j=1}^{\\text{width}} a_j\\,\\mathrm{relu}(w_j\\cdot x + b_j)`.
+
+    Gaussian entries, drawn from ``generator`` in this order: ``W`` with variance
+    :math:`1/n`, ``b`` with standard deviation ``bias_scale``, ``a`` with variance
+    :math:`1/\\text{width}`.
+
+    Parameters
+    ----------
+    n, width : int
+        Input dimension and number of hidden units, both ``>= 1``.
+    generator : torch.Generator
+        The source of the draws (required: no global random state).
+    bias_scale : float, default 0.5
+        Standard deviation of the biases, ``>= 0``.
+    dtype : torch.dtype, default torch.float64
+
+    Returns
+    -------
+    dict
+        ``{"W": (width, n), "b": (width,), "a": (width,)}`` tensors.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``width`` is not an integer, or ``generator`` is not a ``torch.Generator``.
+    ValueError
+        If ``n`` or ``width`` is below 1, or ``bias_scale`` is negative or not finite.
+
+    Examples
+    --------
+    >>> params = relu_net_params(3, 4, torch.Generator().manual_seed(0))
+    >>> {k: tuple(v.shape) for k, v in params.items()}
+    {'W': (4, 3), 'b': (4,), 'a': (4,)}
+    """
+    n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
+    bias_scale = check_real(bias_scale, "bias_scale", minimum=0)
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    return {
+        "W": torch.randn(width, n, generator=generator, dtype=dtype) / math.sqrt(n),
+        "b": bias_scale * torch.randn(width, generator=generator, dtype=dtype),
+        "a": torch.randn(width, generator=generator, dtype=dtype) / math.sqrt(width),
+    }
+
+
+def relu_net(params, X: torch.Tensor) -> torch.Tensor:
+    """:math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x + b_j)` at the rows of ``X``.
+
+    A pure function of ``params``, so that ``torch.func`` (``grad``, ``jacrev``,
+    ``vmap``) can differentiate it; the shapes are checked only outside those
+    transforms' tracing (they are not checked here).
+
+    Parameters
+    ----------
+    params : dict
+        ``{"W": (width, n), "b": (width,), "a": (width,)}`` tensors.
+    X : torch.Tensor of shape (N, n)
+
+    Returns
+    -------
+    torch.Tensor of shape (N,)
+
+    Examples
+    --------
+    >>> params = {"W": torch.eye(2), "b": torch.zeros(2), "a": torch.tensor([1.0, -1.0])}
+    >>> relu_net(params, torch.tensor([[1.0, 2.0], [-1.0, 3.0]]))
+    tensor([-1., -3.])
+    """
+    return torch.relu(X @ params["W"].T + params["b"]) @ params["a"]
+
+
+def relu_net_loss(params, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The empirical square loss :math:`\\frac1N\\sum_i (h(x_i) - y_i)^2` of :func:`relu_net`.
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`relu_net`.
+    X : torch.Tensor of shape (N, n)
+    y : torch.Tensor of shape (N,)
+
+    Returns
+    -------
+    torch.Tensor
+        A 0-d tensor, differentiable in ``params``.
+
+    Examples
+    --------
+    >>> params = {"W": torch.eye(2), "b": torch.zeros(2), "a": torch.tensor([1.0, -1.0])}
+    >>> float(relu_net_loss(params, torch.tensor([[1.0, 2.0]]), torch.tensor([0.0])))
+    1.0
+    """
+    return ((relu_net(params, X) - y) ** 2).mean()
+
+
+def flatten_parameters(tree, rows: int | None = None) -> torch.Tensor:
+    """Concatenate the blocks ``W``, ``b``, ``a`` of a parameter-shaped dict into one vector (or one row each).
+
+    Parameters
+    ----------
+    tree : dict
+        Tensors under the keys ``"W"``, ``"b"``, ``"a"``: parameters, gradients
+        (shaped like the parameters), or per-row derivatives (a leading axis of
+        length ``rows``, as ``jacrev`` and ``vmap`` return them).
+    rows : int or None, default None
+        ``None``: one vector of length :math:`p` (all entries).  An int: a matrix
+        of shape (rows, p), row ``i`` from entry ``i`` of every block's leading axis.
+
+    Returns
+    -------
+    torch.Tensor of shape (p,) or (rows, p)
+
+    Raises
+    ------
+    TypeError
+        If ``tree`` lacks one of the keys or ``rows`` is not an integer.
+    ValueError
+        If ``rows < 1`` or a block's leading axis is not of length ``rows``.
+
+    Examples
+    --------
+    >>> tree = {"W": torch.ones(2, 3), "b": torch.zeros(2), "a": torch.full((2,), 2.0)}
+    >>> flatten_parameters(tree)
+    tensor([1., 1., 1., 1., 1., 1., 0., 0., 2., 2.])
+    """
+    if not isinstance(tree, dict) or not set(RELU_NET_BLOCKS) <= set(tree):
+        raise TypeError(f"tree must be a dict with the keys 'W', 'b', 'a', got {type(tree).__name__}")
+    if rows is None:
+        return torch.cat([tree[k].reshape(-1) for k in RELU_NET_BLOCKS])
+    rows = check_int(rows, "rows", minimum=1)
+    bad = {k: tuple(tree[k].shape) for k in RELU_NET_BLOCKS if tree[k].ndim == 0 or tree[k].shape[0] != rows}
+    if bad:
+        raise ValueError(f"every block needs a leading axis of length rows={rows}, got shapes {bad}")
+    return torch.cat([tree[k].reshape(rows, -1) for k in RELU_NET_BLOCKS], dim=1)
+
+
+def relu_net_batch_gradients(params, X, y) -> np.ndarray:
+    """The gradient of :func:`relu_net_loss` on each of ``B`` batches, in one vectorised call.
+
+    ``torch.func.vmap`` of ``torch.func.grad`` over the leading axis, each
+    gradient flattened by :func:`flatten_parameters`.  Batches of size 1 give
+    the per-example gradients.
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`relu_net`, of dtype float64.
+    X : ndarray of shape (B, b, n)
+        ``B`` batches of ``b`` inputs each.
+    y : ndarray of shape (B, b)
+        Their labels.
+
+    Returns
+    -------
+    G : ndarray of shape (B, p)
+        Row ``i``: the gradient of the square loss on batch ``i``.
+
+    Raises
+    ------
+    TypeError
+        If ``params`` is not a float64 parameter dict, or ``X``, ``y`` are not real arrays.
+    ValueError
+        If the shapes do not fit ``params``, or ``X`` or ``y`` is not finite.
+
+    Examples
+    --------
+    >>> params = relu_net_params(3, 4, torch.Generator().manual_seed(0))
+    >>> relu_net_batch_gradients(params, np.ones((5, 2, 3)), np.zeros((5, 2))).shape
+    (5, 20)
+    """
+    from torch.func import grad, vmap
+
+    from .._checks import check_real_array
+
+    width, n = _check_params(params)
+    if params["W"].dtype != torch.float64:
+        raise TypeError(f"params must be float64 tensors, got {params['W'].dtype}")
+    X, y = check_real_array(X, "X"), check_real_array(y, "y")
+    if X.ndim != 3 or X.shape[2] != n or y.shape != X.shape[:2]:
+        raise ValueError(f"X must have shape (B, b, n={n}) and y shape (B, b), got {X.shape} and {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X and y must be finite (they hold NaN or infinite entries)")
+    G = vmap(grad(relu_net_loss), in_dims=(None, 0, 0))(params, torch.from_numpy(X), torch.from_numpy(y))
+    return flatten_parameters(G, rows=X.shape[0]).numpy()
+
+
+def relu_net_derivative_queries(params, block: str):
+    """The normalised derivatives of :func:`relu_net` along the output weights or the biases, as CSQ queries.
+
+    Under :math:`x\\sim N(0, I_n)`, :math:`z_j = w_j\\cdot x + b_j \\sim N(b_j, \\|w_j\\|^2)`, so the
+    norms of the derivatives are label-free closed forms (:math:`\\Phi`, :math:`\\varphi`: the
+    standard normal distribution function and density, :math:`\\mu = b_j`, :math:`s = \\|w_j\\|`):
+
+    * ``"a"``: :math:`\\partial h/\\partial a_j = \\mathrm{relu}(z_j)`, of norm
+      :math:`\\sqrt{(\\mu^2 + s^2)\\,\\Phi(\\mu/s) + \\mu s\\,\\varphi(\\mu/s)}`;
+    * ``"b"``: :math:`\\partial h/\\partial b_j = a_j\\,\\mathbf 1[z_j > 0]`, of norm
+      :math:`|a_j|\\sqrt{\\Phi(\\mu/s)}`.
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`relu_net`; no zero row of ``W``.
+    block : {"a", "b"}
+
+    Returns
+    -------
+    queries : list of callable
+        ``queries[j](X)``, ``X`` of shape (N, n), returns shape (N,): the derivative
+        along coordinate ``j`` of the block divided by its norm (so
+        :math:`\\mathbb E[\\phi_j^2] = 1`).
+    norms : ndarray of shape (width,)
+        The norms :math:`\\|\\partial_j h\\|`.
+
+    Raises
+    ------
+    TypeError
+        If ``params`` is not a parameter dict.
+    ValueError
+        If ``block`` is not ``"a"`` or ``"b"``, or a row of ``W`` is zero.
+
+    Examples
+    --------
+    >>> params = {"W": torch.tensor([[1.0, 0.0]]), "b": torch.tensor([0.0]), "a": torch.tensor([-2.0])}
+    >>> queries, norms = relu_net_derivative_queries(params, "b")
+    >>> float(norms[0]) == 2 * math.sqrt(0.5), queries[0](np.array([[1.0, 5.0], [-1.0, 5.0]])).round(4).tolist()
+    (True, [-1.4142, -0.0])
+    """
+    from scipy.stats import norm
+
+    _check_params(params)
+    check_choice(block, "block", ("a", "b"))
+    W, b, a = (params[k].detach().cpu().numpy().astype(np.float64, copy=False) for k in RELU_NET_BLOCKS)
+    s = np.linalg.norm(W, axis=1)
+    if not np.all(s > 0):
+        raise ValueError("every row of W must be non-zero (a unit with w_j = 0 has a constant derivative)")
+    mu = b
+    if block == "a":
+        norms = np.sqrt((mu**2 + s**2) * norm.cdf(mu / s) + mu * s * norm.pdf(mu / s))
+        queries = [lambda X, j=j: np.maximum(X @ W[j] + b[j], 0.0) / norms[j] for j in range(len(a))]
+    else:
+        norms = np.abs(a) * np.sqrt(norm.cdf(b / s))
+        queries = [
+            lambda X, j=j: np.sign(a[j]) * (X @ W[j] + b[j] > 0) / np.sqrt(norm.cdf(b[j] / s[j])) for j in range(len(a))
+        ]
+    return queries, norms
+
+
+def relu_net_gradient_spread(params, target, batch_sizes, n_batches: int, *, rng=None) -> np.ndarray:
+    """The standard deviation of every minibatch-gradient coordinate over independent batches, per batch size.
+
+    For each ``b`` in ``batch_sizes``, in order, draws ``n_batches * b`` inputs
+    :math:`x \\sim N(0, I_n)` with :func:`lbkit.sample` (one call, from ``rng``),
+    labels them :math:`y = \\text{target}(x)`, splits them into ``n_batches``
+    consecutive batches of ``b``, computes each batch's square-loss gradient
+    with :func:`relu_net_batch_gradients` and takes the sample standard
+    deviation (``ddof=1``) of each coordinate over the batches.  With
+    ``batch_sizes=[1]`` the row is :math:`\\sigma_j`, the spread of the
+    per-example gradient.
+
+    Parameters
+    ----------
+    params : dict
+        As :func:`relu_net`, float64, with ``W`` of shape (width, n).
+    target : callable
+        ``target(X)``, ``X`` of shape (N, n), returns the labels, shape (N,).
+    batch_sizes : sequence of int
+        Each ``>= 1``.
+    n_batches : int
+        Number of batches per batch size, ``>= 2``.
+    rng : None, int or numpy.random.Generator
+        The source of the inputs (see :func:`lbkit.as_rng`).
+
+    Returns
+    -------
+    spread : ndarray of shape (len(batch_sizes), p)
+        ``p`` the number of parameters, in the order of :func:`flatten_parameters`.
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not callable or a batch size is not an integer.
+    ValueError
+        If ``batch_sizes`` is empty or not one-dimensional, a batch size is below 1,
+        or ``n_batches < 2``; as :func:`relu_net_batch_gradients`.
+
+    Examples
+    --------
+    >>> params = relu_net_params(3, 4, torch.Generator().manual_seed(0))
+    >>> relu_net_gradient_spread(params, lambda X: X[:, 0], [1, 4], 10, rng=0).shape
+    (2, 20)
+    """
+    from .._checks import check_callable
+    from ..distributions import as_rng, sample
+
+    _, n = _check_params(params)
+    check_callable(target, "target")
+    sizes = np.asarray(batch_sizes, dtype=object)
+    if sizes.ndim != 1 or len(sizes) == 0:
+        raise ValueError(f"batch_sizes must be a non-empty sequence of integers, got {batch_sizes!r}")
+    sizes = [check_int(b, "each batch size", minimum=1) for b in sizes]
+    n_batches = check_int(n_batches, "n_batches", minimum=2)
+    rng = as_rng(rng)
+    rows = []
+    for b in sizes:
+        X = sample("gaussian", n_batches * b, n, rng=rng)
+        G = relu_net_batch_gradients(params, X.reshape(n_batches, b, n), target(X).reshape(n_batches, b))
+        rows.append(G.std(axis=0, ddof=1))  # G: one gradient per batch, shape (n_batches, p)
+    return np.array(rows)
 
 
 def adversarial_descent(game, W, a, steps: int, lr: float = 0.2, callback=None):
