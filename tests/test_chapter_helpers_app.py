@@ -1,0 +1,128 @@
+"""The helpers the appendices used to write out, each against an independent reference."""
+
+import math
+import statistics
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from lbkit import norm_squared
+from lbkit.norms import dual_kernel_cancellation, dual_kernel_norm_mp
+from lbkit.stats import batch_calibration
+
+
+def _relu_kernel_mp(r):
+    # the arc-cosine kernel of Cho and Saul, typed here from its formula
+    return (mp.sqrt(1 - r * r) + (mp.pi - mp.acos(r)) * r) / (2 * mp.pi)
+
+
+def _erf_kernel_mp(r):
+    return 2 / mp.pi * mp.asin(2 * r / 3)
+
+
+def _dual_kernel_sums(k, kernel, dps=80):
+    """(alternating sum, sum of absolute values) of 2^k C(k, d) (-1)^d K(1 - 2d/k), in dps digits."""
+    with mp.workdps(dps):
+        terms = [mp.mpf(2) ** k * mp.binomial(k, d) * kernel(1 - mp.mpf(2 * d) / k) for d in range(k + 1)]
+        return sum((-1) ** d * t for d, t in enumerate(terms)), sum(abs(t) for t in terms)
+
+
+@pytest.mark.parametrize(
+    ("activation", "kernel", "ks"), [("relu", _relu_kernel_mp, (2, 10, 40)), ("erf", _erf_kernel_mp, (1, 9, 39))]
+)
+def test_dual_kernel_norm_mp_matches_the_typed_kernel(activation, kernel, ks):
+    for k in ks:
+        expected, _ = _dual_kernel_sums(k, kernel)
+        got = dual_kernel_norm_mp(k, activation, dps=60)
+        assert abs(got - expected) < mp.mpf(10) ** -30 * abs(expected)
+        assert float(got) == pytest.approx(norm_squared(k, activation), rel=1e-11)
+
+
+def test_dual_kernel_norm_mp_vanishing_and_refusals():
+    assert dual_kernel_norm_mp(3, "relu") == 0  # relu's odd part is linear
+    with pytest.raises(ValueError, match="dps"):
+        dual_kernel_norm_mp(4, "relu", dps=5)
+    with pytest.raises(TypeError, match="k"):
+        dual_kernel_norm_mp(4.0, "relu")
+    with pytest.raises(ValueError, match="high-precision"):
+        dual_kernel_norm_mp(3, lambda t: np.sin(t) + t**3)
+
+
+@pytest.mark.parametrize(("activation", "kernel"), [("relu", _relu_kernel_mp), ("erf", _erf_kernel_mp)])
+def test_dual_kernel_cancellation_against_high_precision(activation, kernel):
+    table = dual_kernel_cancellation(activation, k_max=30)
+    expected_ks = [k for k in range(1, 31) if (k % 2 == 1) == (activation == "erf") or k == 1]
+    assert table.shape == (len(expected_ks), 3)
+    assert table[:, 0].tolist() == expected_ks
+    eps = np.finfo(float).eps
+    for k, error, scale in table:
+        exact, abs_sum = _dual_kernel_sums(int(k), kernel)
+        kappa = float(abs_sum / exact)
+        assert scale == pytest.approx(eps * kappa, rel=1e-10)
+        # the float64 sum computed term by term in plain Python, against the exact value
+        k = int(k)
+        naive = sum((-1) ** d * 2.0**k * math.comb(k, d) * float(kernel(mp.mpf(1 - 2 * d / k))) for d in range(k + 1))
+        assert error <= (k + 1) * scale  # rounding, nothing else
+        assert abs(naive - float(exact)) / float(exact) <= 4 * (k + 1) * scale
+
+
+def test_dual_kernel_cancellation_loses_the_sigmoid():
+    table = dual_kernel_cancellation("sigmoid", k_max=25)
+    assert table[:, 0].tolist() == list(range(1, 26, 2))  # sigmoid - 1/2 is odd
+    error = dict(zip(table[:, 0].astype(int), table[:, 1]))
+    assert error[5] < 1e-10 and error[25] > 1  # every digit lost by k = 25
+
+
+def test_dual_kernel_cancellation_refusals():
+    with pytest.raises(ValueError, match="k_max"):
+        dual_kernel_cancellation("relu", k_max=0)
+    with pytest.raises(TypeError, match="k_max"):
+        dual_kernel_cancellation("relu", k_max=2.5)
+    with pytest.raises(ValueError, match="nope"):
+        dual_kernel_cancellation("nope", k_max=3)
+    assert dual_kernel_cancellation(lambda t: np.ones_like(t), k_max=3).shape == (0, 3)
+
+
+def test_batch_calibration_matches_a_loop_over_batches():
+    rng = np.random.default_rng(3)
+    draws = rng.exponential(2.0, size=6_000)
+    cal = batch_calibration(draws, 2.0, 30)
+    est, se = [], []
+    for b in range(30):
+        batch = list(draws[200 * b : 200 * (b + 1)])
+        est.append(statistics.fmean(batch))
+        se.append(statistics.stdev(batch) / math.sqrt(len(batch)))
+    z = [(e - 2.0) / s for e, s in zip(est, se)]
+    ratios = [e / 2.0 for e in est]
+    assert cal["below"] == pytest.approx(sum(e < 2.0 for e in est) / 30)
+    assert cal["miss"] == pytest.approx(sum(abs(v) > 2 for v in z) / 30)
+    assert cal["miss_low"] == pytest.approx(sum(v < -2 for v in z) / 30)
+    assert cal["median_ratio"] == pytest.approx(statistics.median(ratios), rel=1e-12)
+    assert cal["spread"] == pytest.approx(statistics.stdev(ratios), rel=1e-10)
+    assert cal["median_rel_se"] == pytest.approx(statistics.median(s / 2.0 for s in se), rel=1e-12)
+    np.testing.assert_allclose(cal["ratios"], ratios, rtol=1e-12)
+
+
+def test_batch_calibration_honest_bars_for_gaussian_draws():
+    rng = np.random.default_rng(5)
+    cal = batch_calibration(rng.standard_normal(200_000) + 3.0, 3.0, 1000)
+    assert abs(cal["below"] - 0.5) < 0.05 and abs(cal["miss"] - 0.05) < 0.025
+    assert cal["median_rel_se"] == pytest.approx(cal["spread"], rel=0.1)
+
+
+def test_batch_calibration_refusals():
+    with pytest.raises(ValueError, match="equal batches"):
+        batch_calibration(np.ones(10), 1.0, 3)
+    with pytest.raises(ValueError, match="equal batches"):
+        batch_calibration(np.ones(10), 1.0, 10)
+    with pytest.raises(ValueError, match="non-zero"):
+        batch_calibration(np.ones(10), 0.0, 2)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        batch_calibration(np.ones((2, 10)), 1.0, 2)
+    with pytest.raises(ValueError, match="finite"):
+        batch_calibration([1.0, np.nan, 2.0, 3.0], 1.0, 2)
+    with pytest.raises(TypeError, match="n_batches"):
+        batch_calibration(np.ones(10), 1.0, 2.0)
+    with pytest.raises(TypeError, match="draws"):
+        batch_calibration(["a", "b"], 1.0, 1)
