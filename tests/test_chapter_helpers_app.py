@@ -126,3 +126,138 @@ def test_batch_calibration_refusals():
         batch_calibration(np.ones(10), 1.0, 2.0)
     with pytest.raises(TypeError, match="draws"):
         batch_calibration(["a", "b"], 1.0, 1)
+
+
+# ---------------------------------------------------------------------------
+# the committed results of benchmarks/extended_phase_diagram.py (appendix_extended_phase)
+# ---------------------------------------------------------------------------
+
+
+def test_results_directory_walks_up_from_any_folder_of_the_checkout(tmp_path):
+    from lbkit.experiments import results_directory
+
+    target = tmp_path / "benchmarks" / "results" / "demo"
+    target.mkdir(parents=True)
+    deep = tmp_path / "chapters" / "sub"
+    deep.mkdir(parents=True)
+    for start in (tmp_path, deep, tmp_path / "benchmarks", str(deep)):
+        assert results_directory("demo", start=start) == target.resolve()
+    assert results_directory("demo", start=deep).parents[2] == tmp_path.resolve()
+
+
+def test_results_directory_finds_the_committed_results_from_the_chapters(monkeypatch):
+    from pathlib import Path
+
+    from lbkit.experiments import results_directory
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root / "chapters")
+    found = results_directory("extended_phase")
+    assert found == root / "benchmarks" / "results" / "extended_phase"
+    assert (found / "provenance.json").is_file()
+
+
+def test_results_directory_refusals(tmp_path):
+    from lbkit.experiments import results_directory
+
+    (tmp_path / "benchmarks" / "results" / "demo").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="no benchmarks/results/other/"):
+        results_directory("other", start=tmp_path)
+    (tmp_path / "benchmarks" / "results" / "file").write_text("not a folder")
+    with pytest.raises(FileNotFoundError, match="file"):
+        results_directory("file", start=tmp_path)
+    for bad in ("", ".", "..", "a/b", "a\\b"):
+        with pytest.raises(ValueError, match="single folder name"):
+            results_directory(bad, start=tmp_path)
+    with pytest.raises(TypeError, match="name must be a string"):
+        results_directory(3, start=tmp_path)
+
+
+def _diagram():
+    import importlib
+
+    return importlib.import_module("benchmarks.extended_phase_diagram")
+
+
+def test_load_results_reads_what_the_script_wrote():
+    import csv
+    import json
+    from pathlib import Path
+
+    out = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "extended_phase"
+    provenance, students, cells, records = _diagram().load_results(out)
+    assert provenance == json.loads((out / "provenance.json").read_text())
+    for table, name in ((students, "students.csv"), (cells, "cells.csv")):
+        with open(out / name, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert list(table.columns) == list(rows[0]) and len(table) == len(rows)
+        assert [str(v) for v in table["k"]] == [r["k"] for r in rows]
+    with open(out / "store.jsonl") as fh:
+        assert records == [json.loads(line) for line in fh if line.strip()]
+
+
+def test_describe_provenance_matches_the_record_written_out():
+    provenance = {
+        "runs": [
+            {
+                "command": "python run.py --seeds 2",
+                "started_utc": "2026-01-02T03:04:05Z",
+                "wall_seconds": 99.6,
+                "cluster": "LocalCluster(2)",
+                "machine": {"cpu": "CPU X", "cores": 4, "memory_gib": 8.0, "os": "Linux", "python": "3.11.7"},
+                "programs_computed": 5,
+                "note": "by hand",
+            },
+            {
+                "command": "python run.py --seeds 2",
+                "started_utc": "2026-01-02T04:00:00Z",
+                "wall_seconds": 1.2,
+                "cluster": "LocalCluster(2)",
+                "machine": {"cpu": "CPU X", "cores": 4, "memory_gib": None, "os": "Linux", "python": "3.11.7"},
+                "programs_computed": 0,
+                "programs_read_from_store": 5,
+            },
+        ],
+        "versions": {"lbkit": "0.1.0", "numpy": "2.0"},
+        "programs": 5,
+        "students": 10,
+        "sweep_seed": 7,
+        "seeds_per_cell": 2,
+    }
+    expected = """run 1: python run.py --seeds 2
+  started 2026-01-02T03:04:05Z, wall time 100 s, on LocalCluster(2)
+  machine: CPU X, 4 cores, 8.0 GiB, Linux, Python 3.11.7
+  programs computed: 5, read from the store: 0
+  note: by hand
+run 2: python run.py --seeds 2
+  started 2026-01-02T04:00:00Z, wall time 1 s, on LocalCluster(2)
+  machine: CPU X, 4 cores, None GiB, Linux, Python 3.11.7
+  programs computed: 0, read from the store: 5
+versions: lbkit 0.1.0, numpy 2.0
+5 batched programs, 10 students, sweep seed 7, 2 seeds per cell"""
+    assert _diagram().describe_provenance(provenance) == expected
+
+
+def test_readable_summary_spells_out_every_cell():
+    import pandas as pd
+
+    cells = pd.DataFrame(
+        dict(
+            k=[2, 8],
+            n=[8, 512],
+            seeds=[6, 6],
+            reached=[6, 0],
+            median_steps=[1250.0, np.nan],
+            q25_steps=[1000.0, np.nan],
+            q75_steps=[37500.0, np.nan],
+            cap=[40000, 1500],
+            min_loss_min=[0.4, 0.99],
+        )
+    )
+    shown = _diagram().readable_summary(cells)
+    assert list(shown.columns) == ["k", "n", "reached", "median", "quartiles", "cap"]
+    assert shown.to_dict("records") == [
+        dict(k=2, n=8, reached="6/6", median="1,250", quartiles="1,000 to 37,500", cap=40000),
+        dict(k=8, n=512, reached="0/6", median="> 1,500", quartiles="", cap=1500),
+    ]
+    assert cells["reached"].tolist() == [6, 0]  # the table itself is left as it was
