@@ -261,3 +261,57 @@ def test_readable_summary_spells_out_every_cell():
         dict(k=8, n=512, reached="0/6", median="> 1,500", quartiles="", cap=1500),
     ]
     assert cells["reached"].tolist() == [6, 0]  # the table itself is left as it was
+
+
+# ---------------------------------------------------------------------------
+# hermite.gauss_hermite_pair (appendix_hermite, Mehler's formula)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rho", [-1.0, -0.45, 0.0, 0.3, 0.9, 1.0])
+def test_gauss_hermite_pair_moments_and_a_closed_form(rho):
+    from lbkit.hermite import gauss_hermite_pair
+
+    u, v, w = gauss_hermite_pair(rho, 12)
+    assert u.shape == v.shape == w.shape == (144,)
+    assert np.all(w > 0) and w.sum() == pytest.approx(1, abs=1e-14)
+    # Isserlis' theorem for a standard Gaussian pair with correlation rho
+    moments = {
+        (1, 1): rho,
+        (2, 2): 1 + 2 * rho**2,
+        (3, 1): 3 * rho,
+        (4, 0): 3.0,
+        (0, 4): 3.0,
+        (3, 3): 9 * rho + 6 * rho**3,
+    }
+    for (a, b), exact in moments.items():
+        assert w @ (u**a * v**b) == pytest.approx(exact, abs=1e-12)
+    # E[cos u cos v] = (E cos(u + v) + E cos(u - v)) / 2 = exp(-1) cosh(rho)
+    u, v, w = gauss_hermite_pair(rho, 40)
+    assert w @ (np.cos(u) * np.cos(v)) == pytest.approx(math.exp(-1) * math.cosh(rho), abs=1e-13)
+
+
+def test_gauss_hermite_pair_against_a_simulated_pair():
+    from lbkit.hermite import gauss_hermite_pair
+
+    rng = np.random.default_rng(11)
+    z1, z2 = rng.standard_normal((2, 400_000))
+    rho = 0.6
+    g = np.tanh(z1) * np.maximum(rho * z1 + math.sqrt(1 - rho**2) * z2, 0)
+    u, v, w = gauss_hermite_pair(rho, 60)
+    assert abs(w @ (np.tanh(u) * np.maximum(v, 0)) - g.mean()) < 4 * g.std() / math.sqrt(g.size)
+
+
+def test_gauss_hermite_pair_refusals():
+    from lbkit.hermite import gauss_hermite_pair
+
+    with pytest.raises(ValueError, match="rho"):
+        gauss_hermite_pair(1.5, 10)
+    with pytest.raises(TypeError, match="rho"):
+        gauss_hermite_pair("0.5", 10)
+    with pytest.raises(ValueError, match="n_nodes"):
+        gauss_hermite_pair(0.5, 0)
+    with pytest.raises(ValueError, match="n_nodes"):
+        gauss_hermite_pair(0.5, 2_001)
+    with pytest.raises(TypeError, match="n_nodes"):
+        gauss_hermite_pair(0.5, 10.0)
