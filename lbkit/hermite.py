@@ -47,6 +47,7 @@ __all__ = [
     "gauss_hermite",
     "gaussian_expectation",
     "gauss_hermite_pair",
+    "quadrature_coefficients",
     "hermite_feature_count",
     "hermite_multi_indices",
     "hermite_features",
@@ -231,6 +232,53 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
             "(a singular g has no reliable quadrature)"
         )
     return float(value)
+
+
+def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
+    """The Hermite coefficients :math:`c_m = \\mathbb E[g(z)\\, h_m(z)]`, ``m <= m_max``, by Gauss quadrature.
+
+    ``hermite_functions(m_max, x) @ (w * g(x))`` with the nodes and weights of
+    :func:`gauss_hermite`: exact when :math:`g\\, h_m` is a polynomial of degree at most
+    ``2 n_nodes - 1``, and accurate for smooth ``g`` well inside that range.
+
+    Parameters
+    ----------
+    g : callable
+        A vectorised function of one real variable: called once on the ndarray of
+        the nodes (shape ``(n_nodes,)``), it must return an array of that shape.
+    m_max : int
+        Highest degree, ``0 <= m_max <= 20000`` (``MAX_DEGREE``).
+    n_nodes : int, default 400
+        Number of quadrature nodes, ``1 <= n_nodes <= 100000``.
+
+    Returns
+    -------
+    c : ndarray of shape (m_max + 1,)
+
+    Raises
+    ------
+    TypeError
+        If ``g`` is not callable or returns non-real values, or ``m_max`` or ``n_nodes``
+        is not an integer.
+    ValueError
+        If ``g`` does not return one value per node, ``m_max`` or ``n_nodes`` is out of
+        range, or ``m_max`` is so high that :math:`h_m` overflows at the outer nodes.
+
+    Examples
+    --------
+    >>> c = quadrature_coefficients(lambda z: z**3, 4, n_nodes=10)   # z^3 = 3 h_1 + sqrt(6) h_3
+    >>> bool(np.allclose(c, [0, 3, 0, np.sqrt(6), 0], rtol=0, atol=1e-12))
+    True
+    """
+    check_callable(g, "g", "a vectorised callable")
+    x, w = gauss_hermite(n_nodes)
+    gx = check_real_array(g(x), "the values of g")
+    if gx.shape != x.shape:
+        raise ValueError(
+            f"g returned shape {gx.shape} for the {x.size} quadrature nodes (shape {x.shape}); "
+            "it must be vectorised (elementwise)"
+        )
+    return hermite_functions(m_max, x) @ (w * gx)
 
 
 #: Largest number of nodes per axis of gauss_hermite_pair's product rule (its arrays have n_nodes**2 entries).

@@ -287,9 +287,7 @@ def batch_calibration(draws, exact, n_batches: int) -> dict:
         raise ValueError("exact must be non-zero: the batch estimates are compared with it as ratios")
     n_batches = check_int(n_batches, "n_batches", minimum=1)
     if v.size % n_batches or v.size // n_batches < 2:
-        raise ValueError(
-            f"n_batches={n_batches} must split the {v.size} draws into equal batches of at least 2 draws"
-        )
+        raise ValueError(f"n_batches={n_batches} must split the {v.size} draws into equal batches of at least 2 draws")
     est, se = mean_se(v.reshape(n_batches, -1), axis=1)
     z = (est - exact) / se
     ratios = est / exact

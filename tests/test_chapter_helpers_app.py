@@ -7,6 +7,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
+import lbkit
 from lbkit import norm_squared
 from lbkit.norms import dual_kernel_cancellation, dual_kernel_norm_mp
 from lbkit.stats import batch_calibration
@@ -315,3 +316,52 @@ def test_gauss_hermite_pair_refusals():
         gauss_hermite_pair(0.5, 2_001)
     with pytest.raises(TypeError, match="n_nodes"):
         gauss_hermite_pair(0.5, 10.0)
+
+
+# ---------------------------------------------------------------------------
+# hermite.quadrature_coefficients (appendix_hermite; Activation's coefficients by quadrature)
+# ---------------------------------------------------------------------------
+
+
+def test_quadrature_coefficients_against_closed_forms():
+    from numpy.polynomial import hermite_e
+
+    from lbkit.hermite import quadrature_coefficients
+
+    fact = np.array([math.factorial(m) for m in range(21)], dtype=float)
+    # sin z = sum over odd m of (-1)^((m-1)/2) e^(-1/2) He_m(z) / m!, so c_m = (-1)^((m-1)/2) e^(-1/2) / sqrt(m!)
+    expected = np.array([0.0 if m % 2 == 0 else (-1) ** ((m - 1) // 2) * math.exp(-0.5) for m in range(21)])
+    np.testing.assert_allclose(quadrature_coefficients(np.sin, 20, n_nodes=120), expected / np.sqrt(fact), atol=1e-14)
+    # e^(az): c_m = a^m e^(a^2/2) / sqrt(m!)
+    a = -0.7
+    np.testing.assert_allclose(
+        quadrature_coefficients(lambda z: np.exp(a * z), 20, n_nodes=120),
+        a ** np.arange(21) * math.exp(a * a / 2) / np.sqrt(fact),
+        atol=1e-14,
+    )
+    # a polynomial in numpy's He basis: exact with enough nodes
+    he = np.array([0.5, -1.0, 0.0, 2.0, 0.25])
+    c = quadrature_coefficients(lambda z: hermite_e.hermeval(z, he), 6, n_nodes=6)
+    np.testing.assert_allclose(c, np.r_[he * np.sqrt(fact[:5]), 0, 0], atol=1e-13)
+
+
+def test_quadrature_coefficients_is_what_activations_use():
+    from lbkit.hermite import quadrature_coefficients
+
+    act = lbkit.get_activation(lambda t: np.tanh(t) + 0.1 * t**2)
+    np.testing.assert_array_equal(act.hermite_coefficients(30), quadrature_coefficients(act, 30, n_nodes=400))
+
+
+def test_quadrature_coefficients_refusals():
+    from lbkit.hermite import quadrature_coefficients
+
+    with pytest.raises(TypeError, match="g must be"):
+        quadrature_coefficients("sin", 3)
+    with pytest.raises(ValueError, match="vectorised"):
+        quadrature_coefficients(lambda z: 1.0, 3)
+    with pytest.raises(TypeError, match="values of g"):
+        quadrature_coefficients(lambda z: z.astype(complex), 3)
+    with pytest.raises(ValueError, match="m_max"):
+        quadrature_coefficients(np.sin, -1)
+    with pytest.raises(TypeError, match="n_nodes"):
+        quadrature_coefficients(np.sin, 3, n_nodes=2.5)
