@@ -238,7 +238,7 @@ def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
     """The Hermite coefficients :math:`c_m = \\mathbb E[g(z)\\, h_m(z)]`, ``m <= m_max``, by Gauss quadrature.
 
     ``hermite_functions(m_max, x) @ (w * g(x))`` with the nodes and weights of
-    :func:`gauss_hermite`: exact when :math:`g\\, h_m` is a polynomial of degree at most
+    :func:`lbkit.gauss_hermite`: exact when :math:`g\\, h_m` is a polynomial of degree at most
     ``2 n_nodes - 1``, and accurate for smooth ``g`` well inside that range.
 
     Parameters
@@ -288,7 +288,7 @@ MAX_PAIR_NODES = 2_000
 def gauss_hermite_pair(rho, n_nodes: int):
     """The product Gauss quadrature rule for a pair of standard Gaussians with correlation ``rho``.
 
-    With :math:`x_i, w_i` the rule of :func:`gauss_hermite`, the nodes are
+    With :math:`x_i, w_i` the rule of :func:`lbkit.gauss_hermite`, the nodes are
     :math:`u = x_i` and :math:`v = \\rho\\, x_i + \\sqrt{1-\\rho^2}\\, x_j` with weight
     :math:`w_i w_j`, so that ``w @ g(u, v)`` approximates :math:`\\mathbb E[g(u, v)]`.
 

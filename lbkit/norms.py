@@ -353,7 +353,7 @@ def dual_kernel_cancellation(activation="relu", k_max: int = 40) -> np.ndarray:
         One row ``(k, error, scale)`` for every ``k <= k_max`` with :math:`f_S \\ne 0` (the
         others are left out): ``error`` is the relative error of
         ``norm_squared(k, activation, method="dual_kernel")`` against the Hermite form
-        :func:`norm_squared`, and ``scale`` is :math:`\\varepsilon\\kappa_k`.  ``K`` is 0 (an array
+        :func:`lbkit.norm_squared`, and ``scale`` is :math:`\\varepsilon\\kappa_k`.  ``K`` is 0 (an array
         of shape (0, 3)) when :math:`f_S` vanishes for every ``k <= k_max``.
 
     Raises
@@ -391,14 +391,14 @@ def dual_kernel_norm_mp(k: int, activation="relu", *, dps: int = 60):
     Where float64 loses every digit to cancellation (see :func:`dual_kernel_cancellation`),
     enough digits make the dual-kernel form an exact route to :math:`\\|f_S\\|^2`: for the ReLU
     family and erf, whose kernels have closed forms, a route that shares nothing with the Hermite
-    series of :func:`norm_squared`.
+    series of :func:`lbkit.norm_squared`.
 
     Parameters
     ----------
     k : int
         Support size, ``1 <= k <= K_LIMIT`` (300).
     activation : str or Activation, default "relu"
-        An activation with a high-precision kernel (:attr:`Activation.has_certified_kernel`):
+        An activation with a high-precision kernel (``Activation.has_certified_kernel``):
         the closed forms (ReLU family, erf) or the smooth built-ins, whose kernel is Mehler's
         series of their 40-digit Hermite coefficients (degrees up to 400).
     dps : int, default 60

@@ -239,7 +239,7 @@ def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
 def batch_calibration(draws, exact, n_batches: int) -> dict:
     """How honest the error bars of small Monte Carlo runs are: split the draws into batches.
 
-    Each batch gives an estimate of the mean and its own standard error (:func:`mean_se`);
+    Each batch gives an estimate of the mean and its own standard error (:func:`lbkit.mean_se`);
     with honest error bars about half of the estimates fall below the exact mean, about 5%
     miss it by more than two standard errors, and the typical reported standard error
     matches the actual spread of the estimates.
