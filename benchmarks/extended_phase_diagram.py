@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout: this checkout's lbkit
     sys.path.insert(0, str(ROOT))
 
-from lbkit.experiments import SweepError, gd_students, start_sweep  # noqa: E402
+from lbkit.experiments import SweepError, gd_students, read_store, start_sweep  # noqa: E402
 
 BATCH = 256
 
@@ -122,6 +122,55 @@ def summary(df):
             )
         )
     return pd.DataFrame(out)
+
+
+def load_results(out):
+    """What a run left in ``out``: (provenance dict, per-student table, per-cell table, the store's records)."""
+    import pandas as pd
+
+    out = Path(out)
+    provenance = json.loads((out / "provenance.json").read_text())
+    students = pd.read_csv(out / "students.csv")
+    cells = pd.read_csv(out / "cells.csv")
+    return provenance, students, cells, read_store(out / "store.jsonl")
+
+
+def describe_provenance(provenance) -> str:
+    """The provenance record as text: every run (command, time, cluster, machine), the versions, the sweep."""
+    lines = []
+    for i, run in enumerate(provenance["runs"]):
+        m = run["machine"]
+        lines += [
+            f"run {i + 1}: {run['command']}",
+            f"  started {run['started_utc']}, wall time {run['wall_seconds']:.0f} s, on {run['cluster']}",
+            f"  machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}",
+            f"  programs computed: {run['programs_computed']}, "
+            f"read from the store: {run.get('programs_read_from_store', 0)}",
+        ]
+        if "note" in run:
+            lines.append(f"  note: {run['note']}")
+    lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in provenance["versions"].items()))
+    lines.append(
+        f"{provenance['programs']} batched programs, {provenance['students']} students, sweep seed "
+        f"{provenance['sweep_seed']}, {provenance['seeds_per_cell']} seeds per cell"
+    )
+    return "\n".join(lines)
+
+
+def readable_summary(table):
+    """The per-cell table for reading: k, n, reached (of seeds), median and quartiles of the steps, the cap.
+
+    A cell where some seed stopped at its cap has no median: it reads ``> cap`` and no quartiles.
+    """
+    shown = table.copy()
+    shown["median"] = [
+        f"{m:,.0f}" if np.isfinite(m) else f"> {c:,}" for m, c in zip(shown["median_steps"], shown["cap"])
+    ]
+    shown["quartiles"] = [
+        f"{a:,.0f} to {b:,.0f}" if np.isfinite(a) else "" for a, b in zip(shown["q25_steps"], shown["q75_steps"])
+    ]
+    shown["reached"] = [f"{r}/{s}" for r, s in zip(shown["reached"], shown["seeds"])]
+    return shown[["k", "n", "reached", "median", "quartiles", "cap"]]
 
 
 def draw(table, ns, ks, path=None):

@@ -35,7 +35,7 @@ from ._checks import (
     check_rho,
     check_sign,
 )
-from .hermite import gauss_hermite, hermite_functions
+from .hermite import gauss_hermite, quadrature_coefficients
 
 __all__ = ["Activation", "CoefficientSource", "KernelPart", "TorchTwin"]
 
@@ -186,17 +186,6 @@ def _correlated_expectation(g, rho: np.ndarray, name: str = "the activation") ->
         v = r * u + math.sqrt(max(1 - r * r, 0.0)) * x[None, :]
         out[idx] = w @ (gu * g(v)) @ w
     return out
-
-
-def _quadrature_coefficients(fn, m_max: int, n_nodes: int = 400) -> np.ndarray:
-    x, w = gauss_hermite(n_nodes)
-    fx = check_real_array(fn(x), "the activation's values")
-    if fx.shape != x.shape:
-        raise ValueError(
-            f"the activation returned shape {fx.shape} for an input of shape {x.shape}; "
-            "it must be vectorised (elementwise)"
-        )
-    return hermite_functions(m_max, x) @ (w * fx)
 
 
 #: Points at which every activation is evaluated once when it is built: it must be finite at each
@@ -547,7 +536,7 @@ class Activation:
                 f"m_max <= {_CUSTOM_M_MAX} is allowed for activations without a closed form"
             )
         n_nodes = max(400, 2 * m_max + 2)
-        return _quadrature_coefficients(self._fn, m_max, n_nodes)
+        return quadrature_coefficients(self._fn, m_max, n_nodes)
 
     def hermite_tail(self, m_min: int, parity: int) -> float:
         """:math:`\\sum_{m \\ge m_{\\min},\\ m \\equiv \\text{parity}\\ (2)} c_m^2`, the Hermite energy above a degree.

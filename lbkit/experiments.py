@@ -56,6 +56,7 @@ __all__ = [
     "gd_students",
     "grid",
     "read_store",
+    "results_directory",
     "start_sweep",
     "sweep",
     "worker_pool",
@@ -876,3 +877,65 @@ def gd_students(
         "min_loss": [float(np.min(h["test_loss"])) for h in bgd.history_],
         "cap": [caps[kk] for kk, _ in students],
     }
+
+
+# ----------------------------------------------------------------------------
+# committed results: where the book's sweep scripts leave what they computed
+# ----------------------------------------------------------------------------
+
+
+def results_directory(name: str, start=None):
+    """The directory ``benchmarks/results/<name>`` of the repository checkout that contains ``start``.
+
+    The book's sweep scripts (``benchmarks/*.py``) commit what they computed (store,
+    tables, provenance, figure) under ``benchmarks/results/<name>``; a page that reads
+    those results finds them from its working directory, whichever folder of the
+    checkout it runs in.
+
+    Parameters
+    ----------
+    name : str
+        The results' folder, a single path component such as ``"extended_phase"``.
+    start : str or os.PathLike, optional
+        Where to start looking (default: the working directory); ``start`` and then
+        each of its parents is tried in turn.
+
+    Returns
+    -------
+    pathlib.Path
+        The absolute path of the first ``<base>/benchmarks/results/<name>`` that is a
+        directory; ``<base>``, the repository root, is its ``parents[2]``.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If ``name`` is not a single path component (empty, ``.``, ``..`` or with a separator).
+    FileNotFoundError
+        If neither ``start`` nor any folder above it holds ``benchmarks/results/<name>``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp()).resolve()
+    >>> (root / "benchmarks" / "results" / "demo").mkdir(parents=True)
+    >>> results_directory("demo", start=root / "benchmarks") == root / "benchmarks" / "results" / "demo"
+    True
+    """
+    from pathlib import Path
+
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (a folder of benchmarks/results), got {type(name).__name__}")
+    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+        raise ValueError(f"name must be a single folder name such as 'extended_phase', got {name!r}")
+    here = Path.cwd() if start is None else Path(start)
+    here = here.resolve()
+    for base in [here, *here.parents]:
+        candidate = base / "benchmarks" / "results" / name
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"no benchmarks/results/{name}/ in {here} or any folder above it: these results are committed in the "
+        "book's repository, so run from a checkout of it"
+    )

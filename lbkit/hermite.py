@@ -53,6 +53,8 @@ __all__ = [
     "hermite_features",
     "FEATURE_SETS",
     "hermite_coefficients_quadrature",
+    "gauss_hermite_pair",
+    "quadrature_coefficients",
 ]
 
 
@@ -279,6 +281,100 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
             "(a singular g has no reliable quadrature)"
         )
     return float(value)
+
+
+def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
+    """The Hermite coefficients :math:`c_m = \\mathbb E[g(z)\\, h_m(z)]`, ``m <= m_max``, by Gauss quadrature.
+
+    ``hermite_functions(m_max, x) @ (w * g(x))`` with the nodes and weights of
+    :func:`lbkit.gauss_hermite`: exact when :math:`g\\, h_m` is a polynomial of degree at most
+    ``2 n_nodes - 1``, and accurate for smooth ``g`` well inside that range.
+
+    Parameters
+    ----------
+    g : callable
+        A vectorised function of one real variable: called once on the ndarray of
+        the nodes (shape ``(n_nodes,)``), it must return an array of that shape.
+    m_max : int
+        Highest degree, ``0 <= m_max <= 20000`` (``MAX_DEGREE``).
+    n_nodes : int, default 400
+        Number of quadrature nodes, ``1 <= n_nodes <= 100000``.
+
+    Returns
+    -------
+    c : ndarray of shape (m_max + 1,)
+
+    Raises
+    ------
+    TypeError
+        If ``g`` is not callable or returns non-real values, or ``m_max`` or ``n_nodes``
+        is not an integer.
+    ValueError
+        If ``g`` does not return one value per node, ``m_max`` or ``n_nodes`` is out of
+        range, or ``m_max`` is so high that :math:`h_m` overflows at the outer nodes.
+
+    Examples
+    --------
+    >>> c = quadrature_coefficients(lambda z: z**3, 4, n_nodes=10)   # z^3 = 3 h_1 + sqrt(6) h_3
+    >>> bool(np.allclose(c, [0, 3, 0, np.sqrt(6), 0], rtol=0, atol=1e-12))
+    True
+    """
+    check_callable(g, "g", "a vectorised callable")
+    x, w = gauss_hermite(n_nodes)
+    gx = check_real_array(g(x), "the values of g")
+    if gx.shape != x.shape:
+        raise ValueError(
+            f"g returned shape {gx.shape} for the {x.size} quadrature nodes (shape {x.shape}); "
+            "it must be vectorised (elementwise)"
+        )
+    return hermite_functions(m_max, x) @ (w * gx)
+
+
+#: Largest number of nodes per axis of gauss_hermite_pair's product rule (its arrays have n_nodes**2 entries).
+MAX_PAIR_NODES = 2_000
+
+
+def gauss_hermite_pair(rho, n_nodes: int):
+    """The product Gauss quadrature rule for a pair of standard Gaussians with correlation ``rho``.
+
+    With :math:`x_i, w_i` the rule of :func:`lbkit.gauss_hermite`, the nodes are
+    :math:`u = x_i` and :math:`v = \\rho\\, x_i + \\sqrt{1-\\rho^2}\\, x_j` with weight
+    :math:`w_i w_j`, so that ``w @ g(u, v)`` approximates :math:`\\mathbb E[g(u, v)]`.
+
+    Parameters
+    ----------
+    rho : float
+        The correlation, ``-1 <= rho <= 1``.
+    n_nodes : int
+        Nodes per axis ``N``, ``1 <= N <= 2000`` (``MAX_PAIR_NODES``).  The rule is exact for
+        :math:`g(u, v)` a polynomial of degree at most ``2N - 1`` in each of :math:`x_i, x_j`,
+        in particular for every :math:`u^a v^b` with :math:`a + b \\le 2N - 1`.
+
+    Returns
+    -------
+    u, v, w : ndarray of shape (N * N,)
+        Nodes and weights (the index ``i * N + j`` holds the pair :math:`(i, j)`); the
+        weights are positive and sum to one.
+
+    Raises
+    ------
+    TypeError
+        If ``rho`` is not a real number or ``n_nodes`` not an integer.
+    ValueError
+        If ``rho`` is outside ``[-1, 1]`` or ``n_nodes`` outside ``1..2000``.
+
+    Examples
+    --------
+    >>> u, v, w = gauss_hermite_pair(0.3, 10)
+    >>> round(float(w @ (u * v)), 12), round(float(w @ (u**2 * v**2)), 12)   # rho, 1 + 2 rho^2
+    (0.3, 1.18)
+    """
+    rho = check_real(rho, "rho", minimum=-1, maximum=1)
+    n_nodes = check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_PAIR_NODES)
+    x, w = gauss_hermite(n_nodes)
+    u = np.repeat(x, n_nodes)
+    v = rho * u + math.sqrt(1 - rho**2) * np.tile(x, n_nodes)
+    return u, v, np.outer(w, w).ravel()
 
 
 def trapezoid_expectation(F, d: int, h: float, L: float = 8.4) -> float:

@@ -36,6 +36,8 @@ __all__ = [
     "degree_k_share",
     "monomial_correlation",
     "best_polynomial_loss",
+    "dual_kernel_cancellation",
+    "dual_kernel_norm_mp",
     "K_LIMIT",
 ]
 
@@ -328,12 +330,128 @@ def norm_squared(k: int, activation="relu", *, method: str = "hermite") -> float
     if act.vanishes(k):
         return 0.0
     if method == "dual_kernel":
-        d = np.arange(k + 1)
-        signs = np.where(d % 2 == 0, 1.0, -1.0)
-        binom = np.array([math.comb(k, int(j)) for j in d], dtype=float)
-        return float(2.0**k * np.sum(signs * binom * act.dual_kernel(1 - 2 * d / k)))
+        return float(2.0**k * np.sum(_dual_kernel_terms(act, k)))
     _, terms, tail = norm_terms(k, act)
     return float(math.fsum(terms) + tail)
+
+
+def _dual_kernel_terms(act, k: int) -> np.ndarray:
+    """The terms (-1)^d C(k, d) K(1 - 2d/k), d = 0..k, of the dual-kernel sum (without the factor 2^k)."""
+    d = np.arange(k + 1)
+    signs = np.where(d % 2 == 0, 1.0, -1.0)
+    binom = np.array([math.comb(k, int(j)) for j in d], dtype=float)
+    return signs * binom * act.dual_kernel(1 - 2 * d / k)
+
+
+def dual_kernel_cancellation(activation="relu", k_max: int = 40) -> np.ndarray:
+    """How the float64 dual-kernel sum loses its digits: its error and its rounding scale, for each ``k``.
+
+    The dual-kernel form :math:`\\|f_S\\|^2 = 2^k\\sum_d\\binom kd(-1)^d K(1-2d/k)` is exact, but its
+    terms alternate in sign and can be far larger than their sum.  In float64 its relative error is
+    of the order of :math:`\\varepsilon\\kappa_k`, with :math:`\\varepsilon` the machine epsilon and the
+    condition number
+
+    .. math:: \\kappa_k = \\frac{2^k\\sum_d\\binom kd\\,|K(1-2d/k)|}{\\|f_S\\|^2} .
+
+    Parameters
+    ----------
+    activation : str, callable or Activation, default "relu"
+    k_max : int, default 40
+        Largest support size, ``1 <= k_max <= K_LIMIT`` (300).
+
+    Returns
+    -------
+    ndarray of shape (K, 3)
+        One row ``(k, error, scale)`` for every ``k <= k_max`` with :math:`f_S \\ne 0` (the
+        others are left out): ``error`` is the relative error of
+        ``norm_squared(k, activation, method="dual_kernel")`` against the Hermite form
+        :func:`lbkit.norm_squared`, and ``scale`` is :math:`\\varepsilon\\kappa_k`.  ``K`` is 0 (an array
+        of shape (0, 3)) when :math:`f_S` vanishes for every ``k <= k_max``.
+
+    Raises
+    ------
+    TypeError
+        If ``k_max`` is not an integer.
+    ValueError
+        If ``k_max`` is out of range, or for an unknown activation name.
+
+    Examples
+    --------
+    >>> table = dual_kernel_cancellation("relu", 4)
+    >>> table[:, 0]                       # relu: f_S vanishes for odd k >= 3
+    array([1., 2., 4.])
+    >>> bool(np.all(table[:, 1] <= 5 * table[:, 2]))
+    True
+    """
+    act = get_activation(activation)
+    k_max = check_int(k_max, "k_max", minimum=1, maximum=K_LIMIT)
+    eps = np.finfo(float).eps
+    rows = []
+    for k in range(1, k_max + 1):
+        if act.vanishes(k):
+            continue
+        exact = norm_squared(k, act)
+        error = abs(norm_squared(k, act, method="dual_kernel") - exact) / exact
+        abs_sum = 2.0**k * np.sum(np.abs(_dual_kernel_terms(act, k)))
+        rows.append((k, error, eps * abs_sum / exact))
+    return np.array(rows, dtype=float).reshape(len(rows), 3)
+
+
+def dual_kernel_norm_mp(k: int, activation="relu", *, dps: int = 60):
+    """The dual-kernel sum :math:`2^k\\sum_d\\binom kd(-1)^d K(1-2d/k)` in ``dps``-digit arithmetic.
+
+    Where float64 loses every digit to cancellation (see :func:`dual_kernel_cancellation`),
+    enough digits make the dual-kernel form an exact route to :math:`\\|f_S\\|^2`: for the ReLU
+    family and erf, whose kernels have closed forms, a route that shares nothing with the Hermite
+    series of :func:`lbkit.norm_squared`.
+
+    Parameters
+    ----------
+    k : int
+        Support size, ``1 <= k <= K_LIMIT`` (300).
+    activation : str or Activation, default "relu"
+        An activation with a high-precision kernel (``Activation.has_certified_kernel``):
+        the closed forms (ReLU family, erf) or the smooth built-ins, whose kernel is Mehler's
+        series of their 40-digit Hermite coefficients (degrees up to 400).
+    dps : int, default 60
+        Decimal digits of the arithmetic, ``15 <= dps <= 1000``.
+
+    Returns
+    -------
+    mpmath.mpf
+        The sum, computed with ``dps`` digits (about ``0.6 k`` of them are lost to cancellation).
+        The kernel used is the part of :math:`K` of the parity of ``k`` (the other part cancels
+        exactly), so the result is ``0`` when :math:`f_S \\equiv 0`.
+
+    Raises
+    ------
+    TypeError
+        If ``k`` or ``dps`` is not an integer.
+    ValueError
+        If ``k`` or ``dps`` is out of range, or the activation has no high-precision kernel.
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> mpmath.nstr(dual_kernel_norm_mp(2, "relu", dps=30), 20)   # norm_squared(2, "relu") = 0.7268
+    '0.72676045526483731385'
+    """
+    import mpmath as mp
+
+    act = get_activation(activation)
+    k = _check_k_limit(k)
+    dps = check_int(dps, "dps", minimum=15, maximum=1000)
+    if act.vanishes(k):
+        return mp.mpf(0)
+    if not act.has_certified_kernel:
+        raise ValueError(
+            f"the activation {act.name!r} has no high-precision dual kernel (a closed form or 40-digit "
+            "Hermite coefficients); use norm_squared(k, activation) for its norm"
+        )
+    kernel = act.certified_kernel(k)
+    with mp.workdps(dps):
+        terms = [mp.binomial(k, d) * (-1) ** d * kernel.mp(1 - mp.mpf(2 * d) / k) for d in range(k + 1)]
+        return mp.mpf(2) ** k * mp.fsum(terms)
 
 
 def norm_lower_bound(k: int, activation="relu", *, log10: bool = False) -> float:

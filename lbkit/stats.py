@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_int, check_real, check_real_array
+from ._checks import check_finite, check_int, check_real, check_real_array
 
 __all__ = [
     "mean_se",
@@ -14,6 +14,7 @@ __all__ = [
     "folded_normal_mean",
     "first_step_below",
     "minibatch_tolerance",
+    "batch_calibration",
     "RunningMoments",
     "binned_means",
 ]
@@ -234,6 +235,72 @@ def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
     sigma = check_real(sigma, "sigma", minimum=0, min_open=True)
     root = math.sqrt(b) if b < 2**1000 else math.exp(0.5 * math.log(b))  # a Python int of any size
     return sigma / root
+
+
+def batch_calibration(draws, exact, n_batches: int) -> dict:
+    """How honest the error bars of small Monte Carlo runs are: split the draws into batches.
+
+    Each batch gives an estimate of the mean and its own standard error (:func:`lbkit.mean_se`);
+    with honest error bars about half of the estimates fall below the exact mean, about 5%
+    miss it by more than two standard errors, and the typical reported standard error
+    matches the actual spread of the estimates.
+
+    Parameters
+    ----------
+    draws : array_like of shape (N,)
+        Independent draws whose mean is ``exact``; ``N`` a multiple of ``n_batches``.
+    exact : float
+        The exact mean, finite and non-zero (the ratios divide by it).
+    n_batches : int
+        Number of batches, ``1 <= n_batches <= N / 2`` (a batch needs 2 draws).
+
+    Returns
+    -------
+    dict
+        ``below``: share of batch estimates below ``exact``; ``miss``: share with
+        :math:`|z| > 2`, where :math:`z = (\\text{estimate} - \\text{exact})/\\text{SE}`;
+        ``miss_low``: share with :math:`z < -2`; ``median_ratio``: median of
+        estimate / exact; ``spread``: standard deviation (``ddof=1``) of those ratios,
+        or ``nan`` for a single batch; ``median_rel_se``: median of SE / exact (all floats);
+        ``ratios``: the ratios, ndarray of shape (n_batches,).
+
+    Raises
+    ------
+    TypeError
+        If ``draws`` is not an array of real numbers, ``exact`` not a real number or
+        ``n_batches`` not an integer.
+    ValueError
+        If ``draws`` is not one-dimensional or not finite, ``exact`` is zero or not finite,
+        or ``n_batches`` does not split ``draws`` into batches of at least 2 draws.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> cal = batch_calibration(rng.standard_normal(20_000) + 1.0, 1.0, 100)
+    >>> 0.3 < cal["below"] < 0.7, cal["miss"] < 0.15, round(cal["median_ratio"], 1)
+    (True, True, 1.0)
+    """
+    v = check_finite(check_real_array(draws, "draws"), "draws")
+    if v.ndim != 1:
+        raise ValueError(f"draws must be one-dimensional, of shape (N,), got shape {v.shape}")
+    exact = check_real(exact, "exact")
+    if exact == 0:
+        raise ValueError("exact must be non-zero: the batch estimates are compared with it as ratios")
+    n_batches = check_int(n_batches, "n_batches", minimum=1)
+    if v.size % n_batches or v.size // n_batches < 2:
+        raise ValueError(f"n_batches={n_batches} must split the {v.size} draws into equal batches of at least 2 draws")
+    est, se = mean_se(v.reshape(n_batches, -1), axis=1)
+    z = (est - exact) / se
+    ratios = est / exact
+    return dict(
+        below=float(np.mean(est < exact)),
+        miss=float(np.mean(np.abs(z) > 2)),
+        miss_low=float(np.mean(z < -2)),
+        median_ratio=float(np.median(ratios)),
+        spread=float(np.std(ratios, ddof=1)) if n_batches > 1 else math.nan,
+        median_rel_se=float(np.median(se / exact)),
+        ratios=ratios,
+    )
 
 
 class RunningMoments:
