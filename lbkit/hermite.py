@@ -169,6 +169,15 @@ def gauss_hermite(n_nodes: int):
     return _gauss_hermite_cached(int(n_nodes))
 
 
+def _tensor_grid(x, w, d: int):
+    """The d-fold tensor product of a 1-d rule (x, w): nodes of shape (len(x)**d, d), weights of shape (len(x)**d,)."""
+    grid = np.stack(np.meshgrid(*[x] * d, indexing="ij"), axis=-1).reshape(-1, d)
+    weights = w
+    for _ in range(d - 1):
+        weights = np.multiply.outer(weights, w)
+    return grid, weights.ravel()
+
+
 def gauss_hermite_grid(n_nodes: int, d: int):
     """The tensor-product Gauss quadrature rule for the standard Gaussian on :math:`\\mathbb R^d`.
 
@@ -207,12 +216,7 @@ def gauss_hermite_grid(n_nodes: int, d: int):
     d = check_int(d, "d", minimum=1)
     if n_nodes**d > 10**7:
         raise ValueError(f"n_nodes**d must be at most 10**7 points, got {n_nodes}**{d} = {n_nodes**d:.3g}")
-    x, w = gauss_hermite(n_nodes)
-    grid = np.stack(np.meshgrid(*[x] * d, indexing="ij"), axis=-1).reshape(-1, d)
-    weights = w
-    for _ in range(d - 1):
-        weights = np.multiply.outer(weights, w)
-    return grid, weights.ravel()
+    return _tensor_grid(*gauss_hermite(n_nodes), d)
 
 
 _GRID = np.linspace(-12.0, 12.0, 481)  # includes 0 and the multiples of 0.05
@@ -422,17 +426,14 @@ def trapezoid_expectation(F, d: int, h: float, L: float = 8.4) -> float:
     z = np.arange(-L, L + h / 2, h)
     check_budget(z.size**d * (d + 2) * 8, f"a trapezoidal grid of {z.size}^{d} nodes", "use a larger h or a smaller d")
     w = h * np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi)
-    grid = np.stack(np.meshgrid(*[z] * d, indexing="ij"), axis=-1).reshape(-1, d)
-    weights = w
-    for _ in range(d - 1):
-        weights = np.multiply.outer(weights, w)
+    grid, weights = _tensor_grid(z, w, d)
     values = check_real_array(F(grid), "the values of F")
     if values.shape != (grid.shape[0],) or not np.all(np.isfinite(values)):
         raise ValueError(
             f"F must map the {grid.shape[0]} nodes (shape {grid.shape}) to as many finite values, "
             f"got shape {values.shape}" + ("" if values.shape != (grid.shape[0],) else " with NaN or infinite entries")
         )
-    return float(weights.ravel() @ values)
+    return float(weights @ values)
 
 
 def hermite_coefficients_quadrature(fn, dim: int, m_max: int, n_nodes: int = 60) -> np.ndarray:
@@ -485,7 +486,7 @@ def hermite_coefficients_quadrature(fn, dim: int, m_max: int, n_nodes: int = 60)
         "use fewer nodes or fewer dimensions",
     )
     x, w = gauss_hermite(n_nodes)
-    grid = np.stack(np.meshgrid(*[x] * dim, indexing="ij"), axis=-1).reshape(-1, dim)
+    grid, _ = _tensor_grid(x, w, dim)
     F = check_real_array(fn(grid), "the values of fn")
     if F.shape != (len(grid),) or not np.all(np.isfinite(F)):
         raise ValueError(
