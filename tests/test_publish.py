@@ -255,6 +255,8 @@ def test_book_extra_is_what_the_chapters_import():
     core = {"numpy", "scipy", "mpmath"}  # lbkit's own dependencies
     needed = {provided_by[m] for m in imported if m in provided_by}
     assert "torch" in needed and "myst-nb" in needed, sorted(imported)
+    dev_tools = {"pytest", "hypothesis", "selenium", "nbval", "ruff"}  # not in a reader's install
+    assert not dev_tools & imported, f"a chapter imports the development tool(s) {sorted(dev_tools & imported)}"
     assert needed <= book, f"the chapters import {sorted(needed - book)}, which [book] lacks"
     deps = {
         re.split(r"[<>=!~ \[]", r)[0].lower()
