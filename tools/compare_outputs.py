@@ -4,10 +4,10 @@ A refactoring of a chapter's code (helpers moved into lbkit, cells merged or spl
 leave what the reader sees unchanged.  This tool lists every output of each version in
 order (stream text, ``text/plain``, ``text/html``, ``text/markdown``, ``text/latex``,
 MyST-NB glue payloads, and images as the SHA-256 of their bytes), drops stderr, the
-outputs of cells tagged ``nbval-ignore-output`` (timings, progress bars) and the blank
-lines of stdout (how a kernel splits a stream into chunks moves them), and compares the
-two sequences item by item.  Cell boundaries do not matter: two cells merged into one
-that prints the same lines compare equal.
+outputs of cells nbval ignores (tag ``nbval-ignore-output`` or a ``# NBVAL_IGNORE_OUTPUT``
+line: timings, progress bars) and the blank lines of stdout (how a kernel splits a stream
+into chunks moves them), and compares the two sequences item by item.  Cell boundaries do
+not matter: two cells merged into one that prints the same lines compare equal.
 
 Usage (from the repository root)::
 
@@ -32,6 +32,12 @@ IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg", "application/pdf")
 GLUE_TYPE = "application/papermill.record/text/plain"
 
 
+def _ignored(cell) -> bool:
+    """nbval ignores this cell's outputs: the tag, or the comment marker in its source."""
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    return "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []) or "# NBVAL_IGNORE_OUTPUT" in source
+
+
 def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
@@ -40,7 +46,7 @@ def output_items(nb: dict) -> list[str]:
     """The outputs of a notebook (parsed JSON) as one flat list of comparable lines."""
     items: list[str] = []
     for cell in nb["cells"]:
-        if cell["cell_type"] != "code" or "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
+        if cell["cell_type"] != "code" or _ignored(cell):
             continue
         for out in cell.get("outputs", []):
             kind = out["output_type"]
