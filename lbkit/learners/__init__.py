@@ -21,7 +21,6 @@ __all__ = [
     "hermite_feature_count",
     "hermite_features",
     "hermite_multi_indices",
-    "minibatch_gradient_sd",
     "relu_second_moment",
     "torch_threads",
 ]
@@ -32,7 +31,7 @@ def __getattr__(name):
         from . import gd
 
         return getattr(gd, name)
-    if name in ("relu_second_moment", "torch_threads", "minibatch_gradient_sd"):
+    if name in ("relu_second_moment", "torch_threads"):
         from . import utils
 
         return getattr(utils, name)
