@@ -60,6 +60,8 @@ __all__ = [
     "start_sweep",
     "sweep",
     "worker_pool",
+    "per_student",
+    "cell_summary",
 ]
 
 _MAX_POINTS = 10**6  # grid points a grid or a sweep accepts (each is at least one training run)
@@ -939,3 +941,135 @@ def results_directory(name: str, start=None):
         f"no benchmarks/results/{name}/ in {here} or any folder above it: these results are committed in the "
         "book's repository, so run from a checkout of it"
     )
+
+
+# the per-student entries of a gd_students row, in the order per_student keeps them
+_STUDENT_KEYS = ("k", "seed", "steps", "samples", "final_loss", "min_loss", "cap")
+
+
+def _nan_if_none(value) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def per_student(rows) -> list:
+    """One record per student from the rows of a :func:`gd_students` sweep, sorted by ``(k, n, seed)``.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+        Rows as :func:`sweep` or :meth:`SweepJob.result` return them for
+        ``gd_students``: an ``n`` and the per-student lists ``k``, ``seed``,
+        ``steps``, ``samples`` (may be missing), ``final_loss``, ``min_loss``,
+        ``cap``, all of one length.  ``None`` entries (a failed point of a
+        :class:`SweepError`) are skipped.
+
+    Returns
+    -------
+    list of dict
+        Keys ``n``, ``k``, ``seed``, ``steps``, ``samples``, ``final_loss``,
+        ``min_loss``, ``cap``: integers ``n, k, seed, cap``, floats otherwise,
+        with NaN for a student stopped before the target (``steps`` ``None``).
+        ``pandas.DataFrame(per_student(rows))`` is the per-student table.
+
+    Raises
+    ------
+    TypeError
+        If a row is not a dict.
+    ValueError
+        If a row lacks ``n`` or a per-student key, or its lists differ in length.
+
+    Examples
+    --------
+    >>> row = {"n": 8, "k": [2, 2], "seed": [1, 0], "steps": [30, None], "samples": [7680, None],
+    ...        "final_loss": [0.4, 0.9], "min_loss": [0.4, 0.8], "cap": [1000, 1000]}
+    >>> [(r["seed"], r["steps"]) for r in per_student([row])]
+    [(0, nan), (1, 30.0)]
+    """
+    out = []
+    for row in rows:
+        if row is None:
+            continue
+        if not isinstance(row, dict):
+            raise TypeError(f"every row must be a dict (a gd_students result), got {type(row).__name__}")
+        keys = [key for key in _STUDENT_KEYS if key != "samples" or key in row]
+        missing = [key for key in ["n", *keys] if key not in row]
+        if missing:
+            raise ValueError(f"a row lacks {missing}; per_student reads the rows of gd_students, got keys {list(row)}")
+        lengths = {key: len(row[key]) for key in keys}
+        if len(set(lengths.values())) != 1:
+            raise ValueError(f"the per-student lists of a row differ in length: {lengths}")
+        for i in range(lengths["k"]):
+            rec = {"n": int(row["n"])}
+            for key in keys:
+                value = row[key][i]
+                rec[key] = int(value) if key in ("k", "seed", "cap") else _nan_if_none(value)
+            out.append(rec)
+    out.sort(key=lambda r: (r["k"], r["n"], r["seed"]))
+    return out
+
+
+def _summarise_cell(k, n, group) -> dict:
+    steps = np.array([r["steps"] for r in group], dtype=float)
+    ok = np.isfinite(steps)
+    every = bool(ok.all())
+    q25, median, q75 = np.percentile(steps, [25, 50, 75]) if every else (np.nan,) * 3
+    return {
+        "k": k,
+        "n": n,
+        "seeds": len(group),
+        "reached": int(ok.sum()),
+        "median_steps": float(np.median(steps)) if every else np.nan,
+        "fastest_steps": float(steps[ok].min()) if ok.any() else np.nan,
+        "slowest_steps": float(steps.max()) if every else np.nan,
+        "q25_steps": float(q25),
+        "q75_steps": float(q75),
+        "cap": max(int(r["cap"]) for r in group),
+        "final_loss_max": max(float(r["final_loss"]) for r in group),
+        "min_loss_min": min(float(r["min_loss"]) for r in group),
+    }
+
+
+def cell_summary(students) -> list:
+    """Per cell ``(k, n)`` of a sweep: how many seeds reached the target, and the spread of their steps.
+
+    Parameters
+    ----------
+    students : iterable of mapping
+        One record per student, as :func:`per_student` returns them (or
+        ``DataFrame.to_dict("records")`` of that table): keys ``k``, ``n``,
+        ``steps`` (NaN or ``None`` when stopped first), ``cap``,
+        ``final_loss`` and ``min_loss``.
+
+    Returns
+    -------
+    list of dict
+        One record per cell, sorted by ``(k, n)``: ``k``, ``n``, ``seeds``,
+        ``reached`` (seeds below the target), ``median_steps``,
+        ``slowest_steps``, ``q25_steps`` and ``q75_steps`` (NaN unless every
+        seed reached it: a time to learn is claimed only then),
+        ``fastest_steps`` (NaN if no seed reached it), ``cap`` (the largest
+        budget), ``final_loss_max`` and ``min_loss_min``.
+
+    Raises
+    ------
+    ValueError
+        If a record lacks one of those keys, or ``students`` is empty.
+
+    Examples
+    --------
+    >>> recs = [{"k": 2, "n": 8, "steps": s, "cap": 1000, "final_loss": 0.4, "min_loss": 0.4} for s in (20, 30)]
+    >>> c = cell_summary(recs + [{"k": 6, "n": 8, "steps": None, "cap": 6000, "final_loss": 1.0, "min_loss": 0.9}])
+    >>> [(r["k"], r["reached"], r["median_steps"]) for r in c]
+    [(2, 2, 25.0), (6, 0, nan)]
+    """
+    cells: dict = {}
+    needed = ("k", "n", "steps", "cap", "final_loss", "min_loss")
+    for r in students:
+        missing = [key for key in needed if key not in r]
+        if missing:
+            raise ValueError(f"a student record lacks {missing}; give the records of per_student(rows)")
+        rec = dict(r, steps=_nan_if_none(r["steps"]))
+        cells.setdefault((int(r["k"]), int(r["n"])), []).append(rec)
+    if not cells:
+        raise ValueError("students is empty: there is no cell to summarise")
+    return [_summarise_cell(k, n, cells[k, n]) for k, n in sorted(cells)]

@@ -6,16 +6,20 @@ import math
 
 import numpy as np
 
-from ._checks import check_finite, check_int, check_real, check_real_array
+from ._checks import check_budget, check_finite, check_int, check_real, check_real_array
 
 __all__ = [
     "mean_se",
     "correlation_se",
     "folded_normal_mean",
     "first_step_below",
+    "loss_at",
+    "losses_between",
     "minibatch_tolerance",
-    "batch_calibration",
+    "loglog_slope",
+    "bootstrap_medians",
     "RunningMoments",
+    "batch_calibration",
     "binned_means",
 ]
 
@@ -186,6 +190,13 @@ def first_step_below(history, level) -> int | None:
     >>> first_step_below(h, 0.5), first_step_below(h, 0.1)
     (20, None)
     """
+    steps, losses = _history_arrays(history)
+    below = np.flatnonzero(losses < check_real(level, "level"))
+    return int(steps[below[0]]) if below.size else None
+
+
+def _history_arrays(history):
+    """The ``step`` and ``test_loss`` arrays of a training history, checked."""
     try:
         steps, losses = history["step"], history["test_loss"]
     except (KeyError, TypeError, IndexError):
@@ -197,8 +208,85 @@ def first_step_below(history, level) -> int | None:
         raise ValueError(
             f"history's step and test_loss must be 1-d of one length, got {steps.shape} and {losses.shape}"
         )
-    below = np.flatnonzero(losses < check_real(level, "level"))
-    return int(steps[below[0]]) if below.size else None
+    return steps, losses
+
+
+def loss_at(history, step) -> float:
+    """The test loss recorded at an evaluated step.
+
+    Parameters
+    ----------
+    history : mapping
+        A training history (arrays ``"step"`` and ``"test_loss"`` of one
+        length, as :func:`first_step_below` reads them).
+    step : int
+        A step at which the loss was evaluated.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``history`` lacks the keys ``"step"`` and ``"test_loss"`` or
+        ``step`` is not an integer.
+    ValueError
+        If the two arrays are not 1-d of one length, or the loss was not
+        evaluated at ``step``.
+
+    Examples
+    --------
+    >>> h = {"step": np.array([0, 10, 20]), "test_loss": np.array([1.0, 0.6, 0.4])}
+    >>> loss_at(h, 10)
+    0.6
+    """
+    steps, losses = _history_arrays(history)
+    at = np.flatnonzero(steps == check_int(step, "step"))
+    if not at.size:
+        raise ValueError(f"the loss was not evaluated at step {step}; evaluated steps: {steps[:5]} ... {steps[-1:]}")
+    return float(losses[at[0]])
+
+
+def losses_between(history, start, stop=None) -> np.ndarray:
+    """The test losses recorded at the evaluated steps :math:`t` with ``start <= t <= stop``.
+
+    Parameters
+    ----------
+    history : mapping
+        A training history (arrays ``"step"`` and ``"test_loss"`` of one length).
+    start : int
+        First step of the range.
+    stop : int or None, default None
+        Last step of the range (included); ``None``: up to the end.
+
+    Returns
+    -------
+    ndarray of shape (m,)
+        The losses in the order of the history (empty if no step is in range).
+
+    Raises
+    ------
+    TypeError
+        If ``history`` lacks the keys ``"step"`` and ``"test_loss"``, or
+        ``start`` or ``stop`` is not an integer.
+    ValueError
+        If the two arrays are not 1-d of one length, or ``stop < start``.
+
+    Examples
+    --------
+    >>> h = {"step": np.array([0, 10, 20, 30]), "test_loss": np.array([1.0, 0.9, 0.5, 0.1])}
+    >>> losses_between(h, 10, 20), losses_between(h, 20)
+    (array([0.9, 0.5]), array([0.5, 0.1]))
+    """
+    steps, losses = _history_arrays(history)
+    start = check_int(start, "start")
+    if stop is None:
+        return losses[steps >= start]
+    stop = check_int(stop, "stop")
+    if stop < start:
+        raise ValueError(f"stop must be at least start, got start={start} and stop={stop}")
+    return losses[(steps >= start) & (steps <= stop)]
 
 
 def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
@@ -235,6 +323,153 @@ def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
     sigma = check_real(sigma, "sigma", minimum=0, min_open=True)
     root = math.sqrt(b) if b < 2**1000 else math.exp(0.5 * math.log(b))  # a Python int of any size
     return sigma / root
+
+
+def loglog_slope(x, y):
+    """Least-squares slope of :math:`\\log y` against :math:`\\log x`: the exponent of a fitted power law.
+
+    For :math:`u_i = \\log x_i - \\overline{\\log x}` the slope is
+    :math:`\\sum_i u_i (\\log y_i - \\overline{\\log y}) / \\sum_i u_i^2`, computed for
+    every curve along the last axis of ``y`` at once.
+
+    Parameters
+    ----------
+    x : array_like of shape (m,)
+        Positive abscissae, ``m >= 2``, not all equal.
+    y : array_like of shape (..., m)
+        Positive values; the last axis runs over ``x`` (several curves at
+        once, e.g. bootstrap resamples of shape ``(B, m)``).
+
+    Returns
+    -------
+    float or ndarray of shape ``y.shape[:-1]``
+        A float when ``y`` is 1-d.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``y`` is not an array of real numbers.
+    ValueError
+        If ``x`` is not 1-d with at least 2 entries, not all equal, if the
+        last axis of ``y`` does not have the length of ``x``, or if an entry
+        of either is not finite and positive.
+
+    Examples
+    --------
+    >>> round(loglog_slope([1, 2, 4, 8], [3, 12, 48, 192]), 12)
+    2.0
+    """
+    x, y = check_real_array(x, "x"), check_real_array(y, "y")
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"x must be 1-d with at least 2 entries, got shape {x.shape}")
+    if y.ndim == 0 or y.shape[-1] != x.size:
+        raise ValueError(f"the last axis of y must have the length of x ({x.size}), got y of shape {y.shape}")
+    for name, v in (("x", x), ("y", y)):
+        if not np.all(np.isfinite(v) & (v > 0)):
+            raise ValueError(f"{name} must be finite and positive (a log-log fit), got {name} = {v}")
+    u = np.log(x)
+    u = u - u.mean()
+    if not np.any(u):
+        raise ValueError(f"x must not be all equal (the slope is undefined), got x = {x}")
+    logy = np.log(y)
+    slope = (logy - logy.mean(axis=-1, keepdims=True)) @ u / (u @ u)
+    return float(slope) if np.ndim(slope) == 0 else slope
+
+
+def bootstrap_medians(samples, n_boot, rng) -> np.ndarray:
+    """Medians of every column of ``samples`` over bootstrap resamples of its rows, column by column.
+
+    Resample ``b`` draws, for every column ``j`` independently, ``m`` row
+    indices uniformly with replacement and takes the median of those entries
+    of column ``j``: the seed bootstrap of a table of runs (rows: seeds,
+    columns: the cells of a grid), which keeps the cells independent.
+
+    Parameters
+    ----------
+    samples : array_like of shape (m, c)
+        ``m >= 1`` draws (rows) of ``c`` quantities (columns), finite.
+    n_boot : int
+        Number of resamples, ``>= 1``.
+    rng : int or numpy.random.Generator
+        The source of the row indices (a generator's state advances), drawn
+        at once as ``rng.integers(0, m, (n_boot, m, c))``.
+
+    Returns
+    -------
+    ndarray of shape (n_boot, c)
+        Row ``b``: the medians of resample ``b``.
+
+    Raises
+    ------
+    TypeError
+        If ``samples`` is not an array of real numbers, ``n_boot`` not an
+        integer, or ``rng`` not a seed or generator.
+    ValueError
+        If ``samples`` is not 2-d with at least one row and one column,
+        contains NaN or infinite entries, ``n_boot < 1``, or the index array
+        would exceed lbkit's memory budget.
+
+    Examples
+    --------
+    >>> bootstrap_medians([[1.0, 5.0], [1.0, 5.0]], 3, rng=0)
+    array([[1., 5.],
+           [1., 5.],
+           [1., 5.]])
+    """
+    from .distributions import as_rng
+
+    S = check_real_array(samples, "samples")
+    if S.ndim != 2 or S.size == 0:
+        raise ValueError(f"samples must be 2-d (draws x quantities) and not empty, got shape {S.shape}")
+    if not np.all(np.isfinite(S)):
+        raise ValueError("samples contain NaN or infinite entries (drop the runs that did not finish first)")
+    n_boot = check_int(n_boot, "n_boot", minimum=1)
+    check_budget(16 * n_boot * S.size, f"bootstrap_medians with n_boot={n_boot:,}", "use fewer resamples")
+    rng = as_rng(rng)
+    idx = rng.integers(0, S.shape[0], (n_boot,) + S.shape)
+    return np.median(np.take_along_axis(np.broadcast_to(S, idx.shape), idx, axis=1), axis=1)
+
+
+class RunningMoments:
+    """Running count, mean and sum of squared deviations of streamed chunks (Chan et al.'s merge).
+
+    Attributes
+    ----------
+    N : int
+        Number of values added.
+    mean : float
+    M2 : float
+        Sum of squared deviations from the mean.
+
+    Examples
+    --------
+    >>> m = RunningMoments()
+    >>> m.add(np.array([1.0, 2.0])); m.add(np.array([3.0, 4.0]))
+    >>> m.N, m.mean, round(m.se, 12) == round(mean_se([1.0, 2.0, 3.0, 4.0])[1], 12)
+    (4, 2.5, True)
+    """
+
+    def __init__(self):
+        self.N, self.mean, self.M2 = 0, 0.0, 0.0
+
+    def add(self, v: np.ndarray) -> None:
+        nb = v.size
+        if nb == 0:
+            return
+        mb = float(np.mean(v))
+        M2b = float(np.sum((v - mb) ** 2))
+        N = self.N + nb
+        delta = mb - self.mean
+        self.mean += delta * nb / N
+        self.M2 += M2b + delta**2 * self.N * nb / N
+        self.N = N
+
+    @property
+    def se(self) -> float:
+        """Standard error of the mean (NaN for a single point)."""
+        if self.N < 2:
+            return float("nan")
+        return math.sqrt(max(self.M2, 0.0) / (self.N - 1) / self.N)
 
 
 def batch_calibration(draws, exact, n_batches: int) -> dict:
@@ -301,48 +536,6 @@ def batch_calibration(draws, exact, n_batches: int) -> dict:
         median_rel_se=float(np.median(se / exact)),
         ratios=ratios,
     )
-
-
-class RunningMoments:
-    """Running count, mean and sum of squared deviations of streamed chunks (Chan et al.'s merge).
-
-    Attributes
-    ----------
-    N : int
-        Number of values added.
-    mean : float
-    M2 : float
-        Sum of squared deviations from the mean.
-
-    Examples
-    --------
-    >>> m = RunningMoments()
-    >>> m.add(np.array([1.0, 2.0])); m.add(np.array([3.0, 4.0]))
-    >>> m.N, m.mean, round(m.se, 12) == round(mean_se([1.0, 2.0, 3.0, 4.0])[1], 12)
-    (4, 2.5, True)
-    """
-
-    def __init__(self):
-        self.N, self.mean, self.M2 = 0, 0.0, 0.0
-
-    def add(self, v: np.ndarray) -> None:
-        nb = v.size
-        if nb == 0:
-            return
-        mb = float(np.mean(v))
-        M2b = float(np.sum((v - mb) ** 2))
-        N = self.N + nb
-        delta = mb - self.mean
-        self.mean += delta * nb / N
-        self.M2 += M2b + delta**2 * self.N * nb / N
-        self.N = N
-
-    @property
-    def se(self) -> float:
-        """Standard error of the mean (NaN for a single point)."""
-        if self.N < 2:
-            return float("nan")
-        return math.sqrt(max(self.M2, 0.0) / (self.N - 1) / self.N)
 
 
 def binned_means(score, values, n_bins: int = 10):

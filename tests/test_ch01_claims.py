@@ -10,8 +10,12 @@ the k = 4 plateau changed by a factor of two either way. The first must pass,
 the others must fail.
 """
 
+import math
+
 import numpy as np
 import pytest
+
+from lbkit.stats import first_step_below, loss_at, losses_between
 
 try:  # tests/ on sys.path (pytest's rootdir insertion) or the repository root (tests as a package)
     from nbcells import run_cell
@@ -45,7 +49,15 @@ def histories(relu=50, k4=(650, 700), k6=(None, None)):
 
 
 def check(hist):
-    run_cell(NB, TAG, {"hist": hist, "seeds": SEEDS})
+    # the cell runs in the chapter's namespace: its data and the names the chapter's first cell imports
+    names = {
+        "math": math,
+        "np": np,
+        "first_step_below": first_step_below,
+        "loss_at": loss_at,
+        "losses_between": losses_between,
+    }
+    run_cell(NB, TAG, {"hist": hist, "seeds": SEEDS, **names})
 
 
 def test_measured_like_curves_pass():

@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 from nbcells import run_cell
 
+from lbkit.stats import bootstrap_medians, loglog_slope
+
 NB = "chapters/07_gd_in_practice.ipynb"
 N_VALUES, K_VALUES = (8, 16, 32, 64, 128), (2, 4, 6)
 # medians inside the calibrated range (close to what the chapter measures)
@@ -55,6 +57,8 @@ def namespace(phase):
         "N_VALUES": N_VALUES,
         "K_VALUES": K_VALUES,
         "glue": lambda *args, **kwargs: None,
+        "bootstrap_medians": bootstrap_medians,
+        "loglog_slope": loglog_slope,
     }
     ns["steps"] = phase.groupby(["k", "n"])["steps"].median().unstack("n")
     return ns

@@ -27,6 +27,7 @@ __all__ = [
     "relu_net_gradient_spread",
     "adversarial_descent",
     "candidate_losses",
+    "minibatch_gradient_sd",
 ]
 
 #: The parameter blocks of :func:`relu_net`, in the order :func:`flatten_parameters` concatenates them.
@@ -582,3 +583,70 @@ def candidate_losses(game, W, a):
     inner = corr[:, :, game.n] @ (a * np.linalg.norm(W, axis=1) / math.sqrt(2))  # <h, f_S>
     h2 = relu_second_moment(torch.tensor(W), torch.tensor(a)).item()
     return h2 - 2 * inner + 1, inner, h2
+
+
+def minibatch_gradient_sd(target, n: int, *, width: int = 256, batch_size: int = 256, n_batches: int = 200, rng: int):
+    """Per-coordinate standard deviation of a student's minibatch gradient at initialisation.
+
+    A :class:`~lbkit.learners.TwoLayerNet` of the given width, initialised from
+    ``torch.Generator().manual_seed(rng)``, is held fixed; for each of
+    ``n_batches`` fresh minibatches of ``batch_size`` Gaussian inputs (drawn
+    with ``numpy.random.default_rng(rng)``) the gradient of the square loss
+    :math:`\\frac1b\\sum_i (h(x_i) - f(x_i))^2` with respect to all parameters is
+    computed, and the standard deviation (``ddof=1``) of every coordinate over
+    the minibatches is returned: the noise that minibatch sampling adds to a
+    gradient step.  Run it inside ``torch_threads(1)`` for the float32 results
+    of a one-thread training run.
+
+    Parameters
+    ----------
+    target : callable
+        ``target(X)`` maps an array of shape (N, n) to the labels, shape (N,).
+    n : int
+        Input dimension, ``>= 1``.
+    width : int, default 256
+        Hidden units of the student.
+    batch_size : int, default 256
+        Minibatch size, ``>= 1``.
+    n_batches : int, default 200
+        Number of minibatches, ``>= 2``.
+    rng : int
+        Seed (keyword-only, required) of the initialisation and of the inputs.
+
+    Returns
+    -------
+    ndarray of shape (width * (n + 2) + 1,)
+        The standard deviations, coordinate by coordinate, in the order of
+        ``TwoLayerNet.parameters()``: ``W`` (row by row), ``b``, ``a``, ``c``.
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not callable or an integer argument is not an integer.
+    ValueError
+        If ``n``, ``width`` or ``batch_size`` is below 1, ``n_batches`` below 2
+        or ``rng`` negative.
+
+    Examples
+    --------
+    >>> sd = minibatch_gradient_sd(lambda X: X[:, 0], 3, width=4, batch_size=8, n_batches=5, rng=0)
+    >>> sd.shape
+    (21,)
+    """
+    from ..distributions import sample
+    from ._net import TwoLayerNet
+
+    check_callable(target, "target")
+    n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    n_batches, rng = check_int(n_batches, "n_batches", minimum=2), check_int(rng, "rng", minimum=0)
+    model = TwoLayerNet(n, width, generator=torch.Generator().manual_seed(rng))
+    draws = np.random.default_rng(rng)
+    grads = []
+    for _ in range(n_batches):
+        X = sample("gaussian", batch_size, n, draws)
+        Xt, yt = torch.from_numpy(X).float(), torch.from_numpy(np.asarray(target(X), float)).float()
+        model.zero_grad()
+        torch.mean((model(Xt) - yt) ** 2).backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]).numpy().astype(float))
+    return np.std(grads, axis=0, ddof=1)
