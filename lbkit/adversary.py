@@ -89,11 +89,10 @@ class AdversaryGame:
 
     Attributes
     ----------
-    m : int
+    n_candidates : int
         Number of candidates, :math:`\\binom nk`: the size of the family, the
-        :math:`m` of chapter 5 (not a Hermite degree as in
-        ``hermite_coefficients(m_max)``, nor the samples per query of an
-        oracle's ``m``; see the book's notation page).
+        :math:`m` of chapter 5 (in lbkit's code ``m`` is only ever a Hermite
+        degree; see the book's notation page).
     n_queries_ : int
         Queries asked so far (a gradient counts as :math:`p(n+1)` queries);
         ``n_queries`` is an alias.
@@ -127,16 +126,16 @@ class AdversaryGame:
             raise ValueError(self.activation.vanishing_reason(self.k) + "; the game needs a non-zero family")
         self.tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
         self.supports = supports(self.n, self.k)
-        self.m = self.supports.count
+        self.n_candidates = self.supports.count
         self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
         self.max_evaluations = check_int(max_evaluations, "max_evaluations", minimum=1)
         self._certified = self.activation.has_certified_kernel and self.k <= 16
         self.norm = math.sqrt(norm_squared(self.k, self.activation))
         self._eliminated: set[int] = set()
-        self._all = None  # (m, k) array of all supports, built on demand
+        self._all = None  # (n_candidates, k) array of all supports, built on demand
         self._alive = None  # boolean mask over ranks, built with _all
         self.n_queries_ = 0
-        self.history = [(0, self.m)]
+        self.history = [(0, self.n_candidates)]
 
     # -- bookkeeping ---------------------------------------------------------
     @property
@@ -147,7 +146,7 @@ class AdversaryGame:
     @property
     def n_consistent(self) -> int:
         """Candidates whose true answers were all within ``tau`` of 0."""
-        return self.m - len(self._eliminated)
+        return self.n_candidates - len(self._eliminated)
 
     def guaranteed(self, n_queries: int | None = None) -> float:
         """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries.
@@ -157,35 +156,35 @@ class AdversaryGame:
         """
         q = self.n_queries_ if n_queries is None else check_int(n_queries, "n_queries", minimum=0)
         try:
-            return float(self.m - q * (1.0 / self.tau) ** 2)
+            return float(self.n_candidates - q * (1.0 / self.tau) ** 2)
         except OverflowError:  # q or C(n, k) beyond float64
             raise ValueError(
                 f"the guarantee C(n, k) - q / tau^2 is beyond float64's range for n_queries={q} "
-                f"({len(str(q))} digits) and C(n, k) of {len(str(self.m))} digits"
+                f"({len(str(q))} digits) and C(n, k) of {len(str(self.n_candidates))} digits"
             ) from None
 
     def consistent(self, limit: int = 10):
         """Up to ``limit`` consistent supports (in lexicographic order); ``limit`` is an integer ``>= 0``."""
         limit = check_int(limit, "limit", minimum=0)
         out, i = [], 0
-        while len(out) < limit and i < self.m:
+        while len(out) < limit and i < self.n_candidates:
             if i not in self._eliminated:
                 out.append(self.supports[i])
             i += 1
         return out
 
     def _enumerate(self):
-        if self.m > self.max_enumerated:
+        if self.n_candidates > self.max_enumerated:
             raise ValueError(
-                f"this query meets every support, and there are {self.m} candidates, more than "
+                f"this query meets every support, and there are {self.n_candidates} candidates, more than "
                 f"max_enumerated={self.max_enumerated} (ask, ask_gradient, hits and gradient_hits "
                 "count neuron and gradient queries exactly at any size, for the built-in activations "
                 "and, for gradients, even k); use FamilyQuery or HermiteQuery, which only touch the "
                 "supports they name, or a smaller n, k"
             )
         if self._all is None:
-            self._all = np.array(list(iter(self.supports)), dtype=np.int64).reshape(self.m, self.k)
-            self._alive = np.ones(self.m, dtype=bool)
+            self._all = np.array(list(iter(self.supports)), dtype=np.int64).reshape(self.n_candidates, self.k)
+            self._alive = np.ones(self.n_candidates, dtype=bool)
             if self._eliminated:
                 self._alive[list(self._eliminated)] = False
         return self._all, self._alive
@@ -549,5 +548,5 @@ class AdversaryGame:
     def __repr__(self):
         return (
             f"AdversaryGame(n={self.n}, k={self.k}, activation={self.activation.name!r}, tau={self.tau}, "
-            f"candidates={self.m}, consistent={self.n_consistent}, queries={self.n_queries_})"
+            f"candidates={self.n_candidates}, consistent={self.n_consistent}, queries={self.n_queries_})"
         )
