@@ -26,9 +26,10 @@ def test_float32_globals_equal_a_fresh_process():
     """Every process-wide setting the float32 evaluation of f_S below reads is as a fresh process has it.
 
     Runs just before that test (file order), so a test earlier in the suite that leaves torch's float32
-    settings, the environment variables MKL, oneDNN and ATen read, numpy's error state, mpmath's precision or
-    a built-in activation (its function, pair form, torch twin or coefficients, bit for bit on a grid)
-    changed fails here, naming what changed; the float32 flake of the test below was looked for this way.
+    settings or thread count, flush-to-zero, numpy's error state, mpmath's precision or a built-in activation
+    (its function, pair forms, torch twin or coefficients, bit for bit on a grid) changed fails here, naming
+    what changed; the float32 flake of the test below was looked for this way.  (The fresh process inherits
+    this one's environment, so environment variables are not compared; the f_S test prints them on failure.)
     """
     import json
     import subprocess
