@@ -149,6 +149,7 @@ def test_every_trainer_records_one_history_format_with_the_engines_values():
 
 
 def test_history_pickles_and_refuses_malformed_columns():
+    import json
     import pickle
 
     from lbkit.stats import History, first_step_below
@@ -156,6 +157,9 @@ def test_history_pickles_and_refuses_malformed_columns():
     h = History(step=[0, 10, 20], train_loss=[np.nan, 0.7, 0.5], test_loss=[1.0, 0.6, 0.4])
     back = pickle.loads(pickle.dumps(h))  # sweeps send histories between processes
     assert type(back) is History and all(np.array_equal(back[k], h[k], equal_nan=True) for k in History.KEYS)
+    from lbkit.experiments import _jsonable  # what a sweep's store writes with
+
+    assert json.loads(json.dumps(h, default=_jsonable))["test_loss"] == [1.0, 0.6, 0.4]
     assert first_step_below(h, 0.5) == 20
     assert repr(History(step=[], train_loss=[], test_loss=[])) == "History(0 evaluations)"
     with pytest.raises(ValueError, match="1-d of one length"):
