@@ -65,7 +65,10 @@ def main():
         game.ask(vs[0])  # warm-up (kernel set-up is cached)
         t, _ = timed(lambda game=game, it=it: game.ask(next(it)), 150)
         rates["neuron", tau] = 1 / t
-        print(f"{'random neuron':<34}{tau:>8.0e}{game.m - game.n_consistent:>12}{t:>11.2e}{1 / t:>12.3g}", flush=True)
+        print(
+            f"{'random neuron':<34}{tau:>8.0e}{game.n_candidates - game.n_consistent:>12}{t:>11.2e}{1 / t:>12.3g}",
+            flush=True,
+        )
         students = [
             (rng.standard_normal((width, n)) / math.sqrt(n), rng.standard_normal(width) / math.sqrt(width))
             for _ in range(30)
@@ -75,7 +78,7 @@ def main():
         q = width * (n + 1)
         rates["gradient", tau] = q / t
         print(
-            f"{'random width-8 gradient (8008 q)':<34}{tau:>8.0e}{game.m - game.n_consistent:>12}"
+            f"{'random width-8 gradient (8008 q)':<34}{tau:>8.0e}{game.n_candidates - game.n_consistent:>12}"
             f"{t:>11.2e}{q / t:>12.3g}",
             flush=True,
         )

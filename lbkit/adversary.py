@@ -216,23 +216,23 @@ def monomial_learner(game, target, tau):
     return list(itertools.combinations(range(game.n), game.k))[int(np.argmax(np.abs(answers)))]
 
 
-def group_testing(m, target, tau):
-    """A group-testing CSQ learner for an orthonormal family :math:`f_0, \\dots, f_{m-1}`.
+def group_testing(n_candidates, target, tau):
+    """A group-testing CSQ learner for an orthonormal family :math:`f_0, \\dots, f_{N-1}`, :math:`N` = ``n_candidates``.
 
     It asks the normalised sums :math:`\\phi_G = |G|^{-1/2}\\sum_{i\\in G} f_i` over consecutive
     groups of :math:`g = \\lceil 1/(4\\tau^2)\\rceil - 1` indices until one answers above
     :math:`\\tau` (the last group is not asked), then halves that group. The inner products are
     exact, :math:`\\langle \\phi_G, f_t\\rangle = \\mathbf 1[t\\in G]/\\sqrt{|G|}`, and the oracle
     pushes every answer towards 0 by ``tau``; as :math:`1/\\sqrt{g} > 2\\tau`, a group holding the
-    target still answers above ``tau``. At most :math:`\\lceil m/g\\rceil - 1 + \\lceil\\log_2 g\\rceil`
+    target still answers above ``tau``. At most :math:`\\lceil N/g\\rceil - 1 + \\lceil\\log_2 g\\rceil`
     queries.
 
     Parameters
     ----------
-    m : int
-        Family size, ``m >= 1``.
+    n_candidates : int
+        Family size :math:`N`, ``n_candidates >= 1``.
     target : int
-        The target's index, ``0 <= target < m``.
+        The target's index, ``0 <= target < n_candidates``.
     tau : float
         Tolerance, ``0 < tau < 1/2`` (so that ``g >= 1``).
 
@@ -246,20 +246,20 @@ def group_testing(m, target, tau):
     Raises
     ------
     TypeError
-        If ``m`` or ``target`` is not an integer or ``tau`` is not a real number.
+        If ``n_candidates`` or ``target`` is not an integer or ``tau`` is not a real number.
     ValueError
-        If ``m < 1``, ``target`` is out of range, or ``tau`` is not in ``(0, 1/2)``.
+        If ``n_candidates < 1``, ``target`` is out of range, or ``tau`` is not in ``(0, 1/2)``.
 
     Examples
     --------
     >>> group_testing(100, 37, 0.1)
     (37, 7)
     """
-    m = check_int(m, "m", minimum=1)
-    target = check_int(target, "target", minimum=0, maximum=m - 1)
+    N = check_int(n_candidates, "n_candidates", minimum=1)
+    target = check_int(target, "target", minimum=0, maximum=N - 1)
     tau = check_real(tau, "tau", minimum=0.0, maximum=0.5, min_open=True, max_open=True)
     g = math.ceil(1 / (4 * tau**2)) - 1
-    groups = [range(i, min(i + g, m)) for i in range(0, m, g)]
+    groups = [range(i, min(i + g, N)) for i in range(0, N, g)]
     queries, found = 0, groups[-1]
     for G in groups[:-1]:
         queries += 1
@@ -303,11 +303,10 @@ class AdversaryGame:
 
     Attributes
     ----------
-    m : int
+    n_candidates : int
         Number of candidates, :math:`\\binom nk`: the size of the family, the
-        :math:`m` of chapter 5 (not a Hermite degree as in
-        ``hermite_coefficients(m_max)``, nor the samples per query of an
-        oracle's ``m``; see the book's notation page).
+        :math:`m` of chapter 5 (in lbkit's code ``m`` is only ever a Hermite
+        degree; see the book's notation page).
     n_queries_ : int
         Queries asked so far (a gradient counts as :math:`p(n+1)` queries);
         ``n_queries`` is an alias.
@@ -341,16 +340,16 @@ class AdversaryGame:
             raise ValueError(self.activation.vanishing_reason(self.k) + "; the game needs a non-zero family")
         self.tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
         self.supports = supports(self.n, self.k)
-        self.m = self.supports.count
+        self.n_candidates = self.supports.count
         self.max_enumerated = check_int(max_enumerated, "max_enumerated", minimum=1)
         self.max_evaluations = check_int(max_evaluations, "max_evaluations", minimum=1)
         self._certified = self.activation.has_certified_kernel and self.k <= 16
         self.norm = math.sqrt(norm_squared(self.k, self.activation))
         self._eliminated: set[int] = set()
-        self._all = None  # (m, k) array of all supports, built on demand
+        self._all = None  # (n_candidates, k) array of all supports, built on demand
         self._alive = None  # boolean mask over ranks, built with _all
         self.n_queries_ = 0
-        self.history = [(0, self.m)]
+        self.history = [(0, self.n_candidates)]
 
     # -- bookkeeping ---------------------------------------------------------
     @property
@@ -361,7 +360,7 @@ class AdversaryGame:
     @property
     def n_consistent(self) -> int:
         """Candidates whose true answers were all within ``tau`` of 0."""
-        return self.m - len(self._eliminated)
+        return self.n_candidates - len(self._eliminated)
 
     def guaranteed(self, n_queries: int | None = None) -> float:
         """The Bessel guarantee :math:`\\binom nk - q/\\tau^2` on the consistent candidates after ``q`` queries.
@@ -371,35 +370,35 @@ class AdversaryGame:
         """
         q = self.n_queries_ if n_queries is None else check_int(n_queries, "n_queries", minimum=0)
         try:
-            return float(self.m - q * (1.0 / self.tau) ** 2)
+            return float(self.n_candidates - q * (1.0 / self.tau) ** 2)
         except OverflowError:  # q or C(n, k) beyond float64
             raise ValueError(
                 f"the guarantee C(n, k) - q / tau^2 is beyond float64's range for n_queries={q} "
-                f"({len(str(q))} digits) and C(n, k) of {len(str(self.m))} digits"
+                f"({len(str(q))} digits) and C(n, k) of {len(str(self.n_candidates))} digits"
             ) from None
 
     def consistent(self, limit: int = 10):
         """Up to ``limit`` consistent supports (in lexicographic order); ``limit`` is an integer ``>= 0``."""
         limit = check_int(limit, "limit", minimum=0)
         out, i = [], 0
-        while len(out) < limit and i < self.m:
+        while len(out) < limit and i < self.n_candidates:
             if i not in self._eliminated:
                 out.append(self.supports[i])
             i += 1
         return out
 
     def _enumerate(self):
-        if self.m > self.max_enumerated:
+        if self.n_candidates > self.max_enumerated:
             raise ValueError(
-                f"this query meets every support, and there are {self.m} candidates, more than "
+                f"this query meets every support, and there are {self.n_candidates} candidates, more than "
                 f"max_enumerated={self.max_enumerated} (ask, ask_gradient, hits and gradient_hits "
                 "count neuron and gradient queries exactly at any size, for the built-in activations "
                 "and, for gradients, even k); use FamilyQuery or HermiteQuery, which only touch the "
                 "supports they name, or a smaller n, k"
             )
         if self._all is None:
-            self._all = np.array(list(iter(self.supports)), dtype=np.int64).reshape(self.m, self.k)
-            self._alive = np.ones(self.m, dtype=bool)
+            self._all = np.array(list(iter(self.supports)), dtype=np.int64).reshape(self.n_candidates, self.k)
+            self._alive = np.ones(self.n_candidates, dtype=bool)
             if self._eliminated:
                 self._alive[list(self._eliminated)] = False
         return self._all, self._alive
@@ -851,5 +850,5 @@ class AdversaryGame:
     def __repr__(self):
         return (
             f"AdversaryGame(n={self.n}, k={self.k}, activation={self.activation.name!r}, tau={self.tau}, "
-            f"candidates={self.m}, consistent={self.n_consistent}, queries={self.n_queries_})"
+            f"candidates={self.n_candidates}, consistent={self.n_consistent}, queries={self.n_queries_})"
         )

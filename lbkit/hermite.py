@@ -10,10 +10,10 @@ so that :math:`\\mathbb E[h_m(z) h_{m'}(z)] = \\delta_{mm'}` for
 which is what :func:`hermite_functions` runs (it never forms
 :math:`\\mathrm{He}_m` or :math:`m!` and so never overflows).
 
-Notation: throughout the Hermite code ``m`` (``m_max``, ``m_min``) is a
-degree.  The same letter is the family size :math:`\\binom nk` in
-:class:`lbkit.AdversaryGame` (``.m``) and the samples per query of the oracles
-(``CSQOracle(..., m=...)``), as in the book's notation page.
+Notation: in lbkit's code ``m`` (``m_max``, ``m_min``) is always a Hermite
+degree.  The book's notation page also uses the letter for the family size
+:math:`\\binom nk` (in code :attr:`lbkit.AdversaryGame.n_candidates`) and for
+the samples per query of an oracle (``CSQOracle(..., n_samples=...)``).
 """
 
 from __future__ import annotations

@@ -105,13 +105,13 @@ def log10_binom(n: int, k: int) -> float:
     return float(value)
 
 
-def _log10_positive_part(log10_m: float, eps: float) -> float:
-    """log10(m - 1/eps) given log10 m; -inf when m <= 1/eps."""
-    # m - 1/eps = m (1 - 1/(eps m))
-    x = -math.log10(eps) - log10_m  # log10(1 / (eps m))
+def _log10_positive_part(log10_count: float, eps: float) -> float:
+    """log10(count - 1/eps) given log10 count (the family size C(n, k)); -inf when count <= 1/eps."""
+    # count - 1/eps = count (1 - 1/(eps count))
+    x = -math.log10(eps) - log10_count  # log10(1 / (eps count))
     if x >= 0:
         return -math.inf
-    return log10_m + math.log10(-math.expm1(x * _LN10))
+    return log10_count + math.log10(-math.expm1(x * _LN10))
 
 
 def csq_lower_bound(n: int, k: int, tau: float, eps: float) -> float:

@@ -48,7 +48,7 @@ __all__ = [
 
 #: The answering modes of :class:`CSQOracle` and :class:`SQOracle`.
 ORACLE_MODES = {
-    "sample": "empirical mean over m fresh samples per query (an honest minibatch of size m)",
+    "sample": "empirical mean over n_samples fresh samples per query (an honest minibatch of that size)",
     "exact": "mean over one large fixed sample (default 10**6 points), with its standard error in last_se_",
     "adversarial": "the value within tau of the 'exact' answer that is closest to 0",
 }
@@ -64,7 +64,7 @@ _CHUNK = 2**16
 _CACHE_BYTES = 2**26  # keep the fixed sample in memory when it takes at most 64 MiB
 _CSQ_SLACK = 1e-9  # E[phi^2] may exceed 1 by this much (rounding) ...
 _CSQ_SE = 3.0  # ... plus this many standard errors of its estimate
-#: Largest number of coordinates (m * n) an oracle draws to answer one query.
+#: Largest number of coordinates (n_samples * n) an oracle draws to answer one query.
 MAX_DRAWS_PER_QUERY = 10**9
 _MAX_ABS = 1e150  # largest |value| a query or phi(x) * y may reach (its square must stay finite)
 
@@ -180,7 +180,9 @@ def _check_link(link):
 class _Oracle:
     """Shared machinery of :class:`CSQOracle` and :class:`SQOracle`."""
 
-    def __init__(self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, m=None, link=None):
+    def __init__(
+        self, target, distribution="gaussian", tau=0.01, mode="sample", rng=None, n=None, n_samples=None, link=None
+    ):
         check_callable(target, "target", "a callable mapping X of shape (N, n) to y of shape (N,)")
         self.target = target
         target_n = getattr(target, "n", None)
@@ -197,24 +199,30 @@ class _Oracle:
         self.distribution = check_choice(distribution, "distribution", DISTRIBUTIONS)
         self.tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
         self.mode = check_choice(mode, "mode", ORACLE_MODES)
-        if m is None and mode == "sample":
-            log10_m = -2 * math.log10(self.tau)  # m = ceil(1 / tau^2), without overflow
-            if log10_m + math.log10(self.n) > math.log10(MAX_DRAWS_PER_QUERY):
+        if n_samples is None and mode == "sample":
+            log10_size = -2 * math.log10(self.tau)  # n_samples = ceil(1 / tau^2), without overflow
+            if log10_size + math.log10(self.n) > math.log10(MAX_DRAWS_PER_QUERY):
                 raise ValueError(
-                    f"tau={self.tau:g} implies m = ceil(1/tau^2) = about 10^{log10_m:.1f} sample points per query "
+                    f"tau={self.tau:g} implies n_samples = ceil(1/tau^2) = about 10^{log10_size:.1f} sample points "
+                    f"per query "
                     f"(times n={self.n} coordinates), more than lbkit's limit of {MAX_DRAWS_PER_QUERY:.0e} "
-                    f"coordinates per query; pass a smaller m=... explicitly (the answer's standard error is then "
-                    f"about 1/sqrt(m), larger than tau), use a larger tau, or mode='exact' or 'adversarial' "
-                    f"(one fixed sample)"
+                    f"coordinates per query; pass a smaller n_samples=... explicitly (the answer's standard error "
+                    f"is then about 1/sqrt(n_samples), larger than tau), use a larger tau, or mode='exact' or "
+                    f"'adversarial' (one fixed sample)"
                 )
-            m = math.ceil(1.0 / self.tau**2)
-        elif m is None:
-            m = _EXACT_SIZE
-        self.m = check_int(m, "m", minimum=1)
-        if self.m * self.n > MAX_DRAWS_PER_QUERY:
+            n_samples = math.ceil(1.0 / self.tau**2)
+        elif n_samples is None:
+            n_samples = _EXACT_SIZE
+        self.n_samples = check_int(n_samples, "n_samples", minimum=1)
+        draws = self.n_samples * self.n
+        if draws > MAX_DRAWS_PER_QUERY:
+            # an int beyond float64 (hypothesis drew n_samples = 10**400) cannot be formatted with :e
+            size = f"{draws:.2e}" if draws < 10**300 else f"about 10^{len(str(draws)) - 1}"
+            given = self.n_samples if self.n_samples < 10**20 else f"(an integer of {len(str(self.n_samples))} digits)"
             raise ValueError(
-                f"m={self.m} sample points of n={self.n} coordinates are {self.m * self.n:.2e} draws per "
-                f"query, more than lbkit's limit of {MAX_DRAWS_PER_QUERY:.0e}; use a smaller m"
+                f"n_samples={given} sample points of n={self.n} coordinates are "
+                f"{size} draws per query, more than lbkit's limit of "
+                f"{MAX_DRAWS_PER_QUERY:.0e}; use a smaller n_samples"
             )
         self.link = _check_link(link)
         self._rng = as_rng(rng)
@@ -228,7 +236,7 @@ class _Oracle:
 
     # -- samples ------------------------------------------------------------------
     def _chunk_sizes(self):
-        full, rest = divmod(self.m, _CHUNK)
+        full, rest = divmod(self.n_samples, _CHUNK)
         return [_CHUNK] * full + ([rest] if rest else [])
 
     def _labels(self, X, coins) -> np.ndarray:
@@ -248,7 +256,7 @@ class _Oracle:
         """Yield (X, y) chunks of the fixed sample (exact and adversarial modes)."""
         if self._cache_y is None:
             ys, Xs = [], []
-            keep_X = self.m * self.n * 8 <= _CACHE_BYTES
+            keep_X = self.n_samples * self.n * 8 <= _CACHE_BYTES
             for i, size in enumerate(self._chunk_sizes()):
                 X = sample(self.distribution, size, self.n, rng=np.random.default_rng([self._seed, i]))
                 y = self._labels(X, np.random.default_rng([self._seed, i, 1]))
@@ -267,7 +275,7 @@ class _Oracle:
             yield X, self._cache_y[i]
 
     def _fresh_chunks(self):
-        """Yield (X, y) chunks of m fresh points (sample mode)."""
+        """Yield (X, y) chunks of n_samples fresh points (sample mode)."""
         for size in self._chunk_sizes():
             X = sample(self.distribution, size, self.n, rng=self._rng)
             yield X, self._labels(X, self._rng)
@@ -295,8 +303,8 @@ class _Oracle:
         -------
         float
             The answer in the oracle's ``mode``: the sample mean of
-            :math:`\\phi(x)\\,y` (CSQ) or :math:`\\phi(x, y)` (SQ) over ``m``
-            fresh points (``"sample"``) or over the fixed sample
+            :math:`\\phi(x)\\,y` (CSQ) or :math:`\\phi(x, y)` (SQ) over
+            ``n_samples`` fresh points (``"sample"``) or over the fixed sample
             (``"exact"``), or that fixed-sample value moved by up to ``tau``
             towards 0 (``"adversarial"``).  Each answered query adds one to
             ``n_queries_`` and sets ``last_se_``.
@@ -341,7 +349,7 @@ class _Oracle:
     def __repr__(self):
         return (
             f"{type(self).__name__}(target={self.target!r}, distribution={self.distribution!r}, n={self.n}, "
-            f"tau={self.tau:g}, mode={self.mode!r}, m={self.m}"
+            f"tau={self.tau:g}, mode={self.mode!r}, n_samples={self.n_samples}"
             + ("" if self.link is None else f", link={getattr(self.link, '__name__', self.link)!r}")
             + f", n_queries_={self.n_queries_})"
         )
@@ -367,11 +375,11 @@ class CSQOracle(_Oracle):
     tau : float, default 0.01
         Tolerance, ``0 < tau <= 1``.
     mode : {"sample", "exact", "adversarial"}, default "sample"
-        ``"sample"``: the mean of :math:`\\phi(x)y` over ``m`` fresh points per
-        query, an honest minibatch; its error has standard deviation
-        :math:`\\sqrt{\\operatorname{Var}(\\phi(x) y)/m}`, about ``tau`` for the
-        default ``m`` when :math:`\\mathbb E[\\phi^2y^2]\\approx 1`.
-        ``"exact"``: the mean over one large fixed sample (``m`` points, default
+        ``"sample"``: the mean of :math:`\\phi(x)y` over ``n_samples`` fresh points
+        per query, an honest minibatch; its error has standard deviation
+        :math:`\\sqrt{\\operatorname{Var}(\\phi(x) y)/m}` with :math:`m` = ``n_samples``, about ``tau``
+        for the default ``n_samples`` when :math:`\\mathbb E[\\phi^2y^2]\\approx 1`.
+        ``"exact"``: the mean over one large fixed sample (``n_samples`` points, default
         :math:`10^6`, drawn once per oracle), with its standard error in
         ``last_se_``.  ``"adversarial"``: computes the ``"exact"`` value
         :math:`v` and answers the number in :math:`[v-\\tau, v+\\tau]` closest to
@@ -383,13 +391,11 @@ class CSQOracle(_Oracle):
         source of the fresh samples, or of the seed of the fixed sample.
     n : int, optional
         Input dimension; needed when ``target`` has no attribute ``n``.
-    m : int, optional
+    n_samples : int, optional
         Sample size: per query in ``"sample"`` mode (default
         :math:`\\lceil 1/\\tau^2\\rceil`), of the fixed sample otherwise (default
-        :math:`10^6`).  (Here ``m`` counts samples, as in chapter 2; elsewhere
-        in lbkit ``m`` is a Hermite degree, ``m_max``, or the size
-        :math:`\\binom nk` of the family, ``AdversaryGame.m``: see the
-        book's notation page.)
+        :math:`10^6`).  (Chapter 2 writes it :math:`m`; in lbkit's code ``m`` is
+        only ever a Hermite degree.)
     link : {None, "tanh", "sign"} or callable, default None
         ``None``: the labels are ``y = target(x)``.  Otherwise the labels are
         random in :math:`\\{-1,+1\\}` with :math:`\\mathbb E[y\\mid x] =
@@ -401,6 +407,8 @@ class CSQOracle(_Oracle):
 
     Attributes
     ----------
+    n_samples : int
+        The sample size in use (the default filled in).
     n_queries_ : int
         Number of queries answered so far (a refused query raises and is not
         counted).
@@ -412,11 +420,11 @@ class CSQOracle(_Oracle):
     ------
     TypeError
         If ``target`` is not callable, ``tau`` is not a real number, ``n`` or
-        ``m`` is not an integer, or ``rng`` is ``None`` (the default) or not a
+        ``n_samples`` is not an integer, or ``rng`` is ``None`` (the default) or not a
         seed or generator; (when called) if :math:`\\phi` is not callable.
     ValueError
         If the input dimension is unknown (no ``n`` and no ``target.n``) or
-        ``n`` disagrees with ``target.n``; if ``n < 1`` or ``m < 1``; if
+        ``n`` disagrees with ``target.n``; if ``n < 1`` or ``n_samples < 1``; if
         ``tau`` is not in (0, 1]; for an unknown ``distribution``, ``mode``
         or ``link``; or if ``rng`` is a negative integer.  (When called) if
         :math:`\\phi` returns the wrong shape or non-finite values, or if its
@@ -437,7 +445,7 @@ class CSQOracle(_Oracle):
     --------
     >>> import lbkit
     >>> f = lbkit.orthogonal_network(6, [1, 4], "relu", normalized=True)
-    >>> oracle = CSQOracle(f, tau=0.05, mode="adversarial", rng=0, m=10**5)
+    >>> oracle = CSQOracle(f, tau=0.05, mode="adversarial", rng=0, n_samples=10**5)
     >>> oracle(lambda X: X[:, 0])  # E[x_0 f_S(x)] = 0, so the adversary says 0
     0.0
     >>> oracle.n_queries_
@@ -474,12 +482,12 @@ class SQOracle(_Oracle):
     ``tau`` (how, depends on ``mode``).  A query is called as ``phi(X, y)``
     with ``X`` of shape (N, n) and ``y`` of shape (N,) and must return shape
     (N,).  In ``"sample"`` mode the error of an answer has standard deviation
-    :math:`\\sqrt{\\operatorname{Var}\\phi/m}\\le 1/\\sqrt m`, so at most
-    ``tau`` for the default ``m``.
+    :math:`\\sqrt{\\operatorname{Var}\\phi/m}\\le 1/\\sqrt m` (:math:`m` = ``n_samples``), so at
+    most ``tau`` for the default ``n_samples``.
 
     Parameters
     ----------
-    target, distribution, tau, mode, n, m, link
+    target, distribution, tau, mode, n, n_samples, link
         As for :class:`CSQOracle`.
     rng : int or numpy.random.Generator
         Required, although the signature shows ``rng=None``: the default
@@ -488,6 +496,8 @@ class SQOracle(_Oracle):
 
     Attributes
     ----------
+    n_samples : int
+        The sample size in use (the default filled in).
     n_queries_ : int
     last_se_ : float or None
         As for :class:`CSQOracle`.
@@ -505,7 +515,7 @@ class SQOracle(_Oracle):
     --------
     >>> import lbkit
     >>> f = lbkit.orthogonal_network(6, [1, 4], "relu", normalized=True)
-    >>> oracle = SQOracle(f, mode="exact", rng=0, m=10**5)
+    >>> oracle = SQOracle(f, mode="exact", rng=0, n_samples=10**5)
     >>> round(oracle(lambda X, y: (np.sign(y) == np.sign(X[:, 1] * X[:, 4])).astype(float)), 6)
     1.0
     """

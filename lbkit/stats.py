@@ -9,6 +9,7 @@ import numpy as np
 from ._checks import check_budget, check_finite, check_int, check_real, check_real_array
 
 __all__ = [
+    "History",
     "mean_se",
     "correlation_se",
     "folded_normal_mean",
@@ -159,15 +160,89 @@ def folded_normal_mean(mu, sigma) -> float:
     return float(s * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * s * s)) + mu * (1 - 2 * norm.cdf(-mu / s)))
 
 
+class History(dict):
+    """A training history: the one format every lbkit trainer records (a dict of three numpy arrays).
+
+    ``GDRegressor.history_`` is one; ``BatchedGDRegressor.history_`` is a list
+    of them, one per student (the loss is the square or the logistic loss,
+    whichever the learner minimises).  Entry ``i`` of each array belongs to
+    the ``i``-th evaluation: the first at step 0 (before any update), then
+    every ``eval_every`` steps and at the step where the student stopped.
+
+    Parameters
+    ----------
+    step : array_like of int, shape (E,)
+        The step of each evaluation, non-decreasing, stored as int64.
+    train_loss : array_like of float, shape (E,)
+        The minibatch loss of that step (NaN at step 0: no minibatch yet),
+        stored as float64.
+    test_loss : array_like of float, shape (E,)
+        The loss on the learner's fixed test set, stored as float64 (a run
+        that diverged records its inf or NaN as it is).  For the square loss
+        it is :math:`\\mathbb E[(h - f)^2]`; for the logistic loss, the
+        normalised error of the predicted conditional mean,
+        :math:`\\mathbb E[(\\tanh(h/2) - g)^2] / \\mathbb E[g^2]` (1 for
+        :math:`h \\equiv 0`), so both read "1 = no better than zero".
+
+    Raises
+    ------
+    TypeError
+        If an array is not real, or ``step`` holds non-integers.
+    ValueError
+        If the arrays are not 1-d of one length, or ``step`` decreases.
+
+    Notes
+    -----
+    A ``dict`` (keys ``"step"``, ``"train_loss"``, ``"test_loss"``), so
+    ``h["test_loss"]`` works as it always did, pickles across processes, and a
+    sweep's store writes it as JSON; :func:`first_step_below` reads it.
+
+    Examples
+    --------
+    >>> h = History(step=[0, 10, 20], train_loss=[np.nan, 0.7, 0.5], test_loss=[1.0, 0.6, 0.4])
+    >>> h
+    History(3 evaluations, steps 0 to 20, test_loss 1 to 0.4)
+    >>> h["step"].dtype, sorted(h)
+    (dtype('int64'), ['step', 'test_loss', 'train_loss'])
+    """
+
+    KEYS = ("step", "train_loss", "test_loss")
+
+    def __init__(self, step, train_loss, test_loss):
+        raw = check_real_array(step, "history['step']", allow_bool=False)
+        if raw.size and not np.all(raw == np.round(raw)):
+            raise TypeError(f"history['step'] must hold integers, got {np.asarray(step)!r}")
+        columns = {
+            "step": np.asarray(step, dtype=np.int64) if raw.size else np.zeros(0, dtype=np.int64),
+            "train_loss": check_real_array(train_loss, "history['train_loss']").astype(np.float64, copy=False),
+            "test_loss": check_real_array(test_loss, "history['test_loss']").astype(np.float64, copy=False),
+        }
+        shapes = {k: v.shape for k, v in columns.items()}
+        if any(len(shape) != 1 for shape in shapes.values()) or len(set(shapes.values())) != 1:
+            raise ValueError(f"a history's arrays must be 1-d of one length, got shapes {shapes}")
+        if np.any(np.diff(columns["step"]) < 0):
+            raise ValueError(f"history['step'] must not decrease, got {columns['step'].tolist()}")
+        super().__init__(columns)
+
+    def __repr__(self):
+        step, loss = self["step"], self["test_loss"]
+        if step.size == 0:
+            return "History(0 evaluations)"
+        return (
+            f"History({step.size} evaluation{'s' if step.size != 1 else ''}, steps {step[0]} to {step[-1]}, "
+            f"test_loss {loss[0]:.4g} to {loss[-1]:.4g})"
+        )
+
+
 def first_step_below(history, level) -> int | None:
     """The first evaluated step at which the test loss is below ``level``.
 
     Parameters
     ----------
-    history : mapping
-        A training history as the learners record it (``GDRegressor.history_``,
-        an entry of ``BatchedGDRegressor.history_``): arrays ``"step"`` and
-        ``"test_loss"`` of one length.
+    history : History or mapping
+        A training history as the learners record it (a :class:`History`:
+        ``GDRegressor.history_``, an entry of ``BatchedGDRegressor.history_``),
+        or any mapping with arrays ``"step"`` and ``"test_loss"`` of one length.
     level : float
         The loss level.
 
@@ -443,9 +518,9 @@ class RunningMoments:
 
     Examples
     --------
-    >>> m = RunningMoments()
-    >>> m.add(np.array([1.0, 2.0])); m.add(np.array([3.0, 4.0]))
-    >>> m.N, m.mean, round(m.se, 12) == round(mean_se([1.0, 2.0, 3.0, 4.0])[1], 12)
+    >>> moments = RunningMoments()
+    >>> moments.add(np.array([1.0, 2.0])); moments.add(np.array([3.0, 4.0]))
+    >>> moments.N, moments.mean, round(moments.se, 12) == round(mean_se([1.0, 2.0, 3.0, 4.0])[1], 12)
     (4, 2.5, True)
     """
 

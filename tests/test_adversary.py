@@ -30,12 +30,12 @@ def test_neuron_correlations_match_monte_carlo(X, act, k):
     game = AdversaryGame(6, k, act, tau=0.05)
     q = NeuronQuery(np.random.default_rng(1).standard_normal(6))
     ranks, corr = game.correlations(q)
-    assert len(ranks) == game.m
+    assert len(ranks) == game.n_candidates
     sigma = lbkit.get_activation(act)
     phi = sigma(X @ q.v) / math.sqrt(float(sigma.dual_kernel(1.0)))
     for r in ranks[:: max(1, len(ranks) // 4)]:
-        m, se = mc_corr(X, phi, game.supports[r], act)
-        assert abs(m - corr[list(ranks).index(r)]) < 5 * se
+        mean, se = mc_corr(X, phi, game.supports[r], act)
+        assert abs(mean - corr[list(ranks).index(r)]) < 5 * se
 
 
 def test_hermite_correlations_match_monte_carlo_and_touch_only_named_supports(X):
@@ -50,8 +50,8 @@ def test_hermite_correlations_match_monte_carlo_and_touch_only_named_supports(X)
         + h(1, X[:, 0])
     ) / q.norm
     for r, c in zip(ranks, corr):
-        m, se = mc_corr(X, phi, game.supports[r])
-        assert abs(m - c) < 5 * se
+        mean, se = mc_corr(X, phi, game.supports[r])
+        assert abs(mean - c) < 5 * se
     # the degree-k term has the closed form 2^k c_k k^(-k/2) sqrt(k!) / ||f_S||
     c2 = lbkit.get_activation("relu").hermite_coefficients(2)[2]
     expected = 0.5 / q.norm * 4 * c2 / 2 * math.sqrt(2) / math.sqrt(lbkit.norm_squared(2, "relu"))
@@ -63,18 +63,18 @@ def test_gradient_correlations_match_monte_carlo(X):
     rng = np.random.default_rng(2)
     W, a = rng.standard_normal((2, 6)), rng.standard_normal(2)
     ranks, corr = game.gradient_correlations(W, a)
-    assert corr.shape == (game.m, 2, 7)
+    assert corr.shape == (game.n_candidates, 2, 7)
     for r in (0, 7):
         y = lbkit.orthogonal_network(6, game.supports[r], "relu", normalized=True)(X)
         for j in range(2):
             on = X @ W[j] > 0
             for i in range(6):
-                m, se = lbkit.mean_se(a[j] * on * X[:, i] * y)
+                mean, se = lbkit.mean_se(a[j] * on * X[:, i] * y)
                 scale = abs(a[j]) / math.sqrt(2)
-                assert abs(m / scale - corr[r, j, i]) < 5 * se / scale
-            m, se = lbkit.mean_se(np.maximum(X @ W[j], 0) * y)
+                assert abs(mean / scale - corr[r, j, i]) < 5 * se / scale
+            mean, se = lbkit.mean_se(np.maximum(X @ W[j], 0) * y)
             scale = np.linalg.norm(W[j]) / math.sqrt(2)
-            assert abs(m / scale - corr[r, j, 6]) < 5 * se / scale
+            assert abs(mean / scale - corr[r, j, 6]) < 5 * se / scale
 
 
 def test_relu_gradient_correlations_equal_the_hand_written_relu_kernel_derivative():
@@ -111,11 +111,11 @@ def test_gradient_correlations_of_another_activation_match_monte_carlo(X):
         for j in range(2):
             z = X @ W[j]
             for i in range(6):
-                m, se = lbkit.mean_se(a[j] * np.sign(z) * X[:, i] * y)
-                assert abs(m / abs(a[j]) - corr[r, j, i]) < 5 * se / abs(a[j])
-            m, se = lbkit.mean_se(np.abs(z) * y)
+                mean, se = lbkit.mean_se(a[j] * np.sign(z) * X[:, i] * y)
+                assert abs(mean / abs(a[j]) - corr[r, j, i]) < 5 * se / abs(a[j])
+            mean, se = lbkit.mean_se(np.abs(z) * y)
             scale = np.linalg.norm(W[j])
-            assert abs(m / scale - corr[r, j, 6]) < 5 * se / scale
+            assert abs(mean / scale - corr[r, j, 6]) < 5 * se / scale
     assert np.max(np.abs(corr)) > 0.05  # the test is not comparing zeros
 
 
@@ -134,7 +134,7 @@ def test_bessel_holds_exactly_for_every_query(seed):
 
 def test_family_queries_remove_exactly_one_and_bookkeeping():
     game = AdversaryGame(8, 2, "relu", tau=0.1)
-    assert game.m == 28 and game.n_consistent == 28
+    assert game.n_candidates == 28 and game.n_consistent == 28
     assert game.ask(FamilyQuery([0, 1])) == 0.0
     assert game.ask(FamilyQuery([0, 1])) == 0.0  # already eliminated: nothing changes
     game.ask(FamilyQuery([0, 1, 2]))  # wrong size: orthogonal to all
@@ -152,10 +152,10 @@ def test_huge_game_with_queries_that_name_their_supports():
     import mpmath as mp
 
     game = AdversaryGame(10**6, 40, "relu", tau=1e-3)
-    m = math.comb(10**6, 40)
-    assert game.m == m and game.n_consistent == m
+    count = math.comb(10**6, 40)
+    assert game.n_candidates == count and game.n_consistent == count
     game.ask(FamilyQuery(range(0, 80, 2)))  # f_T itself: correlation 1, one candidate out
-    assert game.n_consistent == m - 1
+    assert game.n_consistent == count - 1
     # h_alpha, alpha = 1 on T' = {1, 3, ..., 79}, meets only f_T'; with w = u/sqrt(k) over the 2^k sign
     # patterns u, <h_alpha, f_T'> = 2^40 sqrt(40!) 40^-20 c_40, c_40 = E[relu(z) h_40(z)] by mpmath quadrature
     T2 = tuple(range(1, 81, 2))
@@ -170,10 +170,10 @@ def test_huge_game_with_queries_that_name_their_supports():
     assert list(ranks) == [game.supports.index(T2)]
     assert corr[0] == pytest.approx(expected, rel=1e-9)
     game.ask(query)
-    assert game.n_consistent == m - 2 and game.n_queries == 2
-    assert game.history == [(0, m), (1, m - 1), (2, m - 2)]
+    assert game.n_consistent == count - 2 and game.n_queries == 2
+    assert game.history == [(0, count), (1, count - 1), (2, count - 2)]
     game.ask(HermiteQuery({tuple((i, 1) for i in T2): 5.0}))  # the same candidate again: nothing left
-    assert game.n_consistent == m - 2
+    assert game.n_consistent == count - 2
     with pytest.raises(ValueError, match="meets every support"):
         game.ask(NeuronQuery(np.ones(10**6)))
 

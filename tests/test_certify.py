@@ -186,11 +186,11 @@ def test_real_size_counts():
     n, k = 1000, 10
     rng = np.random.default_rng(6)
     game = lbkit.AdversaryGame(n, k, "relu", tau=1e-4)
-    assert game.m == math.comb(1000, 10)
+    assert game.n_candidates == math.comb(1000, 10)
     for _ in range(20):
         game.ask(lbkit.NeuronQuery(rng.standard_normal(n)))
     game.ask_gradient(rng.standard_normal((8, n)) / math.sqrt(n), rng.standard_normal(8))
-    assert game.n_consistent == game.m and game.n_queries_ == 20 + 8 * (n + 1)
+    assert game.n_consistent == game.n_candidates and game.n_queries_ == 20 + 8 * (n + 1)
     v = np.zeros(n)
     v[:14] = 1.0
     perm = rng.permutation(n)
@@ -226,7 +226,7 @@ def test_refusals():
     game = lbkit.AdversaryGame(40, 4, "relu", tau=1e-4, max_evaluations=5)
     with pytest.raises(CertificationError):
         game.ask(lbkit.NeuronQuery(np.ones(40)))
-    assert game.n_queries_ == 0 and game.history == [(0, game.m)]  # a refused query is not counted
+    assert game.n_queries_ == 0 and game.history == [(0, game.n_candidates)]  # a refused query is not counted
     custom = lbkit.AdversaryGame(
         200, 3, lbkit.get_activation(lambda t: np.tanh(t) + 0.1 * t**3), max_enumerated=1000
     )  # a custom activation: enumeration only

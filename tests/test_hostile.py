@@ -144,12 +144,22 @@ def test_huge_family_repr_and_refusal():
 
 def test_oracle_refuses_the_sample_size_a_tiny_tolerance_implies():
     f = orthogonal_network(6, [1, 4], "relu", normalized=True)
-    with fast_and_small(), pytest.raises(ValueError, match=r"tau=1e-05 implies m = ceil\(1/tau\^2\) = about 10\^10"):
+    with (
+        fast_and_small(),
+        pytest.raises(ValueError, match=r"tau=1e-05 implies n_samples = ceil\(1/tau\^2\) = about 10\^10"),
+    ):
         CSQOracle(f, tau=1e-5, rng=0)
     with fast_and_small(), pytest.raises(ValueError, match=r"about 10\^400"):
         CSQOracle(f, tau=1e-200, rng=0)
-    oracle = CSQOracle(f, tau=1e-200, rng=0, m=1000)  # the way around: an explicit m
-    assert oracle.m == 1000
+    oracle = CSQOracle(f, tau=1e-200, rng=0, n_samples=1000)  # the way around: an explicit n_samples
+    assert oracle.n_samples == 1000
+    # an explicit n_samples beyond float64 (hypothesis drew 10**400 once): a ValueError, not an OverflowError
+    with pytest.raises(
+        ValueError, match=r"n_samples=\(an integer of 401 digits\) .* are about 10\^400 draws per query"
+    ):
+        CSQOracle(f, rng=0, n_samples=10**400)
+    with pytest.raises(ValueError, match=r"are 6\.00e\+09 draws per query"):
+        CSQOracle(f, rng=0, n_samples=10**9)
 
 
 def test_sign_patterns_checked_against_the_memory_budget():

@@ -106,3 +106,67 @@ def test_logistic_loss_learns_a_boolean_concept_and_validates_labels():
         GDRegressor(loss="logistic", max_steps=2, rng=0).fit(lambda X: 2 * X[:, 0], n=3)
     with pytest.raises(ValueError, match="loss must be one of 'square', 'logistic', got 'hinge'"):
         GDRegressor(loss="hinge", max_steps=2, rng=0).fit(linear_target, n=3)
+
+
+# -- one history format ---------------------------------------------------------------------------------------------
+
+
+def test_every_trainer_records_one_history_format_with_the_engines_values():
+    """GDRegressor (square and logistic loss) and BatchedGDRegressor: one History format.
+
+    The reference is the engine's own record (``_engine.train``, plain lists turned into arrays): the History
+    holds the same values bit for bit, under the same keys, with int64 steps and float64 losses.
+    """
+    from lbkit.learners import BatchedGDRegressor
+    from lbkit.learners._engine import train
+    from lbkit.stats import History
+
+    boolean = lambda X: np.tanh(X[:, 0] * X[:, 1])  # noqa: E731 (a target in [-1, 1] for the logistic loss)
+    fits = [
+        (GDRegressor(width=8, max_steps=40, eval_every=20, rng=5), linear_target),
+        (GDRegressor(width=8, loss="logistic", max_steps=40, eval_every=20, rng=5), boolean),
+    ]
+    histories = []
+    for gd, target in fits:
+        gd.fit(target, n=4)
+        _, raw, _ = train(gd, [target], 4, [gd.rng])  # the same run, recorded by the engine directly
+        assert type(gd.history_) is History and list(gd.history_) == list(History.KEYS) == list(raw[0])
+        for key in History.KEYS:
+            np.testing.assert_array_equal(gd.history_[key], raw[0][key], strict=True)
+        histories.append(gd.history_)
+    bgd = BatchedGDRegressor(width=8, max_steps=[40, 20], eval_every=20, rng=[5, 6]).fit([linear_target] * 2, n=4)
+    histories += bgd.history_
+    for h in histories:
+        assert type(h) is History
+        assert {k: v.dtype for k, v in h.items()} == {
+            "step": np.int64,
+            "train_loss": np.float64,
+            "test_loss": np.float64,
+        }
+        assert h["step"][0] == 0 and np.isnan(h["train_loss"][0]) and len(set(map(len, h.values()))) == 1
+    np.testing.assert_array_equal(bgd.history_[0]["test_loss"], histories[0]["test_loss"])  # same seed, same run
+    assert repr(bgd.history_[1]).startswith("History(2 evaluations, steps 0 to 20, test_loss ")
+
+
+def test_history_pickles_and_refuses_malformed_columns():
+    import json
+    import pickle
+
+    from lbkit.stats import History, first_step_below
+
+    h = History(step=[0, 10, 20], train_loss=[np.nan, 0.7, 0.5], test_loss=[1.0, 0.6, 0.4])
+    back = pickle.loads(pickle.dumps(h))  # sweeps send histories between processes
+    assert type(back) is History and all(np.array_equal(back[k], h[k], equal_nan=True) for k in History.KEYS)
+    from lbkit.experiments import _jsonable  # what a sweep's store writes with
+
+    assert json.loads(json.dumps(h, default=_jsonable))["test_loss"] == [1.0, 0.6, 0.4]
+    assert first_step_below(h, 0.5) == 20
+    assert repr(History(step=[], train_loss=[], test_loss=[])) == "History(0 evaluations)"
+    with pytest.raises(ValueError, match="1-d of one length"):
+        History(step=[0, 10], train_loss=[np.nan], test_loss=[1.0, 0.5])
+    with pytest.raises(ValueError, match="must not decrease"):
+        History(step=[0, 20, 10], train_loss=[np.nan, 1, 1], test_loss=[1.0, 0.5, 0.4])
+    with pytest.raises(TypeError, match="must hold integers"):
+        History(step=[0, 0.5], train_loss=[np.nan, 1], test_loss=[1.0, 0.5])
+    with pytest.raises(TypeError, match="real numbers"):
+        History(step=[0, 1], train_loss=["a", "b"], test_loss=[1.0, 0.5])

@@ -75,8 +75,8 @@ def _resolves(token):
         if hasattr(obj, head):
             target = getattr(obj, head)
             for attr in rest:
-                if attr == "m" and target is lbkit.AdversaryGame:  # set in __init__: check on an instance
-                    return lbkit.AdversaryGame(6, 2).m == 15
+                if attr == "n_candidates" and target is lbkit.AdversaryGame:  # set in __init__: on an instance
+                    return lbkit.AdversaryGame(6, 2).n_candidates == 15
                 if not hasattr(target, attr):
                     return False
                 target = getattr(target, attr)
@@ -125,8 +125,8 @@ def test_notation_page_oracle_defaults():
     assert r"$m = \lceil 1/\tau^2\rceil$" in notation and "the one fixed sample ($10^6$)" in notation
     f = lbkit.orthogonal_network(4, [0, 1], "relu", normalized=True)
     for tau in (0.05, 0.03):
-        assert lbkit.CSQOracle(f, tau=tau, mode="sample", rng=0).m == int(-(-1 // tau**2))
-    assert lbkit.CSQOracle(f, tau=0.05, mode="exact", rng=0).m == 10**6
+        assert lbkit.CSQOracle(f, tau=tau, mode="sample", rng=0).n_samples == int(-(-1 // tau**2))
+    assert lbkit.CSQOracle(f, tau=0.05, mode="exact", rng=0).n_samples == 10**6
 
 
 @pytest.mark.parametrize("letter", ["$m$", "$T$", r"$\sigma$", "$q$", r"$\varepsilon$"])

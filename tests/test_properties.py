@@ -90,8 +90,8 @@ def test_adversarial_answer_is_within_tau_of_the_fixed_sample_mean(seed, tau, ki
     f = lbkit.orthogonal_network(5, [0, 3], "relu", normalized=True)
     Oracle = lbkit.CSQOracle if kind == "csq" else lbkit.SQOracle
     phi = (lambda X: X[:, 0] * X[:, 3]) if kind == "csq" else (lambda X, y: np.tanh(y * X[:, 0] * X[:, 3]))
-    exact = Oracle(f, tau=tau, mode="exact", rng=seed, m=4000)(phi)
-    adv = Oracle(f, tau=tau, mode="adversarial", rng=seed, m=4000)(phi)  # the same fixed sample
+    exact = Oracle(f, tau=tau, mode="exact", rng=seed, n_samples=4000)(phi)
+    adv = Oracle(f, tau=tau, mode="adversarial", rng=seed, n_samples=4000)(phi)  # the same fixed sample
     assert abs(adv - exact) <= tau + 1e-12 and abs(adv) <= abs(exact) + 1e-12
     assert adv == 0.0 or abs(abs(exact) - abs(adv) - tau) < 1e-12
 
@@ -208,14 +208,14 @@ def test_hostile_activations_and_quadrature(act, m, rho):
 
 @HOSTILE
 @given(JUNK, JUNK, JUNK, JUNK)
-def test_hostile_oracles(tau, mode, m, dist):
+def test_hostile_oracles(tau, mode, n_samples, dist):
     f = lbkit.orthogonal_network(4, [0, 1], "relu", normalized=True)
     for Oracle in (lbkit.CSQOracle, lbkit.SQOracle):
-        call_is_clean(Oracle, f, tau=tau, rng=0, m=200)
-        call_is_clean(Oracle, f, tau=0.1, mode=mode, rng=0, m=200)
-        call_is_clean(Oracle, f, tau=0.1, rng=0, m=m)
-        call_is_clean(Oracle, f, distribution=dist, tau=0.1, rng=0, m=200)
-    oracle = lbkit.CSQOracle(f, tau=0.1, rng=0, m=200)
+        call_is_clean(Oracle, f, tau=tau, rng=0, n_samples=200)
+        call_is_clean(Oracle, f, tau=0.1, mode=mode, rng=0, n_samples=200)
+        call_is_clean(Oracle, f, tau=0.1, rng=0, n_samples=n_samples)
+        call_is_clean(Oracle, f, distribution=dist, tau=0.1, rng=0, n_samples=200)
+    oracle = lbkit.CSQOracle(f, tau=0.1, rng=0, n_samples=200)
     call_is_clean(oracle, lambda X: np.full(X.shape[0], tau) if not isinstance(tau, (list, str)) else tau)
 
 

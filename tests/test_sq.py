@@ -48,8 +48,8 @@ def test_closed_forms_are_right():
 
 
 def test_exact_default_size_self_correlation(f):
-    oracle = CSQOracle(f, mode="exact", rng=0)  # m = 10**6 by default
-    assert oracle.m == 10**6
+    oracle = CSQOracle(f, mode="exact", rng=0)  # n_samples = 10**6 by default
+    assert oracle.n_samples == 10**6
     ans = oracle(f)  # E[f_S^2] = 1 exactly
     assert abs(ans - 1.0) < 4 * oracle.last_se_
     assert 1e-4 < oracle.last_se_ < 5e-3
@@ -59,7 +59,7 @@ def test_exact_default_size_self_correlation(f):
 def test_exact_self_and_cross(k):
     fS = lbkit.orthogonal_network(6, range(k), "relu", normalized=True)
     fT = lbkit.orthogonal_network(6, range(1, k + 1), "relu", normalized=True)
-    oracle = CSQOracle(fS, mode="exact", rng=1, m=N_FIX)
+    oracle = CSQOracle(fS, mode="exact", rng=1, n_samples=N_FIX)
     a = oracle(fS)
     assert abs(a - 1.0) < 4 * oracle.last_se_
     b = oracle(fT)  # exactly orthogonal
@@ -67,58 +67,58 @@ def test_exact_self_and_cross(k):
 
 
 def test_exact_against_closed_form(f):
-    oracle = CSQOracle(f, mode="exact", rng=2, m=N_FIX)
+    oracle = CSQOracle(f, mode="exact", rng=2, n_samples=N_FIX)
     ans = oracle(x1x4)
     assert abs(ans - CORR_X1X4) < 4 * oracle.last_se_
 
 
 def test_exact_se_matches_direct_formula(f):
-    oracle = CSQOracle(f, mode="exact", rng=3, m=N_FIX)
+    oracle = CSQOracle(f, mode="exact", rng=3, n_samples=N_FIX)
     oracle(f)
-    # Var(f^2) = E f^4 - 1, so SE = sqrt((E f^4 - 1) / m)
+    # Var(f^2) = E f^4 - 1, so SE = sqrt((E f^4 - 1) / n_samples)
     se_theory = math.sqrt((FOURTH - 1) / N_FIX)
     assert abs(oracle.last_se_ / se_theory - 1) < 0.1
 
 
 def test_exact_is_a_fixed_sample_shared_by_seed(f, g):
-    a = CSQOracle(f, mode="exact", rng=4, m=N_FIX)
-    b = CSQOracle(f, mode="exact", rng=4, m=N_FIX)
-    c = CSQOracle(f, mode="exact", rng=5, m=N_FIX)
+    a = CSQOracle(f, mode="exact", rng=4, n_samples=N_FIX)
+    b = CSQOracle(f, mode="exact", rng=4, n_samples=N_FIX)
+    c = CSQOracle(f, mode="exact", rng=5, n_samples=N_FIX)
     q = lambda X: np.tanh(X[:, 1] - X[:, 4])  # noqa: E731
     assert a(q) == a(q) == b(q)
     assert a(q) != c(q)
 
 
 def test_exact_uncached_equals_cached(f, monkeypatch):
-    m = 70_001  # two chunks, the second partial
-    cached = CSQOracle(f, mode="exact", rng=6, m=m)
+    size = 70_001  # two chunks, the second partial
+    cached = CSQOracle(f, mode="exact", rng=6, n_samples=size)
     first = cached(x1x4)  # the fixed sample is drawn (and cached) at the first query
     monkeypatch.setattr(sq, "_CACHE_BYTES", 0)
-    uncached = CSQOracle(f, mode="exact", rng=6, m=m)
+    uncached = CSQOracle(f, mode="exact", rng=6, n_samples=size)
     assert first == uncached(x1x4) == uncached(x1x4) == cached(x1x4)
     assert cached._cache_X is not None and uncached._cache_X is None
 
 
 def test_exact_matches_numpy_mean_on_same_points(f):
     # rebuild the documented fixed sample by hand: chunk i from default_rng([seed, i])
-    m = 70_001
-    oracle = CSQOracle(f, mode="exact", rng=7, m=m)
+    size = 70_001
+    oracle = CSQOracle(f, mode="exact", rng=7, n_samples=size)
     seed = int(np.random.default_rng(7).integers(2**63))
-    sizes = [2**16, m - 2**16]
+    sizes = [2**16, size - 2**16]
     X = np.vstack([lbkit.sample("gaussian", s, 6, rng=np.random.default_rng([seed, i])) for i, s in enumerate(sizes)])
     vals = x1x4(X) * f(X)
     assert abs(oracle(x1x4) - vals.mean()) < 1e-13
-    assert abs(oracle.last_se_ - vals.std(ddof=1) / math.sqrt(m)) < 1e-12
+    assert abs(oracle.last_se_ - vals.std(ddof=1) / math.sqrt(size)) < 1e-12
 
 
 def test_sphere_distribution_orthogonality(f, g):
-    oracle = CSQOracle(f, distribution="sphere", mode="exact", rng=8, m=N_FIX)
+    oracle = CSQOracle(f, distribution="sphere", mode="exact", rng=8, n_samples=N_FIX)
     assert abs(oracle(g)) < 4 * oracle.last_se_
 
 
 def test_n_from_argument_for_plain_callable():
     target = lambda X: np.sign(X[:, 0])  # noqa: E731
-    oracle = CSQOracle(target, n=3, mode="exact", rng=9, m=N_FIX)
+    oracle = CSQOracle(target, n=3, mode="exact", rng=9, n_samples=N_FIX)
     ans = oracle(lambda X: X[:, 0])  # E[|x_0|] = sqrt(2/pi)
     assert abs(ans - math.sqrt(2 / math.pi)) < 4 * oracle.last_se_
 
@@ -126,27 +126,27 @@ def test_n_from_argument_for_plain_callable():
 # --------------------------------------------------------------------------- sample mode
 def test_sample_default_m():
     f = lbkit.orthogonal_network(4, [0, 1], "relu", normalized=True)
-    assert CSQOracle(f, tau=0.03, rng=0).m == math.ceil(1 / 0.03**2) == 1112
-    assert SQOracle(f, tau=0.5, rng=0).m == 4
-    assert CSQOracle(f, tau=0.03, mode="exact", rng=0).m == 10**6
+    assert CSQOracle(f, tau=0.03, rng=0).n_samples == math.ceil(1 / 0.03**2) == 1112
+    assert SQOracle(f, tau=0.5, rng=0).n_samples == 4
+    assert CSQOracle(f, tau=0.03, mode="exact", rng=0).n_samples == 10**6
 
 
 def test_sample_spread_matches_theory(f):
     tau = 0.05
     oracle = CSQOracle(f, tau=tau, mode="sample", rng=10)
-    assert oracle.m == 400
+    assert oracle.n_samples == 400
     answers = np.array([oracle(f) for _ in range(400)])
-    sd_theory = math.sqrt((FOURTH - 1) / oracle.m)  # sqrt(Var(phi y) / m) with phi = y = f_S
+    sd_theory = math.sqrt((FOURTH - 1) / oracle.n_samples)  # sqrt(Var(phi y) / n_samples) with phi = y = f_S
     assert abs(answers.std(ddof=1) / sd_theory - 1) < 0.2
     assert abs(answers.mean() - 1) < 4 * sd_theory / math.sqrt(answers.size)
     assert oracle.n_queries_ == 400
 
 
 def test_sq_sample_spread_matches_theory(f):
-    # phi = 1[y > 0] is Bernoulli(1/2) (f_S > 0 iff x1 x4 > 0): sd of the mean is 0.5 / sqrt(m)
+    # phi = 1[y > 0] is Bernoulli(1/2) (f_S > 0 iff x1 x4 > 0): sd of the mean is 0.5 / sqrt(n_samples)
     oracle = SQOracle(f, tau=0.04, mode="sample", rng=11)
     answers = np.array([oracle(lambda X, y: (y > 0).astype(float)) for _ in range(400)])
-    sd_theory = 0.5 / math.sqrt(oracle.m)
+    sd_theory = 0.5 / math.sqrt(oracle.n_samples)
     assert abs(answers.std(ddof=1) / sd_theory - 1) < 0.2
     assert abs(answers.mean() - 0.5) < 4 * sd_theory / math.sqrt(answers.size)
 
@@ -164,7 +164,7 @@ def test_sample_mode_reproducible_and_fresh(f):
 
 
 def test_sample_mode_large_m_is_chunked(f):
-    oracle = CSQOracle(f, tau=0.1, rng=14, m=150_000)
+    oracle = CSQOracle(f, tau=0.1, rng=14, n_samples=150_000)
     ans = oracle(x1x4)
     assert abs(ans - CORR_X1X4) < 4 * oracle.last_se_
 
@@ -172,8 +172,8 @@ def test_sample_mode_large_m_is_chunked(f):
 # --------------------------------------------------------------------------- adversarial mode
 @pytest.mark.parametrize("tau", [0.01, 0.1, 0.5])
 def test_adversarial_is_closest_to_zero_within_tau(f, g, tau):
-    exact = CSQOracle(f, tau=tau, mode="exact", rng=15, m=N_FIX)
-    adv = CSQOracle(f, tau=tau, mode="adversarial", rng=15, m=N_FIX)
+    exact = CSQOracle(f, tau=tau, mode="exact", rng=15, n_samples=N_FIX)
+    adv = CSQOracle(f, tau=tau, mode="adversarial", rng=15, n_samples=N_FIX)
     queries = [f, g, x1x4, lambda X: -0.3 * f(X), lambda X: X[:, 0], lambda X: 0.05 * f(X)]
     for q in queries:
         v, a = exact(q), adv(q)
@@ -188,7 +188,7 @@ def test_adversarial_is_closest_to_zero_within_tau(f, g, tau):
 
 def test_adversarial_against_closed_form(f, g):
     tau = 0.05
-    adv = CSQOracle(f, tau=tau, mode="adversarial", rng=16, m=N_FIX)
+    adv = CSQOracle(f, tau=tau, mode="adversarial", rng=16, n_samples=N_FIX)
     assert adv(g) == 0.0  # truth 0
     assert adv(lambda X: X[:, 3]) == 0.0  # truth 0
     ans = adv(x1x4)
@@ -199,7 +199,7 @@ def test_adversarial_against_closed_form(f, g):
 
 def test_sq_adversarial(f):
     tau = 0.1
-    adv = SQOracle(f, tau=tau, mode="adversarial", rng=17, m=N_FIX)
+    adv = SQOracle(f, tau=tau, mode="adversarial", rng=17, n_samples=N_FIX)
     ans = adv(lambda X, y: (y > 0).astype(float))  # truth 1/2
     assert abs(ans - 0.4) < 4 * adv.last_se_
     assert adv(lambda X, y: 0.05 * np.tanh(y)) == 0.0
@@ -207,7 +207,7 @@ def test_sq_adversarial(f):
 
 # --------------------------------------------------------------------------- SQ and the Boolean split
 def test_sq_exact_against_reference(f):
-    oracle = SQOracle(f, mode="exact", rng=18, m=N_FIX)
+    oracle = SQOracle(f, mode="exact", rng=18, n_samples=N_FIX)
     assert oracle(lambda X, y: np.sign(y) * np.sign(X[:, 1] * X[:, 4])) == 1.0
     ans = oracle(lambda X, y: (y > 0).astype(float))
     assert abs(ans - 0.5) < 4 * oracle.last_se_
@@ -227,8 +227,8 @@ def test_boolean_reduction_same_sample(f):
     labels.n = 6
     phi = lambda X, y: np.tanh(0.5 + X[:, 1] + y * X[:, 4])  # noqa: E731
     phi0, phi1 = boolean_split(phi)
-    sq_oracle = SQOracle(labels, mode="exact", rng=21, m=N_FIX)
-    csq_oracle = CSQOracle(labels, mode="exact", rng=21, m=N_FIX)
+    sq_oracle = SQOracle(labels, mode="exact", rng=21, n_samples=N_FIX)
+    csq_oracle = CSQOracle(labels, mode="exact", rng=21, n_samples=N_FIX)
     total = sq_oracle(phi)
     label_free = sq_oracle(lambda X, y: phi0(X))
     assert abs(total - (label_free + csq_oracle(phi1))) < 1e-12
@@ -248,10 +248,10 @@ def test_counting_and_refused_queries_not_counted(f):
 
 
 def test_repr(f):
-    oracle = SQOracle(f, tau=0.25, mode="adversarial", rng=0, m=1000)
+    oracle = SQOracle(f, tau=0.25, mode="adversarial", rng=0, n_samples=1000)
     r = repr(oracle)
     assert r.startswith("SQOracle(target=OrthogonalNetwork(")
-    for part in ["distribution='gaussian'", "n=6", "tau=0.25", "mode='adversarial'", "m=1000", "n_queries_=0"]:
+    for part in ["distribution='gaussian'", "n=6", "tau=0.25", "mode='adversarial'", "n_samples=1000", "n_queries_=0"]:
         assert part in r
     assert "CSQOracle(" in repr(CSQOracle(f, rng=0))
 
@@ -260,7 +260,7 @@ def test_repr(f):
 def test_every_mode_answers_within_its_tolerance(f, mode):
     """Each mode's answer to E[x1 x4 f_S] is within tau (plus sampling error) of the closed form."""
     truth = CORR_X1X4
-    oracle = CSQOracle(f, tau=0.05, mode=mode, rng=3, m=200_000)
+    oracle = CSQOracle(f, tau=0.05, mode=mode, rng=3, n_samples=200_000)
     answer = oracle(x1x4)
     assert abs(answer - truth) <= 0.05 + 5 * oracle.last_se_, (mode, answer, truth)
 
@@ -314,10 +314,10 @@ def test_bad_n(f):
 
 
 def test_bad_m(f):
-    with pytest.raises(ValueError, match="m must be >= 1"):
-        CSQOracle(f, m=0, rng=0)
-    with pytest.raises(TypeError, match="m must be an integer"):
-        CSQOracle(f, m=100.0, rng=0)
+    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+        CSQOracle(f, n_samples=0, rng=0)
+    with pytest.raises(TypeError, match="n_samples must be an integer"):
+        CSQOracle(f, n_samples=100.0, rng=0)
 
 
 def test_bad_target():
@@ -354,12 +354,12 @@ def test_query_wrong_shape_nan_type(f):
 
 def test_csq_norm_check(f):
     for mode in ORACLE_MODES:
-        oracle = CSQOracle(f, tau=0.05, mode=mode, rng=23, m=N_FIX if mode != "sample" else None)
+        oracle = CSQOracle(f, tau=0.05, mode=mode, rng=23, n_samples=N_FIX if mode != "sample" else None)
         with pytest.raises(ValueError, match=r"needs E\[phi\(x\)\^2\] <= 1, but this one has E\[phi\^2\] = 2\."):
             oracle(lambda X: 1.5 * f(X))  # E[phi^2] = 2.25
         oracle(f)  # norm exactly 1: accepted
         oracle(lambda X: np.ones(X.shape[0]))  # the constant 1: accepted
-    exact = CSQOracle(f, mode="exact", rng=24, m=N_FIX)
+    exact = CSQOracle(f, mode="exact", rng=24, n_samples=N_FIX)
     with pytest.raises(ValueError, match=r"E\[phi\^2\] = 1\.2\d* \(standard error 0\.00"):
         exact(lambda X: 1.1 * f(X))  # E[phi^2] = 1.21, well resolved by the large fixed sample
     with pytest.raises(ValueError, match="divide phi by its norm"):
@@ -367,7 +367,7 @@ def test_csq_norm_check(f):
 
 
 def test_sq_bound_check(f):
-    oracle = SQOracle(f, tau=0.05, mode="exact", rng=25, m=N_FIX)
+    oracle = SQOracle(f, tau=0.05, mode="exact", rng=25, n_samples=N_FIX)
     with pytest.raises(ValueError, match=r"values in \[-1, 1\], but this one reaches \|phi\| = "):
         oracle(lambda X, y: y)  # f_S is unbounded
     assert oracle(lambda X, y: np.tanh(y)) == pytest.approx(0.0, abs=4 * oracle.last_se_ + 1e-3)
@@ -375,7 +375,7 @@ def test_sq_bound_check(f):
 
 
 def test_cached_sample_is_read_only(f):
-    oracle = SQOracle(f, mode="exact", rng=26, m=1000)
+    oracle = SQOracle(f, mode="exact", rng=26, n_samples=1000)
 
     def mutating(X, y):
         y *= 0
@@ -425,16 +425,16 @@ def test_boolean_labels_bad_input(bad, match):
 def test_sign_link_gives_the_parity_of_the_support(f):
     # f_S = sqrt2 sign(x1 x4) min(|x1|, |x4|) / norm, so sign(f_S) = sign(x1 x4) and
     # E[x1 x4 y] = E|x1| E|x4| = 2/pi exactly
-    oracle = CSQOracle(f, mode="exact", rng=3, m=N_FIX, link="sign")
+    oracle = CSQOracle(f, mode="exact", rng=3, n_samples=N_FIX, link="sign")
     answer = oracle(x1x4)
     assert abs(answer - 2 / math.pi) < 4 * oracle.last_se_
     # and the labels are in {-1, +1}: E[y^2] = 1 on the whole sample
-    sq_oracle = SQOracle(f, mode="exact", rng=3, m=N_FIX, link="sign")
+    sq_oracle = SQOracle(f, mode="exact", rng=3, n_samples=N_FIX, link="sign")
     assert sq_oracle(lambda X, y: y**2) == 1.0
 
 
 def test_tanh_link_against_an_independent_sample(f):
-    oracle = CSQOracle(f, mode="exact", rng=4, m=N_FIX, link="tanh")
+    oracle = CSQOracle(f, mode="exact", rng=4, n_samples=N_FIX, link="tanh")
     answer, se = oracle(x1x4), oracle.last_se_
     X = lbkit.sample("gaussian", N_FIX, 6, rng=99)
     ref, ref_se = lbkit.mean_se(np.tanh(f(X)) * x1x4(X))  # E[y x1 x4] = E[tanh(f) x1 x4]
@@ -444,17 +444,17 @@ def test_tanh_link_against_an_independent_sample(f):
 
 def test_odd_link_keeps_orthogonality(f, g):
     phi = lambda X: np.tanh(g(X)) / 0.8  # noqa: E731  a query built from another member; E[phi^2] < 1
-    oracle = CSQOracle(f, mode="exact", rng=6, m=N_FIX, link=np.tanh)
+    oracle = CSQOracle(f, mode="exact", rng=6, n_samples=N_FIX, link=np.tanh)
     assert abs(oracle(phi)) < 4 * oracle.last_se_
 
 
 def test_link_labels_fixed_in_exact_mode_fresh_in_sample_mode(f):
-    a = SQOracle(f, mode="exact", rng=8, m=5000, link="tanh")
-    b = SQOracle(f, mode="exact", rng=8, m=5000, link="tanh")
+    a = SQOracle(f, mode="exact", rng=8, n_samples=5000, link="tanh")
+    b = SQOracle(f, mode="exact", rng=8, n_samples=5000, link="tanh")
     q = lambda X, y: y * np.sign(X[:, 1] * X[:, 4])  # noqa: E731
     first, second = a(q), a(q)  # two queries to one oracle: the exact mode reuses its fixed labelled sample
     assert first == second == b(q)
-    s = SQOracle(f, mode="sample", rng=8, m=5000, link="tanh")
+    s = SQOracle(f, mode="sample", rng=8, n_samples=5000, link="tanh")
     first, second = s(q), s(q)  # the sample mode draws fresh labels for every query
     assert first != second
 
@@ -462,7 +462,7 @@ def test_link_labels_fixed_in_exact_mode_fresh_in_sample_mode(f):
 def test_bad_link(f):
     with pytest.raises(ValueError, match="link must be None .* got 'relu'"):
         CSQOracle(f, rng=0, link="relu")
-    oracle = CSQOracle(f, mode="exact", rng=0, m=1000, link=lambda t: 2 * t)
+    oracle = CSQOracle(f, mode="exact", rng=0, n_samples=1000, link=lambda t: 2 * t)
     with pytest.raises(ValueError, match=r"into \[-1, 1\]"):
         oracle(x1x4)
     assert "link='tanh'" in repr(CSQOracle(f, rng=0, link="tanh"))

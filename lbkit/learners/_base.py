@@ -153,13 +153,15 @@ def _parse_bytes(value, source: str) -> int:
     elif isinstance(value, (float, np.floating)) and math.isfinite(value):
         number = int(value)
     elif isinstance(value, str):
-        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMGT]i?B?|B)?\s*", value, flags=re.IGNORECASE)
-        if m is None:
+        match = re.fullmatch(
+            r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([KMGT]i?B?|B)?\s*", value, flags=re.IGNORECASE
+        )
+        if match is None:
             raise ValueError(
                 f"{source} = {value!r} is not a number of bytes; give an integer such as 68719476736, "
                 f"a float such as 64e9, or a size such as '64 GiB', '512MB', '2T'"
             )
-        unit = (m.group(2) or "B").upper().rstrip("B") or "B"
+        unit = (match.group(2) or "B").upper().rstrip("B") or "B"
         scale = {
             "B": 1,
             "K": 10**3,
@@ -171,7 +173,7 @@ def _parse_bytes(value, source: str) -> int:
             "GI": 2**30,
             "TI": 2**40,
         }[unit]
-        number = int(float(m.group(1)) * scale)
+        number = int(float(match.group(1)) * scale)
     else:
         raise TypeError(f"{source} must be a number of bytes (a number or a string such as '64 GiB'), got {value!r}")
     if number < 1:

@@ -3,7 +3,7 @@
 :class:`BatchedGDRegressor` trains students that differ in their seed and in
 their target (every target has the same input dimension ``n``) in one loop,
 the engine of :mod:`lbkit.learners._engine` that :class:`GDRegressor` runs
-with one student: student ``m`` follows the same trajectory it would follow
+with one student: student ``i`` follows the same trajectory it would follow
 alone, up to float rounding (tested against :class:`GDRegressor`).  A student
 leaves the program as soon as it reaches ``target_loss`` or its own step cap,
 so a stalled student costs only its cap and the others stop paying for the
@@ -17,6 +17,7 @@ import torch
 
 from .._checks import check_fitted, check_float32_inputs, check_predictions, check_X
 from ..distributions import as_rng
+from ..stats import History
 from ._base import GDParams
 from ._engine import input_dimension, train
 from ._net import TwoLayerNet
@@ -27,8 +28,8 @@ __all__ = ["BatchedGDRegressor"]
 class BatchedGDRegressor(GDParams):
     """Train M independent two-layer students by gradient descent as one tensor program.
 
-    Student ``m`` is trained on ``targets[m]`` with seed ``rng[m]`` exactly as
-    ``GDRegressor(rng=rng[m], **params).fit(targets[m])`` would train it, up to
+    Student ``i`` is trained on ``targets[i]`` with seed ``rng[i]`` exactly as
+    ``GDRegressor(rng=rng[i], **params).fit(targets[i])`` would train it, up to
     float rounding (batched instead of plain matrix products); all students
     share the hyperparameters, except that ``max_steps`` and ``eval_every``
     may be given per student.
@@ -54,9 +55,9 @@ class BatchedGDRegressor(GDParams):
     n_students_ : int
     models_ : list of TwoLayerNet
         The trained students (at the step each one stopped).
-    history_ : list of dict of ndarray
-        Per student: ``"step"``, ``"train_loss"``, ``"test_loss"``, as in
-        ``GDRegressor.history_``.
+    history_ : list of lbkit.stats.History
+        One per student, in the format of ``GDRegressor.history_`` (see
+        :class:`~lbkit.stats.History`).
     steps_to_target_ : list of int or None
         Per student: the first evaluated step with test loss below
         ``target_loss`` (None if not reached).
@@ -135,9 +136,9 @@ class BatchedGDRegressor(GDParams):
         final, hist, to_target = train(self, targets, n, rngs)
         self.n_students_ = len(targets)
         self.models_ = [TwoLayerNet.from_params(n, self.width, self.activation, f) for f in final]
-        self.history_ = hist
+        self.history_ = [History(**h) for h in hist]
         self.steps_to_target_ = to_target
-        self.test_loss_ = np.array([h["test_loss"][-1] for h in hist])
+        self.test_loss_ = np.array([h["test_loss"][-1] for h in self.history_])
         return self
 
     def predict(self, X) -> np.ndarray:
@@ -146,5 +147,5 @@ class BatchedGDRegressor(GDParams):
         X = check_float32_inputs(check_X(X, self.models_[0].n))
         Xt = torch.from_numpy(np.asarray(X, dtype=float)).float()
         with torch.no_grad():
-            out = np.stack([m(Xt).numpy().astype(float) for m in self.models_])
+            out = np.stack([model(Xt).numpy().astype(float) for model in self.models_])
         return check_predictions(out, X)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from .._checks import check_fitted, check_float32_inputs, check_predictions, check_X
+from ..stats import History
 from ._base import GDParams
 from ._engine import input_dimension, train
 from ._net import TwoLayerNet
@@ -95,13 +96,10 @@ class GDRegressor(GDParams):
     Attributes
     ----------
     model_ : TwoLayerNet
-    history_ : dict of ndarray
-        ``"step"``, ``"train_loss"`` (minibatch loss at that step) and
-        ``"test_loss"``, one entry per evaluation.  For the square loss the
-        test loss is :math:`\\mathbb E[(h - f)^2]`; for the logistic loss it is
-        the normalised error of the predicted conditional mean,
-        :math:`\\mathbb E[(\\tanh(h/2) - g)^2] / \\mathbb E[g^2]` (1 for
-        :math:`h \\equiv 0`), so both read "1 = no better than zero".
+    history_ : lbkit.stats.History
+        The evaluations: arrays ``"step"`` (int64), ``"train_loss"`` and
+        ``"test_loss"`` (float64), one entry each; :class:`~lbkit.stats.History`
+        documents the format and what the two losses are.
     steps_to_target_ : int or None
         First evaluated step with test loss below ``target_loss``.
     test_loss_ : float
@@ -171,7 +169,7 @@ class GDRegressor(GDParams):
             raise TypeError("rng is required: pass a seed or a numpy Generator (lbkit keeps randomness explicit)")
         final, hist, to_target = train(self, [target], n, [self.rng])
         self.model_ = TwoLayerNet.from_params(n, self.width, self.activation, final[0])
-        self.history_ = hist[0]
+        self.history_ = History(**hist[0])
         self.steps_to_target_ = to_target[0]
         self.test_loss_ = float(hist[0]["test_loss"][-1])
         return self
