@@ -5,9 +5,13 @@ student) and :class:`~lbkit.learners.BatchedGDRegressor` (many) share.  The
 parameters of all students are stacked along a leading axis, the forward pass
 is a batched matrix product (``torch.baddbmm``), the gradient is written out
 by hand and the optimisers (Adam, SGD, momentum) act entry by entry, so
-student ``m`` follows the same trajectory it would follow alone, up to float
-rounding.  A student leaves the program as soon as it reaches ``target_loss``
-or its own step cap.
+student ``m`` follows the same trajectory it would follow alone: bit for bit
+where the batched matrix products round each student's entries as the single
+products do (on x86 with MKL, widths that are multiples of 16: the output layer
+is computed as ``a^T H^T`` because MKL's batched ``H a`` takes a slow path that
+rounds differently, and the targets are stacked only with targets of the same
+shape), and up to float rounding otherwise.  A student leaves the program as
+soon as it reaches ``target_loss`` or its own step cap.
 
 Randomness, per student, from its ``rng``: three independent streams are
 spawned from it (data, initialisation, gradient noise) and each seeds a
@@ -176,20 +180,30 @@ class _Student:
         return init_params(n, width, self.init, dtype)
 
 
-def _stack_targets(students):
-    """Padded (M, kmax) column indices, (M, H, kmax) weights, (M, H) output weights, and the activation."""
-    specs = [s.spec for s in students]
-    kmax = max(len(sp[0]) for sp in specs)
-    H = max(sp[1].shape[0] for sp in specs)
-    M = len(specs)
-    idx = torch.zeros(M, kmax, dtype=torch.long)
-    U = torch.zeros(M, H, kmax)
-    chi = torch.zeros(M, H)
-    for m, (S, Um, chim, _) in enumerate(specs):
-        idx[m, : len(S)] = torch.tensor(S)
-        U[m, : Um.shape[0], : len(S)] = Um
-        chi[m, : Um.shape[0]] = chim
-    return idx, U, chi, specs[0][3]
+def _label_groups(students, active):
+    """The active rows grouped by the shape and activation of their targets, each group's targets stacked.
+
+    Returns ``[(rows, idx, U, chi, act)]`` with ``rows`` a (G,) index tensor (None when one group holds every row,
+    in order), ``idx`` (G, k) column indices, ``U`` (G, H, k), ``chi`` (G, H).  No padding: a student's labels
+    are computed by the same products as if it were trained alone (checked bit for bit in the tests).
+    """
+    groups = {}
+    for j, m in enumerate(active):
+        S, U, chi, act = students[m].spec
+        groups.setdefault((len(S), U.shape[0], act), []).append(j)
+    out = []
+    for rows in groups.values():
+        specs = [students[active[j]].spec for j in rows]
+        idx = torch.tensor([sp[0] for sp in specs], dtype=torch.long)
+        U, chi = torch.stack([sp[1] for sp in specs]), torch.stack([sp[2] for sp in specs])
+        out.append((None if len(groups) == 1 else torch.tensor(rows), idx, U, chi, specs[0][3]))
+    return out
+
+
+def _network_labels(X, idx, U, chi, act):
+    """``act(X[:, :, S] U^T) chi`` for G stacked targets: X (G, B, n) -> (G, B)."""
+    XS = torch.gather(X, 2, idx.unsqueeze(1).expand(X.shape[0], X.shape[1], idx.shape[1]))
+    return torch.bmm(chi.unsqueeze(1), act(torch.bmm(XS, U.transpose(1, 2))).transpose(1, 2)).squeeze(1)
 
 
 # torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
@@ -212,7 +226,7 @@ class _Program:
         self.adam, self.noise = est.optimizer == "adam", float(est.noise)
         self.lr, self.mom = float(est.lr), float(est.momentum)
         self.act = get_activation(est.activation).torch_twin  # the student's activation in torch
-        self.torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
+        self.torch_labels = all(s.spec is not None for s in students)
         inits = [s.init_params(n, p) for s in students]
         self.params = [torch.stack([x[i] for x in inits]) for i in range(4)]  # (M, p, n), (M, p), (M, p), (M,)
         d = {"X_test": torch.stack([s.X_test for s in students]), "y_test": torch.stack([s.y_test for s in students])}
@@ -221,9 +235,8 @@ class _Program:
         if self.fixed:
             d["X_train"] = torch.stack([s.X_train for s in students])
             d["y_train"] = torch.stack([s.y_train for s in students])
-        elif self.torch_labels:
-            d["t_idx"], d["t_U"], d["t_chi"], self.t_act = _stack_targets(students)
         self.data = d
+        self.label_groups = _label_groups(students, range(M)) if self.torch_labels and not self.fixed else None
         self.state1 = [torch.zeros_like(q) for q in self.params]
         self.state2 = [torch.zeros_like(q) for q in self.params] if self.adam else None
         self.adam_steps = [torch.zeros(()) for _ in self.params]  # the step count of torch's fused Adam
@@ -261,10 +274,13 @@ class _Program:
 
     def labels(self, Xb):
         """The targets' values on fresh inputs: in torch when every target says how, else in float64 numpy."""
-        if self.torch_labels:
-            idx, U, chi = self.data["t_idx"], self.data["t_U"], self.data["t_chi"]
-            XS = torch.gather(Xb, 2, idx.unsqueeze(1).expand(Xb.shape[0], Xb.shape[1], idx.shape[1]))
-            return torch.bmm(self.t_act(torch.bmm(XS, U.transpose(1, 2))), chi.unsqueeze(2)).squeeze(2)
+        if self.label_groups is not None:
+            if len(self.label_groups) == 1:
+                return _network_labels(Xb, *self.label_groups[0][1:])
+            y = torch.empty(Xb.shape[:2])
+            for rows, *target in self.label_groups:
+                y[rows] = _network_labels(Xb[rows], *target)
+            return y
         values = [target_values(self.students[m].target, Xb[j].double().numpy()) for j, m in enumerate(self.active)]
         return torch.stack([torch.from_numpy(v) for v in values]).float()
 
@@ -355,6 +371,8 @@ class _Program:
             if self.adam:
                 self.state2 = [s[kt] for s in self.state2]
             self.data = {key: value[kt] for key, value in self.data.items()}
+            if self.label_groups is not None:
+                self.label_groups = _label_groups(self.students, self.active)
         return final
 
 
