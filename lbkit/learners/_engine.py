@@ -5,7 +5,7 @@ student) and :class:`~lbkit.learners.BatchedGDRegressor` (many) share.  The
 parameters of all students are stacked along a leading axis, the forward pass
 is a batched matrix product (``torch.baddbmm``), the gradient is written out
 by hand and the optimisers (Adam, SGD, momentum) act entry by entry, so
-student ``m`` follows the same trajectory it would follow alone: bit for bit
+student ``i`` follows the same trajectory it would follow alone: bit for bit
 where the batched matrix products round each student's entries as the single
 products do (on x86 with MKL, widths that are multiples of 16: the output layer
 is computed as ``a^T H^T`` because MKL's batched ``H a`` takes a slow path that
@@ -188,8 +188,8 @@ def _label_groups(students, active):
     are computed by the same products as if it were trained alone (checked bit for bit in the tests).
     """
     groups = {}
-    for j, m in enumerate(active):
-        S, U, chi, act = students[m].spec
+    for j, i in enumerate(active):
+        S, U, chi, act = students[i].spec
         groups.setdefault((len(S), U.shape[0], act), []).append(j)
     out = []
     for rows in groups.values():
@@ -228,7 +228,7 @@ class _Program:
         self.act = get_activation(est.activation).torch_twin  # the student's activation in torch
         self.torch_labels = all(s.spec is not None for s in students)
         inits = [s.init_params(n, p) for s in students]
-        self.params = [torch.stack([x[i] for x in inits]) for i in range(4)]  # (M, p, n), (M, p), (M, p), (M,)
+        self.params = [torch.stack([x[q] for x in inits]) for q in range(4)]  # (M, p, n), (M, p), (M, p), (M,)
         d = {"X_test": torch.stack([s.X_test for s in students]), "y_test": torch.stack([s.y_test for s in students])}
         if self.logistic:
             d["g_scale"] = torch.tensor([s.g_scale for s in students])
@@ -247,7 +247,7 @@ class _Program:
     # -- one step: a batch, its labels, the gradients, the noise, the optimiser ---------------------------------
     def step(self, step: int) -> torch.Tensor:
         """One step of every active student; returns their minibatch losses."""
-        gens = [self.students[m].data for m in self.active]
+        gens = [self.students[i].data for i in self.active]
         Xb, yb = self.draw_batch(gens)
         if self.logistic:
             u = torch.stack([torch.rand(self.est.batch_size, generator=g) for g in gens])
@@ -265,11 +265,11 @@ class _Program:
             ib = torch.stack([torch.randint(self.est.n_train, (B,), generator=g) for g in gens])
             return torch.gather(d["X_train"], 1, ib.unsqueeze(2).expand(Ma, B, n)), torch.gather(d["y_train"], 1, ib)
         Xb = self.Xbuf[:Ma]
-        for j, m in enumerate(self.active):
-            if self.students[m].gaussian:
+        for j, i in enumerate(self.active):
+            if self.students[i].gaussian:
                 torch.randn(B, n, generator=gens[j], out=Xb[j])
             else:
-                Xb[j] = self.students[m].draw(B)
+                Xb[j] = self.students[i].draw(B)
         return Xb, self.labels(Xb)
 
     def labels(self, Xb):
@@ -281,7 +281,7 @@ class _Program:
             for rows, *target in self.label_groups:
                 y[rows] = _network_labels(Xb[rows], *target)
             return y
-        values = [target_values(self.students[m].target, Xb[j].double().numpy()) for j, m in enumerate(self.active)]
+        values = [target_values(self.students[i].target, Xb[j].double().numpy()) for j, i in enumerate(self.active)]
         return torch.stack([torch.from_numpy(v) for v in values]).float()
 
     def gradients(self, Xb, yb):
@@ -308,8 +308,8 @@ class _Program:
         """Gaussian noise of size ``noise`` on every gradient coordinate, from each student's noise stream."""
         g_W, g_b, g_a, g_c = grads
         p, n, noise = self.est.width, self.n, self.noise
-        for j, m in enumerate(self.active):
-            gen = self.students[m].noise
+        for j, i in enumerate(self.active):
+            gen = self.students[i].noise
             g_W[j] += noise * torch.randn(p, n, generator=gen)
             g_b[j] += noise * torch.randn(p, generator=gen)
             g_a[j] += noise * torch.randn(p, generator=gen)
@@ -420,23 +420,23 @@ def train(est, targets, n, rngs):
                 bar.update(1)
             if step < soonest:
                 continue
-            rows = [j for j, m in enumerate(prog.active) if next_eval[m] == step]
+            rows = [j for j, i in enumerate(prog.active) if next_eval[i] == step]
             tl = prog.test_losses(rows)
             _record(hist, prog.active, rows, step, per[rows].tolist(), tl)
             done = []
             for j, loss in zip(rows, tl):
-                m = prog.active[j]
+                i = prog.active[j]
                 if est.target_loss is not None and loss < est.target_loss:
-                    to_target[m] = step
+                    to_target[i] = step
                     done.append(j)
-                elif step >= caps[m]:
+                elif step >= caps[i]:
                     done.append(j)
                 else:
-                    next_eval[m] = min(step + evals[m], caps[m])
-            for m, params in (prog.retire(done) if done else {}).items():
-                final[m] = params
+                    next_eval[i] = min(step + evals[i], caps[i])
+            for i, params in (prog.retire(done) if done else {}).items():
+                final[i] = params
             if prog.active:
-                soonest = min(next_eval[m] for m in prog.active)
+                soonest = min(next_eval[i] for i in prog.active)
         if bar is not None:
             bar.close()
     histories = [{k: np.array(v, dtype=int if k == "step" else float) for k, v in h.items()} for h in hist]
