@@ -41,6 +41,18 @@ the ``_single`` ones GDRegressor's.  Goals: 0.30 at n = 32 and 0.50 at n = 128.
 
 Goals: trainer_vs_hand >= 0.9 and batched_vs_hand >= 3.0.  Timings depend on
 the machine and its load; the ratios, measured in the same run, much less.
+
+Measured 2026-12-07 (AVX512, torch.mm 94-100 GFLOP/s in each run, a shared machine in a quiet spell; four runs
+each, alternating with the engine before the output layer became ``a^T H^T``): batched_vs_hand 2.56-3.06
+(before 1.82-2.53), peak_n32 0.35-0.43 (before 0.25-0.26), peak_n128 0.44-0.58 (before 0.41-0.48);
+GDRegressor unchanged (trainer_vs_hand about 2.0, peak_n32_single 0.26-0.29, peak_n128_single 0.48-0.52).
+What bounds it, timed one piece at a time (M = 8, best of 12 rounds): a step takes 1.62 ms at n = 32
+(0.41 of peak) and 4.61 ms at n = 128 (0.58); the two first-layer products run at 0.75-0.97 of peak (alone
+they would give 0.81 and 0.95), each student's ``torch.randn`` minibatch takes 15 % (n = 32) and 20 %
+(n = 128) of the step, and the small element-wise and matrix-vector operations the rest (34 % and 19 %).
+The minibatch draws and the products' rounding fix each student's trajectory, so neither can change
+without a change of trajectories.  Chapter 7 executed (user+sys, two quiet runs alternated): 147 and 126 s
+before, 129 and 112 s after (about 0.88 of it: the chapter also evaluates, draws test sets and trains single runs).
 """
 
 from __future__ import annotations

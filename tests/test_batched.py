@@ -287,6 +287,33 @@ def test_batched_students_equal_separate_runs(extra):
             np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-3, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"width": 256, "batch_size": 256, "num_threads": 2},
+        {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9},
+        {"noise": 0.05, "activation": "tanh"},
+        {"n_train": 200, "activation": "sigmoid"},
+    ],
+)
+def test_a_batched_student_is_bit_for_bit_its_separate_run(extra):
+    """Stronger than the test above where the kernels allow it (widths that are multiples of 16 on x86 with MKL,
+    the book's settings): every product of the engine is one whose batched form rounds each student's entries as
+    the single product does (the output layer as ``a^T H^T``, the targets grouped by shape, never padded), so a
+    student's trajectory does not depend on the other students at all, even with mixed supports."""
+    n = 12
+    fs = [relu_net(n, [0, 1]), relu_net(n, [2, 3, 4, 5]), relu_net(n, [1, 6]), relu_net(n, [7, 8, 9, 10])]
+    seeds = [3, 11, 5, 8]
+    kw = {**SETTINGS, "max_steps": 60, **extra}
+    bgd = BatchedGDRegressor(rng=seeds, **kw).fit(fs, n=n)
+    for f, seed, hist, model in zip(fs, seeds, bgd.history_, bgd.models_):
+        one = GDRegressor(rng=seed, **kw).fit(f, n=n)
+        np.testing.assert_array_equal(hist["test_loss"], one.history_["test_loss"])
+        for p, q in zip(model.parameters(), one.model_.parameters()):
+            assert torch.equal(p, q)
+
+
 def test_batched_stops_each_student_at_its_own_target_or_cap():
     fs = [relu_net(8, [0, 1]), relu_net(8, [0, 1, 2, 3])]
     bgd = BatchedGDRegressor(

@@ -5,9 +5,13 @@ student) and :class:`~lbkit.learners.BatchedGDRegressor` (many) share.  The
 parameters of all students are stacked along a leading axis, the forward pass
 is a batched matrix product (``torch.baddbmm``), the gradient is written out
 by hand and the optimisers (Adam, SGD, momentum) act entry by entry, so
-student ``m`` follows the same trajectory it would follow alone, up to float
-rounding.  A student leaves the program as soon as it reaches ``target_loss``
-or its own step cap.
+student ``i`` follows the same trajectory it would follow alone: bit for bit
+where the batched matrix products round each student's entries as the single
+products do (on x86 with MKL, widths that are multiples of 16: the output layer
+is computed as ``a^T H^T`` because MKL's batched ``H a`` takes a slow path that
+rounds differently, and the targets are stacked only with targets of the same
+shape), and up to float rounding otherwise.  A student leaves the program as
+soon as it reaches ``target_loss`` or its own step cap.
 
 Randomness, per student, from its ``rng``: three independent streams are
 spawned from it (data, initialisation, gradient noise) and each seeds a
@@ -176,20 +180,30 @@ class _Student:
         return init_params(n, width, self.init, dtype)
 
 
-def _stack_targets(students):
-    """Padded (M, kmax) column indices, (M, H, kmax) weights, (M, H) output weights, and the activation."""
-    specs = [s.spec for s in students]
-    kmax = max(len(sp[0]) for sp in specs)
-    H = max(sp[1].shape[0] for sp in specs)
-    M = len(specs)
-    idx = torch.zeros(M, kmax, dtype=torch.long)
-    U = torch.zeros(M, H, kmax)
-    chi = torch.zeros(M, H)
-    for m, (S, Um, chim, _) in enumerate(specs):
-        idx[m, : len(S)] = torch.tensor(S)
-        U[m, : Um.shape[0], : len(S)] = Um
-        chi[m, : Um.shape[0]] = chim
-    return idx, U, chi, specs[0][3]
+def _label_groups(students, active):
+    """The active rows grouped by the shape and activation of their targets, each group's targets stacked.
+
+    Returns ``[(rows, idx, U, chi, act)]`` with ``rows`` a (G,) index tensor (None when one group holds every row,
+    in order), ``idx`` (G, k) column indices, ``U`` (G, H, k), ``chi`` (G, H).  No padding: a student's labels
+    are computed by the same products as if it were trained alone (checked bit for bit in the tests).
+    """
+    groups = {}
+    for j, i in enumerate(active):
+        S, U, chi, act = students[i].spec
+        groups.setdefault((len(S), U.shape[0], act), []).append(j)
+    out = []
+    for rows in groups.values():
+        specs = [students[active[j]].spec for j in rows]
+        idx = torch.tensor([sp[0] for sp in specs], dtype=torch.long)
+        U, chi = torch.stack([sp[1] for sp in specs]), torch.stack([sp[2] for sp in specs])
+        out.append((None if len(groups) == 1 else torch.tensor(rows), idx, U, chi, specs[0][3]))
+    return out
+
+
+def _network_labels(X, idx, U, chi, act):
+    """``act(X[:, :, S] U^T) chi`` for G stacked targets: X (G, B, n) -> (G, B)."""
+    XS = torch.gather(X, 2, idx.unsqueeze(1).expand(X.shape[0], X.shape[1], idx.shape[1]))
+    return torch.bmm(chi.unsqueeze(1), act(torch.bmm(XS, U.transpose(1, 2))).transpose(1, 2)).squeeze(1)
 
 
 # torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
@@ -212,18 +226,17 @@ class _Program:
         self.adam, self.noise = est.optimizer == "adam", float(est.noise)
         self.lr, self.mom = float(est.lr), float(est.momentum)
         self.act = get_activation(est.activation).torch_twin  # the student's activation in torch
-        self.torch_labels = all(s.spec is not None for s in students) and len({s.spec[3] for s in students}) == 1
+        self.torch_labels = all(s.spec is not None for s in students)
         inits = [s.init_params(n, p) for s in students]
-        self.params = [torch.stack([x[i] for x in inits]) for i in range(4)]  # (M, p, n), (M, p), (M, p), (M,)
+        self.params = [torch.stack([x[q] for x in inits]) for q in range(4)]  # (M, p, n), (M, p), (M, p), (M,)
         d = {"X_test": torch.stack([s.X_test for s in students]), "y_test": torch.stack([s.y_test for s in students])}
         if self.logistic:
             d["g_scale"] = torch.tensor([s.g_scale for s in students])
         if self.fixed:
             d["X_train"] = torch.stack([s.X_train for s in students])
             d["y_train"] = torch.stack([s.y_train for s in students])
-        elif self.torch_labels:
-            d["t_idx"], d["t_U"], d["t_chi"], self.t_act = _stack_targets(students)
         self.data = d
+        self.label_groups = _label_groups(students, range(M)) if self.torch_labels and not self.fixed else None
         self.state1 = [torch.zeros_like(q) for q in self.params]
         self.state2 = [torch.zeros_like(q) for q in self.params] if self.adam else None
         self.adam_steps = [torch.zeros(()) for _ in self.params]  # the step count of torch's fused Adam
@@ -234,7 +247,7 @@ class _Program:
     # -- one step: a batch, its labels, the gradients, the noise, the optimiser ---------------------------------
     def step(self, step: int) -> torch.Tensor:
         """One step of every active student; returns their minibatch losses."""
-        gens = [self.students[m].data for m in self.active]
+        gens = [self.students[i].data for i in self.active]
         Xb, yb = self.draw_batch(gens)
         if self.logistic:
             u = torch.stack([torch.rand(self.est.batch_size, generator=g) for g in gens])
@@ -252,20 +265,23 @@ class _Program:
             ib = torch.stack([torch.randint(self.est.n_train, (B,), generator=g) for g in gens])
             return torch.gather(d["X_train"], 1, ib.unsqueeze(2).expand(Ma, B, n)), torch.gather(d["y_train"], 1, ib)
         Xb = self.Xbuf[:Ma]
-        for j, m in enumerate(self.active):
-            if self.students[m].gaussian:
+        for j, i in enumerate(self.active):
+            if self.students[i].gaussian:
                 torch.randn(B, n, generator=gens[j], out=Xb[j])
             else:
-                Xb[j] = self.students[m].draw(B)
+                Xb[j] = self.students[i].draw(B)
         return Xb, self.labels(Xb)
 
     def labels(self, Xb):
         """The targets' values on fresh inputs: in torch when every target says how, else in float64 numpy."""
-        if self.torch_labels:
-            idx, U, chi = self.data["t_idx"], self.data["t_U"], self.data["t_chi"]
-            XS = torch.gather(Xb, 2, idx.unsqueeze(1).expand(Xb.shape[0], Xb.shape[1], idx.shape[1]))
-            return torch.bmm(self.t_act(torch.bmm(XS, U.transpose(1, 2))), chi.unsqueeze(2)).squeeze(2)
-        values = [target_values(self.students[m].target, Xb[j].double().numpy()) for j, m in enumerate(self.active)]
+        if self.label_groups is not None:
+            if len(self.label_groups) == 1:
+                return _network_labels(Xb, *self.label_groups[0][1:])
+            y = torch.empty(Xb.shape[:2])
+            for rows, *target in self.label_groups:
+                y[rows] = _network_labels(Xb[rows], *target)
+            return y
+        values = [target_values(self.students[i].target, Xb[j].double().numpy()) for j, i in enumerate(self.active)]
         return torch.stack([torch.from_numpy(v) for v in values]).float()
 
     def gradients(self, Xb, yb):
@@ -292,8 +308,8 @@ class _Program:
         """Gaussian noise of size ``noise`` on every gradient coordinate, from each student's noise stream."""
         g_W, g_b, g_a, g_c = grads
         p, n, noise = self.est.width, self.n, self.noise
-        for j, m in enumerate(self.active):
-            gen = self.students[m].noise
+        for j, i in enumerate(self.active):
+            gen = self.students[i].noise
             g_W[j] += noise * torch.randn(p, n, generator=gen)
             g_b[j] += noise * torch.randn(p, generator=gen)
             g_a[j] += noise * torch.randn(p, generator=gen)
@@ -355,6 +371,8 @@ class _Program:
             if self.adam:
                 self.state2 = [s[kt] for s in self.state2]
             self.data = {key: value[kt] for key, value in self.data.items()}
+            if self.label_groups is not None:
+                self.label_groups = _label_groups(self.students, self.active)
         return final
 
 
@@ -402,23 +420,23 @@ def train(est, targets, n, rngs):
                 bar.update(1)
             if step < soonest:
                 continue
-            rows = [j for j, m in enumerate(prog.active) if next_eval[m] == step]
+            rows = [j for j, i in enumerate(prog.active) if next_eval[i] == step]
             tl = prog.test_losses(rows)
             _record(hist, prog.active, rows, step, per[rows].tolist(), tl)
             done = []
             for j, loss in zip(rows, tl):
-                m = prog.active[j]
+                i = prog.active[j]
                 if est.target_loss is not None and loss < est.target_loss:
-                    to_target[m] = step
+                    to_target[i] = step
                     done.append(j)
-                elif step >= caps[m]:
+                elif step >= caps[i]:
                     done.append(j)
                 else:
-                    next_eval[m] = min(step + evals[m], caps[m])
-            for m, params in (prog.retire(done) if done else {}).items():
-                final[m] = params
+                    next_eval[i] = min(step + evals[i], caps[i])
+            for i, params in (prog.retire(done) if done else {}).items():
+                final[i] = params
             if prog.active:
-                soonest = min(next_eval[m] for m in prog.active)
+                soonest = min(next_eval[i] for i in prog.active)
         if bar is not None:
             bar.close()
     histories = [{k: np.array(v, dtype=int if k == "step" else float) for k, v in h.items()} for h in hist]
