@@ -4,7 +4,9 @@
 their target (every target has the same input dimension ``n``) in one loop,
 the engine of :mod:`lbkit.learners._engine` that :class:`GDRegressor` runs
 with one student: student ``i`` follows the same trajectory it would follow
-alone, up to float rounding (tested against :class:`GDRegressor`).  A student
+alone (tested against :class:`GDRegressor`): bit for bit where the batched
+products round as the single ones do (x86 with MKL, widths that are multiples
+of 16; see :mod:`lbkit.learners._engine`), up to float rounding otherwise.  A student
 leaves the program as soon as it reaches ``target_loss`` or its own step cap,
 so a stalled student costs only its cap and the others stop paying for the
 finished ones.
@@ -29,8 +31,9 @@ class BatchedGDRegressor(GDParams):
     """Train M independent two-layer students by gradient descent as one tensor program.
 
     Student ``i`` is trained on ``targets[i]`` with seed ``rng[i]`` exactly as
-    ``GDRegressor(rng=rng[i], **params).fit(targets[i])`` would train it, up to
-    float rounding (batched instead of plain matrix products); all students
+    ``GDRegressor(rng=rng[i], **params).fit(targets[i])`` would train it: bit
+    for bit where the batched products round as the plain ones do, up to float
+    rounding otherwise (batched instead of plain matrix products); all students
     share the hyperparameters, except that ``max_steps`` and ``eval_every``
     may be given per student.
 
