@@ -13,28 +13,8 @@ from .polyreg import (
     hermite_multi_indices,
 )
 
-__all__ = [
-    "BatchedGDRegressor",
-    "GDRegressor",
-    "HermiteRegressor",
-    "TwoLayerNet",
-    "hermite_feature_count",
-    "hermite_features",
-    "hermite_multi_indices",
-    "relu_second_moment",
-    "torch_threads",
-    "relu_net_params",
-    "relu_net",
-    "relu_net_loss",
-    "flatten_parameters",
-    "relu_net_batch_gradients",
-    "relu_net_derivative_queries",
-    "relu_net_gradient_spread",
-    "adversarial_descent",
-    "candidate_losses",
-]
-
-# the torch helpers of .utils (a thread-count context, the second moment, the functional ReLU network)
+# the torch helpers of .utils (a thread-count context, the second moment, the functional ReLU network,
+# the chapters' descent against the adversary's candidates)
 _UTILS = (
     "relu_second_moment",
     "torch_threads",
@@ -48,6 +28,17 @@ _UTILS = (
     "adversarial_descent",
     "candidate_losses",
 )
+
+__all__ = [
+    "BatchedGDRegressor",
+    "GDRegressor",
+    "HermiteRegressor",
+    "TwoLayerNet",
+    "hermite_feature_count",
+    "hermite_features",
+    "hermite_multi_indices",
+    *_UTILS,
+]
 
 
 def __getattr__(name):
