@@ -633,8 +633,8 @@ def split_query(sq, csq, phi) -> QuerySplit:
     Examples
     --------
     >>> f = lambda X: X[:, 0]
-    >>> sq = SQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
-    >>> csq = CSQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
+    >>> sq = SQOracle(f, n=1, link="sign", mode="exact", n_samples=1000, rng=0)
+    >>> csq = CSQOracle(f, n=1, link="sign", mode="exact", n_samples=1000, rng=0)
     >>> s = split_query(sq, csq, lambda X, y: (1 + y * np.sign(X[:, 0])) / 2)   # P(y = sign x_0)
     >>> s.whole, s.label_free, s.correlational
     (1.0, 0.5, 0.5)
