@@ -85,7 +85,7 @@ def test_adversarial_descent_takes_the_label_free_step():
     seen = []
     W1, a1 = adversarial_descent(game, W0, a0, steps=1, lr=lr, callback=lambda W, a: seen.append((W, a)))
     assert len(seen) == 1 and np.array_equal(seen[0][0], W0) and np.array_equal(seen[0][1], a0)
-    assert game.n_queries_ == p * (n + 1) and game.n_consistent == game.m
+    assert game.n_queries_ == p * (n + 1) and game.n_consistent == game.n_candidates
     X = np.random.default_rng(4).standard_normal((1_000_000, n))
     R = np.maximum(X @ W0.T, 0)
     G = 2 * (R @ a0)[:, None] * R  # 2 h dh/da_j, per example
@@ -162,8 +162,8 @@ def test_pack_size_is_what_a_packed_query_removes():
         # brute force: the largest g with r_k / sqrt(g) > tau
         assert g == max(h for h in range(1, 10_000) if r / math.sqrt(h) > tau)
         game = AdversaryGame(n, k, "relu", tau=tau)
-        for size, expected in [(min(g, game.m), min(g, game.m)), (g + 1, 0)]:
-            if size <= game.m:
+        for size, expected in [(min(g, game.n_candidates), min(g, game.n_candidates)), (g + 1, 0)]:
+            if size <= game.n_candidates:
                 ranks, _ = game.hits(packed_query(list(itertools.islice(iter(game.supports), size))))
                 assert len(ranks) == expected
     with pytest.raises(ValueError, match="tau"):
@@ -227,7 +227,7 @@ def test_monomial_learner_wins_exactly_below_half_gamma(activation, k):
     for S in itertools.combinations(range(6), k):
         assert monomial_learner(game, S, 0.49 * gamma) == S
         assert monomial_learner(game, S, 0.51 * gamma) != S
-    assert game.n_consistent == game.m and game.n_queries == 0  # the game is only read
+    assert game.n_consistent == game.n_candidates and game.n_queries == 0  # the game is only read
 
 
 def test_monomial_learner_refuses_bad_input():
@@ -289,7 +289,7 @@ def test_candidate_losses_match_monte_carlo():
     game = AdversaryGame(n, k, "relu")
     W, a = random_student(n, 3, rng=7)
     losses, inner, h2 = candidate_losses(game, W, a)
-    assert losses.shape == inner.shape == (game.m,)
+    assert losses.shape == inner.shape == (game.n_candidates,)
     np.testing.assert_allclose(losses, h2 - 2 * inner + 1, rtol=0, atol=1e-14)
     X = np.random.default_rng(8).standard_normal((N, n))
     h = np.maximum(X @ W.T, 0) @ a

@@ -80,7 +80,7 @@ def test_categorical_labels_degenerate_rows_and_errors():
 def test_split_query_adds_up_and_matches_separate_oracles():
     f = orthogonal_network(4, (0, 1, 2), "tanh", normalized=True)
     phi = lambda X, y: np.tanh(X[:, 0] + y * X[:, 1] * X[:, 2])
-    make = dict(link="tanh", tau=0.05, mode="exact", m=50_000, rng=3)
+    make = dict(link="tanh", tau=0.05, mode="exact", n_samples=50_000, rng=3)
     s = split_query(SQOracle(f, **make), CSQOracle(f, **make), phi)
     assert abs(s.whole - (s.label_free + s.correlational)) < 1e-12
     phi0, phi1 = boolean_split(phi)
@@ -93,13 +93,13 @@ def test_split_query_adds_up_and_matches_separate_oracles():
 def test_split_query_errors():
     f = orthogonal_network(3, (0, 1, 2), "tanh")
     g = orthogonal_network(3, (0, 1, 2), "tanh")
-    sq = SQOracle(f, link="tanh", mode="exact", m=100, rng=0)
+    sq = SQOracle(f, link="tanh", mode="exact", n_samples=100, rng=0)
     with pytest.raises(TypeError, match="SQOracle"):
-        split_query(CSQOracle(f, link="tanh", mode="exact", m=100, rng=0), sq, lambda X, y: y)
+        split_query(CSQOracle(f, link="tanh", mode="exact", n_samples=100, rng=0), sq, lambda X, y: y)
     with pytest.raises(TypeError, match="CSQOracle"):
         split_query(sq, sq, lambda X, y: y)
     with pytest.raises(ValueError, match="one target"):
-        split_query(sq, CSQOracle(g, link="tanh", mode="exact", m=100, rng=0), lambda X, y: y)
+        split_query(sq, CSQOracle(g, link="tanh", mode="exact", n_samples=100, rng=0), lambda X, y: y)
 
 
 # ------------------------------------------------------------------------------------------- multiclass_split

@@ -214,11 +214,42 @@ KINDS: dict[str, list[tuple[str, object]]] = {
     ],
     "query": [("None", None), ("int", 3), ("str", "q"), ("array", np.ones(6))],
     "targets": [("None", None), ("int", 3), ("str", "relu"), ("empty", [])],
+    # a parameter dict {"W": (width, n), "b": (width,), "a": (width,)} of torch tensors (markers: from the valid one)
+    "params": [
+        ("None", None),
+        ("int", 3),
+        ("list", [1.0]),
+        ("missing", "P_MISSING"),  # no "a"
+        ("numpy", "P_NUMPY"),  # numpy arrays, not tensors
+        ("int_dtype", "P_INT"),  # int64 tensors
+        ("mixed_dtype", "P_MIXED"),  # b in float32
+        ("mismatch", "P_MISMATCH"),  # b one entry longer
+        ("nan", "P_NAN"),
+        ("inf", "P_INF"),
+        ("huge", "P_HUGE"),  # every block times 1e200
+        ("max", "P_MAX"),  # every block scaled to 1e308 at its largest entry
+        ("tiny", "P_TINY"),  # every block times 1e-300
+        ("zero", "P_ZERO"),  # every block zero
+    ],
+    "generator": [("None", None), ("int", 0), ("numpy", np.random.default_rng(0)), ("str", "seed")],
+    "torch_dtype": [
+        ("None", None),
+        ("str", "float64"),
+        ("numpy", np.float64),
+        ("int_dtype", "D_INT"),
+        ("complex", "D_C"),
+    ],
+    # an lbkit.AdversaryGame (markers: a fresh game per call)
+    "game": [("None", None), ("int", 3), ("str", "game"), ("tanh", "G_TANH"), ("wrong_n", "G_N")],
 }
 
 
 def _transform(marker, valid):
-    """The hostile array built from the valid one by a marker ("NAN", "HUGE", ...)."""
+    """The hostile array built from the valid one by a marker ("NAN", "HUGE", ...); a torch tensor stays one."""
+    if type(valid).__module__.startswith("torch"):
+        import torch
+
+        return torch.tensor(_transform(marker, valid.numpy()), dtype=valid.dtype)
     base = np.array(valid, dtype=float)
     if marker == "NAN":
         out = base.copy()
@@ -239,6 +270,49 @@ def _transform(marker, valid):
         return np.pad(base, pad, constant_values=1.0)
     if marker == "EXTRA":
         return np.stack([base, base])
+    raise AssertionError(marker)
+
+
+def _transform_params(marker, valid):
+    """The hostile parameter dict built from the valid one by a marker ("P_NAN", "P_HUGE", ...)."""
+    import torch
+
+    out = {k: v.clone() for k, v in valid.items()}
+    if marker == "P_MISSING":
+        del out["a"]
+    elif marker == "P_NUMPY":
+        out = {k: v.numpy() for k, v in out.items()}
+    elif marker == "P_INT":
+        out = {k: v.to(torch.int64) for k, v in out.items()}
+    elif marker == "P_MIXED":
+        out["b"] = out["b"].float()
+    elif marker == "P_MISMATCH":
+        out["b"] = torch.cat([out["b"], out["b"][:1]])
+    elif marker == "P_NAN":
+        out["W"][0, 0] = NAN
+    elif marker == "P_INF":
+        out["a"][-1] = INF
+    elif marker in ("P_HUGE", "P_MAX", "P_TINY", "P_ZERO"):
+        big = max(float(v.abs().max()) for v in out.values())
+        factor = {"P_HUGE": 1e200, "P_MAX": 1e308 / big, "P_TINY": 1e-300, "P_ZERO": 0.0}[marker]
+        out = {k: v * factor for k, v in out.items()}
+    else:
+        raise AssertionError(marker)
+    return out
+
+
+def _hostile_marker(kind, marker, valid):
+    """The value a marker of a non-array kind stands for (built per call: games are stateful)."""
+    import torch
+
+    if kind == "params":
+        return _transform_params(marker, valid)
+    if kind == "game":
+        return {"G_TANH": lambda: AdversaryGame(6, 3, "tanh", tau=0.05), "G_N": lambda: AdversaryGame(7, 2, "relu")}[
+            marker
+        ]()
+    if kind == "torch_dtype":
+        return {"D_INT": torch.int64, "D_C": torch.complex128}[marker]
     raise AssertionError(marker)
 
 
@@ -462,6 +536,153 @@ def _fitted_poly():
 
 _X4 = np.random.default_rng(1).standard_normal((5, 4))
 _X3 = np.random.default_rng(2).standard_normal((5, 3))
+
+
+# -- the functional ReLU network of lbkit.learners.utils: data and independent numpy references
+def _relu_params():
+    import torch
+
+    from lbkit.learners import relu_net_params
+
+    return relu_net_params(3, 4, torch.Generator().manual_seed(3))
+
+
+def _relu_rows():  # a per-row derivative tree (leading axis of length 2), as jacrev returns it
+    import torch
+
+    g = torch.Generator().manual_seed(5)
+    return {
+        k: torch.randn(2, *shape, generator=g, dtype=torch.float64)
+        for k, shape in (("W", (4, 3)), ("b", (4,)), ("a", (4,)))
+    }
+
+
+def _torch_data():
+    import torch
+
+    X = np.random.default_rng(4).standard_normal((5, 3))
+    return {"torch_X": torch.tensor(X), "torch_y": torch.tensor(np.sin(X[:, 0]))}
+
+
+def _np_params(params):
+    return tuple(np.asarray(params[k].detach().numpy(), dtype=float) for k in ("W", "b", "a"))
+
+
+def _np_relu_net(params, X):
+    W, b, a = _np_params(params)
+    with np.errstate(all="ignore"):
+        return np.maximum(np.asarray(X, dtype=float) @ W.T + b, 0.0) @ a
+
+
+def _check_relu_net(args, out):
+    np.testing.assert_allclose(out.numpy(), _np_relu_net(args["params"], args["X"]), rtol=1e-12, atol=0)
+
+
+def _check_relu_net_loss(args, out):
+    r = _np_relu_net(args["params"], args["X"]) - np.asarray(args["y"], dtype=float)
+    np.testing.assert_allclose(float(out), np.mean(r**2), rtol=1e-12, atol=0)
+
+
+def _check_flatten(args, out):
+    tree, rows = args["tree"], args.get("rows")
+    blocks = [np.asarray(tree[k]) for k in ("W", "b", "a")]
+    if rows is None:
+        ref = np.concatenate([v.ravel() for v in blocks])
+    else:
+        ref = np.concatenate([v.reshape(rows, -1) for v in blocks], axis=1)
+    np.testing.assert_array_equal(out.numpy(), ref)
+
+
+def _check_batch_gradients(args, out):
+    """By hand: d/dtheta of mean_i (h(x_i) - y_i)^2 on each batch."""
+    W, b, a = _np_params(args["params"])
+    rows = []
+    for X, y in zip(np.asarray(args["X"], dtype=float), np.asarray(args["y"], dtype=float)):
+        Z = X @ W.T + b
+        r = 2 * (np.maximum(Z, 0) @ a - y) / len(y)
+        active = (Z > 0) * a
+        rows.append(np.concatenate([((r[:, None] * active).T @ X).ravel(), r @ active, r @ np.maximum(Z, 0)]))
+    np.testing.assert_allclose(out, np.array(rows), rtol=1e-9, atol=1e-300)
+
+
+def _check_derivative_queries(args, out):
+    """The norms by quadrature of E[relu(z)^2] and P(z > 0) for z ~ N(b_j, |w_j|^2)."""
+    from scipy import integrate, stats
+
+    queries, norms = out
+    W, b, a = _np_params(args["params"])
+    ref = []
+    for w, mu, aj in zip(W, b, a):
+        s = np.linalg.norm(w)
+        r = mu / s
+        if args["block"] == "a":
+            second, _ = integrate.quad(lambda u, r=r: (u + r) ** 2 * stats.norm.pdf(u), -r, np.inf, epsrel=1e-12)
+            ref.append(s * math.sqrt(second))
+        else:
+            ref.append(abs(aj) * math.sqrt(stats.norm.sf(-r)))
+    np.testing.assert_allclose(norms, ref, rtol=1e-8)
+    X = np.random.default_rng(6).standard_normal((4000, W.shape[1]))
+    for q in queries:
+        values = q(X)
+        assert values.shape == (4000,) and np.all(np.isfinite(values))
+        assert abs(np.mean(values**2) - 1) < 0.2  # normalised: E[phi^2] = 1 (4000 samples)
+
+
+def _check_gradient_spread(args, out):
+    assert out.shape == (len(args["batch_sizes"]), 4 * 3 + 4 + 4), out.shape
+    assert np.all(out >= 0)
+
+
+def _cos_first(X):
+    return np.cos(X[:, 0])
+
+
+def _descent_reference():
+    from lbkit.learners import adversarial_descent
+
+    return adversarial_descent(_game(), _W, _A, steps=1, lr=0.2)
+
+
+def _scale_of(value, valid):
+    """c with value == c * valid (value a scaled copy of the valid array)."""
+    value = np.asarray(value, dtype=float)
+    assert value.shape == valid.shape, (value.shape, valid.shape)
+    i = int(np.argmax(np.abs(valid)))
+    c = value.flat[i] / valid.flat[i]
+    np.testing.assert_allclose(value, c * valid, rtol=1e-12)
+    return c
+
+
+def _check_descent(args, out):
+    """One step is (W, a) - lr grad E[h^2] (the game answers 0); E[h^2] is of degree 2 in W and in a."""
+    W_out, a_out = out
+    if args["steps"] == 0:
+        np.testing.assert_array_equal(W_out, np.asarray(args["W"], dtype=float))
+        np.testing.assert_array_equal(a_out, np.asarray(args["a"], dtype=float))
+        return
+    W1, a1 = _descent_reference()
+    gW, ga = (_W - W1) / 0.2, (_A - a1) / 0.2  # the gradient at the valid start
+    cw, ca, lr = _scale_of(args["W"], _W), _scale_of(args["a"], _A), args["lr"]
+    if args["steps"] != 1:
+        assert (cw, ca, lr) == (1, 1, 0.2)
+        return  # more steps from the valid start: nothing to compare but finiteness
+    with np.errstate(all="ignore"):  # a reference beyond float64 means the call had to refuse
+        W_ref = cw * _W - lr * (cw * ca**2) * gW
+        a_ref = ca * _A - lr * (cw**2 * ca) * ga
+    np.testing.assert_allclose(W_out, W_ref, rtol=1e-9, atol=abs(cw) * 1e-12)
+    np.testing.assert_allclose(a_out, a_ref, rtol=1e-9, atol=abs(ca) * 1e-12)
+
+
+def _check_candidate_losses(args, out):
+    """From (c W, a) or (W, c a): E[h^2] scales by c^2, <h, f_S> by c (the ReLU is positively homogeneous)."""
+    from lbkit.learners import candidate_losses
+
+    losses0, inner0, h20 = candidate_losses(_game(), _W, _A)
+    c = _scale_of(args["W"], _W) * _scale_of(args["a"], _A)
+    losses, inner, h2 = out
+    np.testing.assert_allclose(h2, c**2 * h20, rtol=1e-9)
+    np.testing.assert_allclose(inner, c * inner0, rtol=1e-9, atol=abs(c) * 1e-12)
+    np.testing.assert_allclose(losses, c**2 * h20 - 2 * c * inner0 + 1, rtol=1e-9, atol=1e-12)
 
 
 def _targets():
@@ -876,6 +1097,85 @@ def _targets():
             {"n": "count", "width": "count"},
             keywords=("generator",),
         ),
+        # -- the functional ReLU network and the adversarial descent (lbkit.learners.utils)
+        Target(
+            "relu_net_params",
+            _lazy("lbkit.learners", "relu_net_params"),
+            {"n": 3, "width": 4, "generator": "torch_generator", "bias_scale": 0.5, "dtype": "torch_float64"},
+            {"n": "count", "width": "count", "generator": "generator", "bias_scale": "real", "dtype": "torch_dtype"},
+            keywords=("bias_scale", "dtype"),
+        ),
+        Target(
+            "relu_net",
+            _lazy("lbkit.learners", "relu_net"),
+            {"params": "relu_params", "X": "torch_X"},
+            {"params": "params", "X": "array"},
+            check=_check_relu_net,
+        ),
+        Target(
+            "relu_net_loss",
+            _lazy("lbkit.learners", "relu_net_loss"),
+            {"params": "relu_params", "X": "torch_X", "y": "torch_y"},
+            {"params": "params", "X": "array", "y": "array"},
+            check=_check_relu_net_loss,
+        ),
+        Target(
+            "flatten_parameters",
+            _lazy("lbkit.learners", "flatten_parameters"),
+            {"tree": "relu_params"},
+            {"tree": "params"},
+            check=_check_flatten,
+        ),
+        Target(
+            "flatten_parameters(rows=)",
+            _lazy("lbkit.learners", "flatten_parameters"),
+            {"tree": "relu_rows", "rows": 2},
+            {"rows": "count"},
+            check=_check_flatten,
+        ),
+        Target(
+            "relu_net_batch_gradients",
+            _lazy("lbkit.learners", "relu_net_batch_gradients"),
+            {"params": "relu_params", "X": _X3.reshape(5, 1, 3), "y": np.sin(_X3[:, :1])},
+            {"params": "params", "X": "array", "y": "array"},
+            check=_check_batch_gradients,
+        ),
+        Target(
+            "relu_net_derivative_queries",
+            _lazy("lbkit.learners", "relu_net_derivative_queries"),
+            {"params": "relu_params", "block": "a"},
+            {"params": "params", "block": "choice"},
+            check=_check_derivative_queries,
+        ),
+        Target(
+            "relu_net_derivative_queries(block=b)",
+            _lazy("lbkit.learners", "relu_net_derivative_queries"),
+            {"params": "relu_params", "block": "b"},
+            {"params": "params"},
+            check=_check_derivative_queries,
+        ),
+        Target(
+            "relu_net_gradient_spread",
+            _lazy("lbkit.learners", "relu_net_gradient_spread"),
+            {"params": "relu_params", "target": _cos_first, "batch_sizes": [1, 3], "n_batches": 4, "rng": 0},
+            {"params": "params", "target": "callable", "batch_sizes": "array", "n_batches": "count", "rng": "rng"},
+            keywords=("rng",),
+            check=_check_gradient_spread,
+        ),
+        Target(
+            "adversarial_descent",
+            _lazy("lbkit.learners", "adversarial_descent"),
+            {"game": "adversary_game", "W": _W, "a": _A, "steps": 1, "lr": 0.2, "callback": lambda W, a: None},
+            {"game": "game", "W": "array", "a": "array", "steps": "count", "lr": "real", "callback": "callable"},
+            check=_check_descent,
+        ),
+        Target(
+            "candidate_losses",
+            _lazy("lbkit.learners", "candidate_losses"),
+            {"game": "adversary_game", "W": _W, "a": _A},
+            {"game": "game", "W": "array", "a": "array"},
+            check=_check_candidate_losses,
+        ),
     ]
     return t
 
@@ -896,6 +1196,21 @@ def _resolve_target_args(args):
         import torch
 
         out["generator"] = torch.Generator().manual_seed(0)
+    if out.get("dtype") == "torch_float64":
+        import torch
+
+        out["dtype"] = torch.float64
+    if out.get("params") == "relu_params":
+        out["params"] = _relu_params()
+    if out.get("tree") == "relu_params":
+        out["tree"] = _relu_params()
+    if out.get("tree") == "relu_rows":
+        out["tree"] = _relu_rows()
+    for key in ("X", "y"):
+        if isinstance(out.get(key), str) and out[key].startswith("torch_"):
+            out[key] = _torch_data()[out[key]]
+    if out.get("game") == "adversary_game":
+        out["game"] = _game()
     return out
 
 
@@ -948,6 +1263,8 @@ def run_probe(target, arg, label, value):
     args = _resolve_target_args(target.args)
     if isinstance(value, str) and value.isupper() and KINDS[target.kinds[arg]] is KINDS["array"]:
         value = _transform(value, args[arg])
+    elif isinstance(value, str) and value[:2] in ("P_", "G_", "D_"):
+        value = _hostile_marker(target.kinds[arg], value, args[arg])
     args[arg] = value
     may_answer = (
         label in MAY_ANSWER
