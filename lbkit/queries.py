@@ -355,7 +355,10 @@ def pack_size(k: int, tau: float, activation="relu") -> int:
     """
     k = check_int(k, "k", minimum=1)
     tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
-    return math.ceil((degree_k_share(k, activation) / tau) ** 2) - 1
+    try:
+        return math.ceil((degree_k_share(k, activation) / tau) ** 2) - 1
+    except OverflowError:
+        raise ValueError(f"tau={tau:g} is too small: (r_k / tau)^2 is beyond float64's range") from None
 
 
 def random_hermite_query(n: int, k: int, rng) -> HermiteQuery:
@@ -395,6 +398,8 @@ def random_hermite_query(n: int, k: int, rng) -> HermiteQuery:
     n, k = check_n_k(n, k)
     if n < 2 * k:
         raise ValueError(f"a random degree-k query needs n >= 2k coordinates, got n={n}, k={k}")
+    if n >= 2**63:
+        raise ValueError(f"n must be below 2**63 (the coordinates are drawn as int64), got n={n}")
     rng = as_rng(rng)
     coords = sorted(int(i) for i in rng.choice(n, 2 * k, replace=False))
     terms = {}

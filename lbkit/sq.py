@@ -156,6 +156,8 @@ def categorical_labels(probs, rng) -> np.ndarray:
     P = check_real_array(probs, "probs", allow_bool=False)
     if P.ndim != 2:
         raise ValueError(f"probs must be two-dimensional, of shape (N, c), got shape {P.shape}")
+    if P.shape[1] == 0:
+        raise ValueError(f"probs must have at least one class (shape (N, c) with c >= 1), got shape {P.shape}")
     if not np.all(np.isfinite(P)) or np.any(P < 0):
         raise ValueError("probs must be finite and non-negative")
     off = np.max(np.abs(P.sum(axis=1) - 1.0)) if P.size else 0.0
@@ -633,8 +635,8 @@ def split_query(sq, csq, phi) -> QuerySplit:
     Examples
     --------
     >>> f = lambda X: X[:, 0]
-    >>> sq = SQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
-    >>> csq = CSQOracle(f, n=1, link="sign", mode="exact", m=1000, rng=0)
+    >>> sq = SQOracle(f, n=1, link="sign", mode="exact", n_samples=1000, rng=0)
+    >>> csq = CSQOracle(f, n=1, link="sign", mode="exact", n_samples=1000, rng=0)
     >>> s = split_query(sq, csq, lambda X, y: (1 + y * np.sign(X[:, 0])) / 2)   # P(y = sign x_0)
     >>> s.whole, s.label_free, s.correlational
     (1.0, 0.5, 0.5)
@@ -710,6 +712,12 @@ def multiclass_split(phi, X, Y, probs) -> MulticlassSplit:
     (0.2539, 0.1607)
     """
     check_callable(phi, "phi", "a callable phi(X, Y)")
+    X_real = check_real_array(X, "X")  # checked; phi receives X as given
+    if X_real.ndim != 2 or not np.all(np.isfinite(X_real)):
+        raise ValueError(
+            f"X must be a finite array of shape (N, n), got shape {X_real.shape}"
+            + ("" if X_real.ndim != 2 else " with NaN or infinite entries")
+        )
     X = np.asarray(X)
     Y = check_real_array(Y, "Y")
     P = check_real_array(probs, "probs")
@@ -780,7 +788,13 @@ def softmax_even_deviation(a, b, t_max: float = 6.0, num: int = 1201) -> float:
     if num % 2 == 0:
         raise ValueError(f"num must be odd, so that t = 0 is a grid point, got {num}")
     t = np.linspace(-t_max, t_max, num)
-    z = np.multiply.outer(t, b) + a
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.multiply.outer(t, b) + a
+    if not np.all(np.isfinite(z)):
+        raise ValueError(
+            f"the logits a + b t overflow float64 for |t| <= t_max={t_max:g}, b up to {np.max(np.abs(b)):g} and a up "
+            f"to {np.max(np.abs(a)):g} in absolute value; rescale them"
+        )
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)

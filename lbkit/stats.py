@@ -210,6 +210,8 @@ class History(dict):
 
     def __init__(self, step, train_loss, test_loss):
         raw = check_real_array(step, "history['step']", allow_bool=False)
+        if raw.size and not np.all(np.isfinite(raw)):
+            raise ValueError(f"history['step'] must hold finite integers, got {np.asarray(step)!r}")
         if raw.size and not np.all(raw == np.round(raw)):
             raise TypeError(f"history['step'] must hold integers, got {np.asarray(step)!r}")
         columns = {
@@ -317,7 +319,8 @@ def loss_at(history, step) -> float:
     0.6
     """
     steps, losses = _history_arrays(history)
-    at = np.flatnonzero(steps == check_int(step, "step"))
+    step = check_int(step, "step")
+    at = np.flatnonzero(steps == step) if abs(step) < 2**62 else np.zeros(0, dtype=int)  # no int64 step is beyond
     if not at.size:
         raise ValueError(f"the loss was not evaluated at step {step}; evaluated steps: {steps[:5]} ... {steps[-1:]}")
     return float(losses[at[0]])
@@ -355,13 +358,13 @@ def losses_between(history, start, stop=None) -> np.ndarray:
     (array([0.9, 0.5]), array([0.5, 0.1]))
     """
     steps, losses = _history_arrays(history)
-    start = check_int(start, "start")
+    start = check_int(start, "start", minimum=0)
     if stop is None:
-        return losses[steps >= start]
+        return losses[steps >= min(start, 2**62)]  # steps are int64: a start beyond 2**62 is past all of them
     stop = check_int(stop, "stop")
     if stop < start:
         raise ValueError(f"stop must be at least start, got start={start} and stop={stop}")
-    return losses[(steps >= start) & (steps <= stop)]
+    return losses[(steps >= min(start, 2**62)) & (steps <= min(stop, 2**62))]
 
 
 def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
@@ -600,15 +603,23 @@ def batch_calibration(draws, exact, n_batches: int) -> dict:
     if v.size % n_batches or v.size // n_batches < 2:
         raise ValueError(f"n_batches={n_batches} must split the {v.size} draws into equal batches of at least 2 draws")
     est, se = mean_se(v.reshape(n_batches, -1), axis=1)
-    z = (est - exact) / se
-    ratios = est / exact
+    with np.errstate(all="ignore"):
+        z = (est - exact) / se
+        ratios = est / exact
+        spread = float(np.std(ratios, ddof=1)) if n_batches > 1 else math.nan
+        rel_se = se / exact
+    if not (np.all(np.isfinite(ratios)) and np.all(np.isfinite(rel_se)) and (n_batches == 1 or math.isfinite(spread))):
+        raise ValueError(
+            f"the ratios of the batch estimates to exact={exact:g} overflow float64 (draws up to "
+            f"{np.max(np.abs(v)):g} in absolute value); rescale the draws and exact together"
+        )
     return dict(
         below=float(np.mean(est < exact)),
         miss=float(np.mean(np.abs(z) > 2)),
         miss_low=float(np.mean(z < -2)),
         median_ratio=float(np.median(ratios)),
-        spread=float(np.std(ratios, ddof=1)) if n_batches > 1 else math.nan,
-        median_rel_se=float(np.median(se / exact)),
+        spread=spread,
+        median_rel_se=float(np.median(rel_se)),
         ratios=ratios,
     )
 
@@ -654,8 +665,13 @@ def binned_means(score, values, n_bins: int = 10):
     n_bins = check_int(n_bins, "n_bins", minimum=1)
     if s.ndim != 1 or s.shape != v.shape:
         raise ValueError(f"score and values must be one-dimensional of one length, got shapes {s.shape} and {v.shape}")
+    if n_bins > s.size // 2:
+        raise ValueError(f"n_bins={n_bins} bins of at least 2 points each need {2 * n_bins} points, got {s.size}")
     if not (np.all(np.isfinite(s)) and np.all(np.isfinite(v))):
         raise ValueError("score and values must be finite (NaN or infinite entries found)")
+    big = max(float(np.max(np.abs(s))), float(np.max(np.abs(v))))
+    if big > 1e300:  # a bin's sum of such entries can overflow float64
+        raise ValueError(f"score and values have entries up to {big:g} in absolute value, beyond 1e300; rescale them")
     edges = np.quantile(s, np.linspace(0, 1, n_bins + 1))
     which = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_bins - 1)
     out = np.empty((3, n_bins))

@@ -804,6 +804,7 @@ def minibatch_gradient_sd(target, n: int, *, width: int = 256, batch_size: int =
     >>> sd.shape
     (21,)
     """
+    from .._checks import check_output
     from ..distributions import sample
     from ._net import TwoLayerNet
 
@@ -811,12 +812,20 @@ def minibatch_gradient_sd(target, n: int, *, width: int = 256, batch_size: int =
     n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     n_batches, rng = check_int(n_batches, "n_batches", minimum=2), check_int(rng, "rng", minimum=0)
+    p = width * (n + 2) + 1
+    check_budget(
+        8 * p * (n_batches + n + 2),
+        f"n_batches={n_batches} gradients of {p} parameters (width={width}, n={n})",
+        "use fewer batches or a smaller width",
+    )
+    check_budget(8 * batch_size * (n + 1), f"a batch of batch_size={batch_size} inputs", "use a smaller batch_size")
     model = TwoLayerNet(n, width, generator=torch.Generator().manual_seed(rng))
     draws = np.random.default_rng(rng)
     grads = []
     for _ in range(n_batches):
         X = sample("gaussian", batch_size, n, draws)
-        Xt, yt = torch.from_numpy(X).float(), torch.from_numpy(np.asarray(target(X), float)).float()
+        y = check_output(target(X), batch_size, "target", X.shape)
+        Xt, yt = torch.from_numpy(X).float(), torch.from_numpy(np.asarray(y, float)).float()
         model.zero_grad()
         torch.mean((model(Xt) - yt) ** 2).backward()
         grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]).numpy().astype(float))
