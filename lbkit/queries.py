@@ -317,7 +317,10 @@ def packed_query(supports) -> HermiteQuery:
         raise TypeError(f"supports must be an iterable of supports (iterables of int), got {supports!r}") from None
     if not support_list or not all(support_list):
         raise ValueError(f"supports must be a non-empty list of non-empty supports, got {support_list!r}")
-    return HermiteQuery({tuple((i, 1) for i in T): 1.0 for T in support_list})
+    try:
+        return HermiteQuery({tuple((i, 1) for i in T): 1.0 for T in support_list})
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"supports must hold sets of distinct coordinates, got {support_list!r:.80}: {exc}") from None
 
 
 def pack_size(k: int, tau: float, activation="relu") -> int:

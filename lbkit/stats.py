@@ -115,8 +115,14 @@ def correlation_se(u, v) -> tuple[float, float]:
         raise ValueError(f"u and v must be 1-d arrays of one length N >= 2, got shapes {u.shape} and {v.shape}")
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
         raise ValueError("u and v must be finite")
-    Z = np.stack([u * v, u * u, v * v])
-    A, B, C = Z.mean(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = np.stack([u * v, u * u, v * v])
+        A, B, C = Z.mean(axis=1)
+    if not (np.all(np.isfinite(Z)) and np.isfinite(B) and np.isfinite(C)):
+        raise ValueError(
+            f"u and v have entries up to {np.max(np.abs(u)):g} and {np.max(np.abs(v)):g} in absolute value: their "
+            "products overflow float64; rescale them (the correlation does not change)"
+        )
     if B == 0 or C == 0:
         raise ValueError("u or v is identically zero: the correlation is undefined")
     cov = np.cov(Z) / u.size
@@ -157,7 +163,12 @@ def folded_normal_mean(mu, sigma) -> float:
 
     mu = check_real(mu, "mu")
     s = check_real(sigma, "sigma", minimum=0, min_open=True)
-    return float(s * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * s * s)) + mu * (1 - 2 * norm.cdf(-mu / s)))
+    try:
+        return float(s * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * s * s)) + mu * (1 - 2 * norm.cdf(-mu / s)))
+    except (OverflowError, ZeroDivisionError):  # mu**2 or 1/s**2 beyond float64: the same formula in r = mu/s
+        with np.errstate(over="ignore", under="ignore"):
+            r = np.float64(mu) / np.float64(s)
+            return float(s * (np.sqrt(2 / np.pi) * np.exp(-(r * r) / 2) + r * (1 - 2 * norm.cdf(-r))))
 
 
 class History(dict):
