@@ -98,7 +98,8 @@ def random_student(n, width, rng):
     TypeError
         If ``n`` or ``width`` is not an integer, or ``rng`` is not a seed or generator.
     ValueError
-        If ``n`` or ``width`` is below 1, or ``rng`` is a negative seed.
+        If ``n`` or ``width`` is below 1, ``rng`` is a negative seed, or ``W`` would exceed
+        lbkit's memory limit.
 
     Examples
     --------
@@ -143,8 +144,8 @@ def relu_gradients(X, W, a):
     TypeError
         If an argument is not an array of real numbers.
     ValueError
-        If the shapes do not match, an entry is not finite, or the result would exceed
-        2 GB.
+        If the shapes do not match, an entry is not finite, the result would exceed
+        2 GB, or it overflows float64.
 
     Examples
     --------
@@ -256,7 +257,8 @@ def group_testing(n_candidates, target, tau):
     TypeError
         If ``n_candidates`` or ``target`` is not an integer or ``tau`` is not a real number.
     ValueError
-        If ``n_candidates < 1``, ``target`` is out of range, or ``tau`` is not in ``(0, 1/2)``.
+        If ``n_candidates < 1``, ``target`` is out of range, or ``tau`` is not in ``(0, 1/2)``
+        or so small that ``tau**2`` is 0 in float64.
 
     Examples
     --------

@@ -316,8 +316,9 @@ def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
         If ``g`` is not callable or returns non-real values, or ``m_max`` or ``n_nodes``
         is not an integer.
     ValueError
-        If ``g`` does not return one value per node, ``m_max`` or ``n_nodes`` is out of
-        range, or ``m_max`` is so high that :math:`h_m` overflows at the outer nodes.
+        If ``g`` does not return one value per node, is NaN or infinite at a node or on a
+        fine grid (a singularity), ``m_max`` or ``n_nodes`` is out of range, or ``m_max``
+        is so high that :math:`h_m` overflows at the outer nodes.
 
     Examples
     --------
@@ -432,8 +433,8 @@ def trapezoid_expectation(F, d: int, h: float, L: float = 8.4) -> float:
     TypeError
         If ``F`` is not callable or returns non-real values, or ``d`` is not an integer.
     ValueError
-        If ``d < 1``, ``h`` or ``L`` is not positive, the grid exceeds lbkit's memory limit, or
-        ``F`` returns the wrong shape or non-finite values.
+        If ``d < 1``, ``h`` or ``L`` is not positive, ``h > L``, the grid exceeds lbkit's memory
+        limit, or ``F`` returns the wrong shape or non-finite values.
 
     Examples
     --------

@@ -261,8 +261,8 @@ def sq_bound_rows(ns, taus, eps: float, label_norm: float = 1.0, rule: str = "ne
     Raises
     ------
     TypeError, ValueError
-        As :func:`odd_support_size` and :func:`~lbkit.sq_lower_bound` for bad entries; ValueError if
-        ``decimals < 0``.
+        As :func:`odd_support_size` and :func:`~lbkit.sq_lower_bound` for bad entries (named
+        ``ns[i]`` and ``taus[j]``); ValueError if ``ns`` or ``taus`` is empty or ``decimals < 0``.
 
     Examples
     --------

@@ -669,7 +669,7 @@ def saturation_degree(k: int, parity: int) -> int:
     TypeError
         If ``k`` or ``parity`` is not an integer.
     ValueError
-        If ``k < 1`` or ``parity`` is not 0 or 1.
+        If ``k < 1`` or ``k > 2**53``, or ``parity`` is not 0 or 1.
 
     Examples
     --------

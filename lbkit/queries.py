@@ -349,7 +349,8 @@ def pack_size(k: int, tau: float, activation="relu") -> int:
     TypeError
         If ``k`` is not an integer or ``tau`` not a real number.
     ValueError
-        If ``k < 1``, ``tau`` is outside (0, 1], or as for :func:`lbkit.norms.degree_k_share`.
+        If ``k < 1``, ``tau`` is outside (0, 1] or so small that the size leaves float64's
+        range, or as for :func:`lbkit.norms.degree_k_share`.
 
     Examples
     --------
@@ -391,7 +392,7 @@ def random_hermite_query(n: int, k: int, rng) -> HermiteQuery:
     TypeError
         If ``n`` or ``k`` is not an integer, or ``rng`` is not a seed or generator.
     ValueError
-        If ``k < 1`` or ``n < 2k``.
+        If ``k < 1``, ``n < 2k`` or ``n >= 2**63``.
 
     Examples
     --------

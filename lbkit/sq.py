@@ -142,8 +142,8 @@ def categorical_labels(probs, rng) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``probs`` is not two-dimensional, not finite, has a negative entry or a row
-        that does not sum to 1.
+        If ``probs`` is not two-dimensional with ``c >= 1`` columns, not finite, has a
+        negative entry or a row that does not sum to 1.
     TypeError
         If ``probs`` is not real, or ``rng`` is ``None`` or not a seed or generator.
 
@@ -700,8 +700,8 @@ def multiclass_split(phi, X, Y, probs) -> MulticlassSplit:
     TypeError
         If ``phi`` is not callable or returns non-real values.
     ValueError
-        If ``Y`` and ``probs`` do not have one shape (N, c) with ``N = len(X)``, ``Y`` is not
-        one-hot, or ``phi`` returns the wrong shape.
+        If ``X`` is not a finite real array of shape (N, n), ``Y`` and ``probs`` do not have
+        one shape (N, c), ``Y`` is not one-hot, or ``phi`` returns the wrong shape.
 
     Examples
     --------
@@ -768,7 +768,7 @@ def softmax_even_deviation(a, b, t_max: float = 6.0, num: int = 1201) -> float:
         If ``a`` or ``b`` is not real, or ``num`` is not an integer.
     ValueError
         If ``a`` and ``b`` are not one-dimensional of one length ``c >= 2``, not finite, or
-        ``t_max <= 0``, or ``num`` is even or below 3.
+        ``t_max <= 0``, ``num`` is even or below 3, or the logits overflow float64.
 
     Examples
     --------

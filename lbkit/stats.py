@@ -102,7 +102,8 @@ def correlation_se(u, v) -> tuple[float, float]:
         If ``u`` or ``v`` is not an array of real numbers.
     ValueError
         If they are not 1-d of one length ``N >= 2``, contain NaN or infinite
-        entries, or one of them is identically zero.
+        entries, one of them is identically zero (or its squares underflow), or their
+        products overflow float64.
 
     Examples
     --------
@@ -200,7 +201,7 @@ class History(dict):
     TypeError
         If an array is not real, or ``step`` holds non-integers.
     ValueError
-        If the arrays are not 1-d of one length, or ``step`` decreases.
+        If the arrays are not 1-d of one length, ``step`` is not finite, or ``step`` decreases.
 
     Notes
     -----
@@ -360,7 +361,7 @@ def losses_between(history, start, stop=None) -> np.ndarray:
         If ``history`` lacks the keys ``"step"`` and ``"test_loss"``, or
         ``start`` or ``stop`` is not an integer.
     ValueError
-        If the two arrays are not 1-d of one length, or ``stop < start``.
+        If the two arrays are not 1-d of one length, ``start < 0`` or ``stop < start``.
 
     Examples
     --------
@@ -595,7 +596,8 @@ def batch_calibration(draws, exact, n_batches: int) -> dict:
         ``n_batches`` not an integer.
     ValueError
         If ``draws`` is not one-dimensional or not finite, ``exact`` is zero or not finite,
-        or ``n_batches`` does not split ``draws`` into batches of at least 2 draws.
+        ``n_batches`` does not split ``draws`` into batches of at least 2 draws, or the
+        ratios to ``exact`` overflow float64.
 
     Examples
     --------
@@ -662,8 +664,9 @@ def binned_means(score, values, n_bins: int = 10):
     TypeError
         If ``score`` or ``values`` is not real, or ``n_bins`` is not an integer.
     ValueError
-        If they are not one-dimensional of one length, are not finite, ``n_bins < 1``, or a
-        bin holds fewer than 2 points (ties in ``score``; use fewer bins).
+        If they are not one-dimensional of one length, are not finite or beyond 1e300 in
+        absolute value, ``n_bins < 1`` or above half their length, or a bin holds fewer
+        than 2 points (ties in ``score``; use fewer bins).
 
     Examples
     --------

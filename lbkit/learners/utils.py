@@ -795,8 +795,9 @@ def minibatch_gradient_sd(target, n: int, *, width: int = 256, batch_size: int =
     TypeError
         If ``target`` is not callable or an integer argument is not an integer.
     ValueError
-        If ``n``, ``width`` or ``batch_size`` is below 1, ``n_batches`` below 2
-        or ``rng`` negative.
+        If ``n``, ``width`` or ``batch_size`` is below 1, ``n_batches`` below 2,
+        ``rng`` negative, the gradients would exceed lbkit's memory limit, or
+        ``target`` returns the wrong shape or NaN or infinite values.
 
     Examples
     --------
