@@ -341,6 +341,18 @@ def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
     return hermite_functions(m_max, x) @ (w * gx)
 
 
+def _quadrature_coefficients(g, m_max: int, n_nodes: int) -> np.ndarray:
+    """:func:`quadrature_coefficients` without the finiteness checks: an Activation judges its own coefficients."""
+    x, w = gauss_hermite(n_nodes)
+    gx = check_real_array(g(x), "the values of g")
+    if gx.shape != x.shape:
+        raise ValueError(
+            f"g returned shape {gx.shape} for the {x.size} quadrature nodes (shape {x.shape}); "
+            "it must be vectorised (elementwise)"
+        )
+    return hermite_functions(m_max, x) @ (w * gx)
+
+
 def _check_finite_between_nodes(g) -> None:
     """Refuse a g that is NaN or infinite on a fine grid (a singularity at 0, log|z|, is no node of an even rule)."""
     with np.errstate(all="ignore"):
