@@ -1525,7 +1525,6 @@ def _targets():
             {"fn": _x0sq_x1, "dim": 2, "m_max": 3, "n_nodes": 8},
             {"fn": "callable", "dim": "count", "m_max": "count", "n_nodes": "count"},
             check=_check_coefficients_quadrature,
-            skip={"dim": {"zero", "neg", "big_int", "huge_int"}},  # the check's function needs two coordinates
         ),
         Target(
             "gauss_hermite_pair",
