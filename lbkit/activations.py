@@ -35,7 +35,7 @@ from ._checks import (
     check_rho,
     check_sign,
 )
-from .hermite import gauss_hermite, quadrature_coefficients
+from .hermite import _quadrature_coefficients, gauss_hermite
 
 __all__ = ["Activation", "CoefficientSource", "KernelPart", "TorchTwin"]
 
@@ -536,7 +536,7 @@ class Activation:
                 f"m_max <= {_CUSTOM_M_MAX} is allowed for activations without a closed form"
             )
         n_nodes = max(400, 2 * m_max + 2)
-        return quadrature_coefficients(self._fn, m_max, n_nodes)
+        return _quadrature_coefficients(self._fn, m_max, n_nodes)  # norms judge non-finite ones
 
     def hermite_tail(self, m_min: int, parity: int) -> float:
         """:math:`\\sum_{m \\ge m_{\\min},\\ m \\equiv \\text{parity}\\ (2)} c_m^2`, the Hermite energy above a degree.

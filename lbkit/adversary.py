@@ -98,7 +98,8 @@ def random_student(n, width, rng):
     TypeError
         If ``n`` or ``width`` is not an integer, or ``rng`` is not a seed or generator.
     ValueError
-        If ``n`` or ``width`` is below 1, or ``rng`` is a negative seed.
+        If ``n`` or ``width`` is below 1, ``rng`` is a negative seed, or ``W`` would exceed
+        lbkit's memory limit.
 
     Examples
     --------
@@ -108,6 +109,7 @@ def random_student(n, width, rng):
     """
     n = check_int(n, "n", minimum=1)
     width = check_int(width, "width", minimum=1)
+    check_budget(8 * width * n, f"W of shape ({width}, {n})", "choose a smaller n or width")
     rng = as_rng(rng)
     W = rng.standard_normal((width, n)) / math.sqrt(n)
     a = rng.standard_normal(width) / math.sqrt(width)
@@ -142,8 +144,8 @@ def relu_gradients(X, W, a):
     TypeError
         If an argument is not an array of real numbers.
     ValueError
-        If the shapes do not match, an entry is not finite, or the result would exceed
-        2 GB.
+        If the shapes do not match, an entry is not finite, the result would exceed
+        2 GB, or it overflows float64.
 
     Examples
     --------
@@ -160,8 +162,15 @@ def relu_gradients(X, W, a):
         )
     N, n = X.shape
     check_budget(8 * N * W.shape[0] * (n + 1), "the per-point gradients", "use fewer points at a time")
-    Z = X @ W.T
-    return np.concatenate([(a * (Z > 0))[:, :, None] * X[:, None, :], np.maximum(Z, 0)[:, :, None]], axis=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = X @ W.T
+        out = np.concatenate([(a * (Z > 0))[:, :, None] * X[:, None, :], np.maximum(Z, 0)[:, :, None]], axis=2)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"the gradients overflow float64 for X up to {np.max(np.abs(X)):g}, W up to {np.max(np.abs(W)):g} and a up "
+            f"to {np.max(np.abs(a)):g} in absolute value; rescale them"
+        )
+    return out
 
 
 def monomial_learner(game, target, tau):
@@ -248,7 +257,8 @@ def group_testing(n_candidates, target, tau):
     TypeError
         If ``n_candidates`` or ``target`` is not an integer or ``tau`` is not a real number.
     ValueError
-        If ``n_candidates < 1``, ``target`` is out of range, or ``tau`` is not in ``(0, 1/2)``.
+        If ``n_candidates < 1``, ``target`` is out of range, or ``tau`` is not in ``(0, 1/2)``
+        or so small that ``tau**2`` is 0 in float64.
 
     Examples
     --------
@@ -258,10 +268,15 @@ def group_testing(n_candidates, target, tau):
     N = check_int(n_candidates, "n_candidates", minimum=1)
     target = check_int(target, "target", minimum=0, maximum=N - 1)
     tau = check_real(tau, "tau", minimum=0.0, maximum=0.5, min_open=True, max_open=True)
+    if tau**2 == 0:
+        raise ValueError(
+            f"tau={tau:g} is too small: tau**2 is 0 in float64, and a group would hold 1/(4 tau^2) indices"
+        )
     g = math.ceil(1 / (4 * tau**2)) - 1
-    groups = [range(i, min(i + g, N)) for i in range(0, N, g)]
-    queries, found = 0, groups[-1]
-    for G in groups[:-1]:
+    starts = range(0, N, g)  # the groups range(i, i + g), built one at a time (N may be huge)
+    queries, found = 0, range(starts[-1], N)
+    for i in starts[:-1]:
+        G = range(i, min(i + g, N))
         queries += 1
         if (target in G) / math.sqrt(len(G)) - tau > tau:
             found = G

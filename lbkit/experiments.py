@@ -1067,7 +1067,7 @@ def cell_summary(students) -> list:
     for r in students:
         missing = [key for key in needed if key not in r]
         if missing:
-            raise ValueError(f"a student record lacks {missing}; give the records of per_student(rows)")
+            raise ValueError(f"a record of students lacks {missing}; give the records of per_student(rows)")
         rec = dict(r, steps=_nan_if_none(r["steps"]))
         cells.setdefault((int(r["k"]), int(r["n"])), []).append(rec)
     if not cells:

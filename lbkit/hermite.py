@@ -214,8 +214,10 @@ def gauss_hermite_grid(n_nodes: int, d: int):
     """
     n_nodes = check_int(n_nodes, "n_nodes", minimum=1, maximum=MAX_NODES)
     d = check_int(d, "d", minimum=1)
-    if n_nodes**d > 10**7:
-        raise ValueError(f"n_nodes**d must be at most 10**7 points, got {n_nodes}**{d} = {n_nodes**d:.3g}")
+    if (n_nodes > 1 and d > 24) or n_nodes**d > 10**7:  # 2**25 > 10**7: no power of a huge d is computed
+        size = f" = {n_nodes**d:.3g}" if d <= 24 else ""
+        raise ValueError(f"n_nodes**d must be at most 10**7 points, got {n_nodes}**{d}{size}")
+    check_budget(d * 8, f"a grid of one node in d={d} dimensions", "use fewer dimensions")
     return _tensor_grid(*gauss_hermite(n_nodes), d)
 
 
@@ -314,8 +316,9 @@ def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
         If ``g`` is not callable or returns non-real values, or ``m_max`` or ``n_nodes``
         is not an integer.
     ValueError
-        If ``g`` does not return one value per node, ``m_max`` or ``n_nodes`` is out of
-        range, or ``m_max`` is so high that :math:`h_m` overflows at the outer nodes.
+        If ``g`` does not return one value per node, is NaN or infinite at a node or on a
+        fine grid (a singularity), ``m_max`` or ``n_nodes`` is out of range, or ``m_max``
+        is so high that :math:`h_m` overflows at the outer nodes.
 
     Examples
     --------
@@ -325,6 +328,22 @@ def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
     """
     check_callable(g, "g", "a vectorised callable")
     x, w = gauss_hermite(n_nodes)
+    with np.errstate(all="ignore"):
+        gx = check_real_array(g(x), "the values of g")
+    if gx.shape != x.shape:
+        raise ValueError(
+            f"g returned shape {gx.shape} for the {x.size} quadrature nodes (shape {x.shape}); "
+            "it must be vectorised (elementwise)"
+        )
+    if not np.all(np.isfinite(gx)):
+        raise ValueError("g is NaN or infinite at a quadrature node: its Hermite coefficients need g finite everywhere")
+    _check_finite_between_nodes(g)
+    return hermite_functions(m_max, x) @ (w * gx)
+
+
+def _quadrature_coefficients(g, m_max: int, n_nodes: int) -> np.ndarray:
+    """:func:`quadrature_coefficients` without the finiteness checks: an Activation judges its own coefficients."""
+    x, w = gauss_hermite(n_nodes)
     gx = check_real_array(g(x), "the values of g")
     if gx.shape != x.shape:
         raise ValueError(
@@ -332,6 +351,21 @@ def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
             "it must be vectorised (elementwise)"
         )
     return hermite_functions(m_max, x) @ (w * gx)
+
+
+def _check_finite_between_nodes(g) -> None:
+    """Refuse a g that is NaN or infinite on a fine grid (a singularity at 0, log|z|, is no node of an even rule)."""
+    with np.errstate(all="ignore"):
+        try:
+            grid = np.asarray(g(_GRID))
+        except Exception:  # noqa: BLE001 - g answered on the nodes; the grid is an extra check only
+            grid = np.zeros_like(_GRID)
+    if grid.shape == _GRID.shape and grid.dtype.kind in "fiub" and not np.all(np.isfinite(grid)):
+        t0 = float(_GRID[~np.isfinite(grid)][0])
+        raise ValueError(
+            f"g is NaN or infinite at t = {t0:g}: quadrature needs g finite on the whole real line "
+            "(a singular g has no reliable quadrature)"
+        )
 
 
 #: Largest number of nodes per axis of gauss_hermite_pair's product rule (its arrays have n_nodes**2 entries).
@@ -411,8 +445,8 @@ def trapezoid_expectation(F, d: int, h: float, L: float = 8.4) -> float:
     TypeError
         If ``F`` is not callable or returns non-real values, or ``d`` is not an integer.
     ValueError
-        If ``d < 1``, ``h`` or ``L`` is not positive, the grid exceeds lbkit's memory limit, or
-        ``F`` returns the wrong shape or non-finite values.
+        If ``d < 1``, ``h`` or ``L`` is not positive, ``h > L``, the grid exceeds lbkit's memory
+        limit, or ``F`` returns the wrong shape or non-finite values.
 
     Examples
     --------
@@ -423,8 +457,16 @@ def trapezoid_expectation(F, d: int, h: float, L: float = 8.4) -> float:
     d = check_int(d, "d", minimum=1)
     h = check_real(h, "h", minimum=0, min_open=True)
     L = check_real(L, "L", minimum=0, min_open=True)
+    if h > L:
+        raise ValueError(f"h must be at most L (the grid on [-L, L] needs two nodes or more), got h={h:g} and L={L:g}")
+    check_budget(
+        int(min(2 * L / h + 2, 2.0**80)) * 8,
+        f"a grid of spacing h={h:g} on [-L, L] = [-{L:g}, {L:g}]",
+        "use a larger h or a smaller L",
+    )
     z = np.arange(-L, L + h / 2, h)
-    check_budget(z.size**d * (d + 2) * 8, f"a trapezoidal grid of {z.size}^{d} nodes", "use a larger h or a smaller d")
+    e = min(d, 64)  # z.size >= 2: 2**64 nodes are over any budget, and no power of a huge d is computed
+    check_budget(z.size**e * (e + 2) * 8, f"a trapezoidal grid of {z.size}^{d} nodes", "use a larger h or a smaller d")
     w = h * np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi)
     grid, weights = _tensor_grid(z, w, d)
     values = check_real_array(F(grid), "the values of F")

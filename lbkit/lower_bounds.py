@@ -261,8 +261,8 @@ def sq_bound_rows(ns, taus, eps: float, label_norm: float = 1.0, rule: str = "ne
     Raises
     ------
     TypeError, ValueError
-        As :func:`odd_support_size` and :func:`~lbkit.sq_lower_bound` for bad entries; ValueError if
-        ``decimals < 0``.
+        As :func:`odd_support_size` and :func:`~lbkit.sq_lower_bound` for bad entries (named
+        ``ns[i]`` and ``taus[j]``); ValueError if ``ns`` or ``taus`` is empty or ``decimals < 0``.
 
     Examples
     --------
@@ -270,7 +270,16 @@ def sq_bound_rows(ns, taus, eps: float, label_norm: float = 1.0, rule: str = "ne
     [{'n': 1000, 'k': 9, 'hidden units': 512, 'log10 C(n,k)': 21.42, 'log10 q, tau=0.01': 17.42}]
     """
     decimals = check_int(decimals, "decimals", minimum=0)
-    taus = list(taus)
+    for name, values in (("ns", ns), ("taus", taus)):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{name} must be a non-empty sequence, got {values!r:.60}")
+    ns, taus = list(ns), list(taus)
+    if not ns or not taus:
+        raise ValueError(f"ns and taus must be non-empty, got {len(ns)} sizes and {len(taus)} tolerances")
+    for i, n in enumerate(ns):
+        check_int(n, f"ns[{i}]", minimum=1)
+    for j, tau in enumerate(taus):
+        check_real(tau, f"taus[{j}]", minimum=0, min_open=True, maximum=1)
     rows = []
     for n in ns:
         k = odd_support_size(n, rule)

@@ -669,14 +669,14 @@ def saturation_degree(k: int, parity: int) -> int:
     TypeError
         If ``k`` or ``parity`` is not an integer.
     ValueError
-        If ``k < 1`` or ``parity`` is not 0 or 1.
+        If ``k < 1`` or ``k > 2**53``, or ``parity`` is not 0 or 1.
 
     Examples
     --------
     >>> saturation_degree(41, 1), saturation_degree(10, 0)
     (99, 18)
     """
-    k = check_int(k, "k", minimum=1)
+    k = check_int(k, "k", minimum=1, maximum=2**53)  # beyond, k / 2 * ln(3k) has no exact float ceiling
     parity = check_int(parity, "parity", minimum=0, maximum=1)
     m = max(k, math.ceil(k / 2 * math.log(3 * k)))
     return m + (m - parity) % 2

@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import check_real_array
+from ._checks import check_int, check_real_array
 from .hermite import hermite_functions
 
 _INF = math.inf
@@ -35,6 +35,15 @@ def detect_parity(fn, name: str) -> str:
         raise ValueError(
             f"the activation {name!r} must map an array of shape {t.shape} to an array of "
             f"the same shape (it must be vectorised), got shape {f_pos.shape}"
+        )
+    with np.errstate(all="ignore"):
+        try:
+            f_zero = np.asarray(fn(np.zeros(1)), dtype=float)
+        except (TypeError, ValueError):
+            f_zero = np.zeros(1)  # the grid's checks below name what is wrong
+    if f_zero.shape == (1,) and not np.isfinite(f_zero[0]):
+        raise ValueError(
+            f"the activation {name!r} must be finite on the whole real line, but it is {f_zero[0]} at t = 0"
         )
     if not (np.all(np.isfinite(f_pos)) and np.all(np.isfinite(f_neg))):
         bad = np.concatenate([t[~np.isfinite(f_pos)], -t[~np.isfinite(f_neg)]])
@@ -59,6 +68,8 @@ def detect_part_degrees(act) -> tuple:
     expansion reproduces the part pointwise on [-12, 12], where any
     non-polynomial (cos, exp, ...) departs from every low-degree polynomial.
     """
+    if not (hasattr(act, "hermite_coefficients") and hasattr(act, "even_part") and hasattr(act, "odd_part")):
+        raise TypeError(f"act must be an lbkit.Activation, got {type(act).__name__}")
     m_max = 60
     c = act.hermite_coefficients(m_max)
     t = np.linspace(-12.0, 12.0, 241)
@@ -106,7 +117,7 @@ def check_part_degrees(part_degrees) -> tuple:
 
 def working_k_description(part_degrees: tuple) -> str:
     """Which support sizes give a non-zero f_S, in words, from the degrees of the (even, odd) parts."""
-    de, do = part_degrees
+    de, do = check_part_degrees(part_degrees)
     pieces = []
     if de == _INF:
         pieces.append("any even k")
@@ -125,8 +136,15 @@ def working_k_description(part_degrees: tuple) -> str:
 
 def vanishing_reason(name: str, part_degrees: tuple, k: int) -> str:
     """Why f_S = 0 for a k that makes it vanish, and which k work (see Activation.vanishing_reason)."""
+    part_degrees = check_part_degrees(part_degrees)
+    k = check_int(k, "k", minimum=1)
     part = "odd" if k % 2 else "even"
     d = part_degrees[k % 2]
+    if not d < k:
+        raise ValueError(
+            f"k={k} does not make f_S vanish for {name} (its {part} part has degree {d}), so there is no reason "
+            f"to give; {working_k_description(part_degrees)}"
+        )
     if d == -1:
         what = f"its {part} part is zero"
     elif d == 0:

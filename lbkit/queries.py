@@ -317,7 +317,10 @@ def packed_query(supports) -> HermiteQuery:
         raise TypeError(f"supports must be an iterable of supports (iterables of int), got {supports!r}") from None
     if not support_list or not all(support_list):
         raise ValueError(f"supports must be a non-empty list of non-empty supports, got {support_list!r}")
-    return HermiteQuery({tuple((i, 1) for i in T): 1.0 for T in support_list})
+    try:
+        return HermiteQuery({tuple((i, 1) for i in T): 1.0 for T in support_list})
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"supports must hold sets of distinct coordinates, got {support_list!r:.80}: {exc}") from None
 
 
 def pack_size(k: int, tau: float, activation="relu") -> int:
@@ -346,7 +349,8 @@ def pack_size(k: int, tau: float, activation="relu") -> int:
     TypeError
         If ``k`` is not an integer or ``tau`` not a real number.
     ValueError
-        If ``k < 1``, ``tau`` is outside (0, 1], or as for :func:`lbkit.norms.degree_k_share`.
+        If ``k < 1``, ``tau`` is outside (0, 1] or so small that the size leaves float64's
+        range, or as for :func:`lbkit.norms.degree_k_share`.
 
     Examples
     --------
@@ -355,7 +359,10 @@ def pack_size(k: int, tau: float, activation="relu") -> int:
     """
     k = check_int(k, "k", minimum=1)
     tau = check_real(tau, "tau", minimum=0, min_open=True, maximum=1)
-    return math.ceil((degree_k_share(k, activation) / tau) ** 2) - 1
+    try:
+        return math.ceil((degree_k_share(k, activation) / tau) ** 2) - 1
+    except OverflowError:
+        raise ValueError(f"tau={tau:g} is too small: (r_k / tau)^2 is beyond float64's range") from None
 
 
 def random_hermite_query(n: int, k: int, rng) -> HermiteQuery:
@@ -385,7 +392,7 @@ def random_hermite_query(n: int, k: int, rng) -> HermiteQuery:
     TypeError
         If ``n`` or ``k`` is not an integer, or ``rng`` is not a seed or generator.
     ValueError
-        If ``k < 1`` or ``n < 2k``.
+        If ``k < 1``, ``n < 2k`` or ``n >= 2**63``.
 
     Examples
     --------
@@ -395,6 +402,8 @@ def random_hermite_query(n: int, k: int, rng) -> HermiteQuery:
     n, k = check_n_k(n, k)
     if n < 2 * k:
         raise ValueError(f"a random degree-k query needs n >= 2k coordinates, got n={n}, k={k}")
+    if n >= 2**63:
+        raise ValueError(f"n must be below 2**63 (the coordinates are drawn as int64), got n={n}")
     rng = as_rng(rng)
     coords = sorted(int(i) for i in rng.choice(n, 2 * k, replace=False))
     terms = {}

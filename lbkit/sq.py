@@ -142,8 +142,8 @@ def categorical_labels(probs, rng) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``probs`` is not two-dimensional, not finite, has a negative entry or a row
-        that does not sum to 1.
+        If ``probs`` is not two-dimensional with ``c >= 1`` columns, not finite, has a
+        negative entry or a row that does not sum to 1.
     TypeError
         If ``probs`` is not real, or ``rng`` is ``None`` or not a seed or generator.
 
@@ -156,6 +156,8 @@ def categorical_labels(probs, rng) -> np.ndarray:
     P = check_real_array(probs, "probs", allow_bool=False)
     if P.ndim != 2:
         raise ValueError(f"probs must be two-dimensional, of shape (N, c), got shape {P.shape}")
+    if P.shape[1] == 0:
+        raise ValueError(f"probs must have at least one class (shape (N, c) with c >= 1), got shape {P.shape}")
     if not np.all(np.isfinite(P)) or np.any(P < 0):
         raise ValueError("probs must be finite and non-negative")
     off = np.max(np.abs(P.sum(axis=1) - 1.0)) if P.size else 0.0
@@ -698,8 +700,8 @@ def multiclass_split(phi, X, Y, probs) -> MulticlassSplit:
     TypeError
         If ``phi`` is not callable or returns non-real values.
     ValueError
-        If ``Y`` and ``probs`` do not have one shape (N, c) with ``N = len(X)``, ``Y`` is not
-        one-hot, or ``phi`` returns the wrong shape.
+        If ``X`` is not a finite real array of shape (N, n), ``Y`` and ``probs`` do not have
+        one shape (N, c), ``Y`` is not one-hot, or ``phi`` returns the wrong shape.
 
     Examples
     --------
@@ -710,6 +712,12 @@ def multiclass_split(phi, X, Y, probs) -> MulticlassSplit:
     (0.2539, 0.1607)
     """
     check_callable(phi, "phi", "a callable phi(X, Y)")
+    X_real = check_real_array(X, "X")  # checked; phi receives X as given
+    if X_real.ndim != 2 or not np.all(np.isfinite(X_real)):
+        raise ValueError(
+            f"X must be a finite array of shape (N, n), got shape {X_real.shape}"
+            + ("" if X_real.ndim != 2 else " with NaN or infinite entries")
+        )
     X = np.asarray(X)
     Y = check_real_array(Y, "Y")
     P = check_real_array(probs, "probs")
@@ -760,7 +768,7 @@ def softmax_even_deviation(a, b, t_max: float = 6.0, num: int = 1201) -> float:
         If ``a`` or ``b`` is not real, or ``num`` is not an integer.
     ValueError
         If ``a`` and ``b`` are not one-dimensional of one length ``c >= 2``, not finite, or
-        ``t_max <= 0``, or ``num`` is even or below 3.
+        ``t_max <= 0``, ``num`` is even or below 3, or the logits overflow float64.
 
     Examples
     --------
@@ -780,7 +788,13 @@ def softmax_even_deviation(a, b, t_max: float = 6.0, num: int = 1201) -> float:
     if num % 2 == 0:
         raise ValueError(f"num must be odd, so that t = 0 is a grid point, got {num}")
     t = np.linspace(-t_max, t_max, num)
-    z = np.multiply.outer(t, b) + a
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.multiply.outer(t, b) + a
+    if not np.all(np.isfinite(z)):
+        raise ValueError(
+            f"the logits a + b t overflow float64 for |t| <= t_max={t_max:g}, b up to {np.max(np.abs(b)):g} and a up "
+            f"to {np.max(np.abs(a)):g} in absolute value; rescale them"
+        )
     z -= z.max(axis=1, keepdims=True)
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)

@@ -102,7 +102,8 @@ def correlation_se(u, v) -> tuple[float, float]:
         If ``u`` or ``v`` is not an array of real numbers.
     ValueError
         If they are not 1-d of one length ``N >= 2``, contain NaN or infinite
-        entries, or one of them is identically zero.
+        entries, one of them is identically zero (or its squares underflow), or their
+        products overflow float64.
 
     Examples
     --------
@@ -115,8 +116,14 @@ def correlation_se(u, v) -> tuple[float, float]:
         raise ValueError(f"u and v must be 1-d arrays of one length N >= 2, got shapes {u.shape} and {v.shape}")
     if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
         raise ValueError("u and v must be finite")
-    Z = np.stack([u * v, u * u, v * v])
-    A, B, C = Z.mean(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = np.stack([u * v, u * u, v * v])
+        A, B, C = Z.mean(axis=1)
+    if not (np.all(np.isfinite(Z)) and np.isfinite(B) and np.isfinite(C)):
+        raise ValueError(
+            f"u and v have entries up to {np.max(np.abs(u)):g} and {np.max(np.abs(v)):g} in absolute value: their "
+            "products overflow float64; rescale them (the correlation does not change)"
+        )
     if B == 0 or C == 0:
         raise ValueError("u or v is identically zero: the correlation is undefined")
     cov = np.cov(Z) / u.size
@@ -157,7 +164,12 @@ def folded_normal_mean(mu, sigma) -> float:
 
     mu = check_real(mu, "mu")
     s = check_real(sigma, "sigma", minimum=0, min_open=True)
-    return float(s * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * s * s)) + mu * (1 - 2 * norm.cdf(-mu / s)))
+    try:
+        return float(s * np.sqrt(2 / np.pi) * np.exp(-(mu**2) / (2 * s * s)) + mu * (1 - 2 * norm.cdf(-mu / s)))
+    except (OverflowError, ZeroDivisionError):  # mu**2 or 1/s**2 beyond float64: the same formula in r = mu/s
+        with np.errstate(over="ignore", under="ignore"):
+            r = np.float64(mu) / np.float64(s)
+            return float(s * (np.sqrt(2 / np.pi) * np.exp(-(r * r) / 2) + r * (1 - 2 * norm.cdf(-r))))
 
 
 class History(dict):
@@ -189,7 +201,7 @@ class History(dict):
     TypeError
         If an array is not real, or ``step`` holds non-integers.
     ValueError
-        If the arrays are not 1-d of one length, or ``step`` decreases.
+        If the arrays are not 1-d of one length, ``step`` is not finite, or ``step`` decreases.
 
     Notes
     -----
@@ -210,6 +222,8 @@ class History(dict):
 
     def __init__(self, step, train_loss, test_loss):
         raw = check_real_array(step, "history['step']", allow_bool=False)
+        if raw.size and not np.all(np.isfinite(raw)):
+            raise ValueError(f"history['step'] must hold finite integers, got {np.asarray(step)!r}")
         if raw.size and not np.all(raw == np.round(raw)):
             raise TypeError(f"history['step'] must hold integers, got {np.asarray(step)!r}")
         columns = {
@@ -317,7 +331,8 @@ def loss_at(history, step) -> float:
     0.6
     """
     steps, losses = _history_arrays(history)
-    at = np.flatnonzero(steps == check_int(step, "step"))
+    step = check_int(step, "step")
+    at = np.flatnonzero(steps == step) if abs(step) < 2**62 else np.zeros(0, dtype=int)  # no int64 step is beyond
     if not at.size:
         raise ValueError(f"the loss was not evaluated at step {step}; evaluated steps: {steps[:5]} ... {steps[-1:]}")
     return float(losses[at[0]])
@@ -346,7 +361,7 @@ def losses_between(history, start, stop=None) -> np.ndarray:
         If ``history`` lacks the keys ``"step"`` and ``"test_loss"``, or
         ``start`` or ``stop`` is not an integer.
     ValueError
-        If the two arrays are not 1-d of one length, or ``stop < start``.
+        If the two arrays are not 1-d of one length, ``start < 0`` or ``stop < start``.
 
     Examples
     --------
@@ -355,13 +370,13 @@ def losses_between(history, start, stop=None) -> np.ndarray:
     (array([0.9, 0.5]), array([0.5, 0.1]))
     """
     steps, losses = _history_arrays(history)
-    start = check_int(start, "start")
+    start = check_int(start, "start", minimum=0)
     if stop is None:
-        return losses[steps >= start]
+        return losses[steps >= min(start, 2**62)]  # steps are int64: a start beyond 2**62 is past all of them
     stop = check_int(stop, "stop")
     if stop < start:
         raise ValueError(f"stop must be at least start, got start={start} and stop={stop}")
-    return losses[(steps >= start) & (steps <= stop)]
+    return losses[(steps >= min(start, 2**62)) & (steps <= min(stop, 2**62))]
 
 
 def minibatch_tolerance(batch_size: int, sigma: float = 1.0) -> float:
@@ -581,7 +596,8 @@ def batch_calibration(draws, exact, n_batches: int) -> dict:
         ``n_batches`` not an integer.
     ValueError
         If ``draws`` is not one-dimensional or not finite, ``exact`` is zero or not finite,
-        or ``n_batches`` does not split ``draws`` into batches of at least 2 draws.
+        ``n_batches`` does not split ``draws`` into batches of at least 2 draws, or the
+        ratios to ``exact`` overflow float64.
 
     Examples
     --------
@@ -600,15 +616,23 @@ def batch_calibration(draws, exact, n_batches: int) -> dict:
     if v.size % n_batches or v.size // n_batches < 2:
         raise ValueError(f"n_batches={n_batches} must split the {v.size} draws into equal batches of at least 2 draws")
     est, se = mean_se(v.reshape(n_batches, -1), axis=1)
-    z = (est - exact) / se
-    ratios = est / exact
+    with np.errstate(all="ignore"):
+        z = (est - exact) / se
+        ratios = est / exact
+        spread = float(np.std(ratios, ddof=1)) if n_batches > 1 else math.nan
+        rel_se = se / exact
+    if not (np.all(np.isfinite(ratios)) and np.all(np.isfinite(rel_se)) and (n_batches == 1 or math.isfinite(spread))):
+        raise ValueError(
+            f"the ratios of the batch estimates to exact={exact:g} overflow float64 (draws up to "
+            f"{np.max(np.abs(v)):g} in absolute value); rescale the draws and exact together"
+        )
     return dict(
         below=float(np.mean(est < exact)),
         miss=float(np.mean(np.abs(z) > 2)),
         miss_low=float(np.mean(z < -2)),
         median_ratio=float(np.median(ratios)),
-        spread=float(np.std(ratios, ddof=1)) if n_batches > 1 else math.nan,
-        median_rel_se=float(np.median(se / exact)),
+        spread=spread,
+        median_rel_se=float(np.median(rel_se)),
         ratios=ratios,
     )
 
@@ -640,8 +664,9 @@ def binned_means(score, values, n_bins: int = 10):
     TypeError
         If ``score`` or ``values`` is not real, or ``n_bins`` is not an integer.
     ValueError
-        If they are not one-dimensional of one length, are not finite, ``n_bins < 1``, or a
-        bin holds fewer than 2 points (ties in ``score``; use fewer bins).
+        If they are not one-dimensional of one length, are not finite or beyond 1e300 in
+        absolute value, ``n_bins < 1`` or above half their length, or a bin holds fewer
+        than 2 points (ties in ``score``; use fewer bins).
 
     Examples
     --------
@@ -654,8 +679,13 @@ def binned_means(score, values, n_bins: int = 10):
     n_bins = check_int(n_bins, "n_bins", minimum=1)
     if s.ndim != 1 or s.shape != v.shape:
         raise ValueError(f"score and values must be one-dimensional of one length, got shapes {s.shape} and {v.shape}")
+    if n_bins > s.size // 2:
+        raise ValueError(f"n_bins={n_bins} bins of at least 2 points each need {2 * n_bins} points, got {s.size}")
     if not (np.all(np.isfinite(s)) and np.all(np.isfinite(v))):
         raise ValueError("score and values must be finite (NaN or infinite entries found)")
+    big = max(float(np.max(np.abs(s))), float(np.max(np.abs(v))))
+    if big > 1e300:  # a bin's sum of such entries can overflow float64
+        raise ValueError(f"score and values have entries up to {big:g} in absolute value, beyond 1e300; rescale them")
     edges = np.quantile(s, np.linspace(0, 1, n_bins + 1))
     which = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, n_bins - 1)
     out = np.empty((3, n_bins))

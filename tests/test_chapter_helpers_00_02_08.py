@@ -307,3 +307,29 @@ def test_largest_terms_orders_the_degree_d_coefficients():
         reg.largest_terms(3)
     with pytest.raises(ValueError, match="not fitted"):
         HermiteRegressor(2).largest_terms(1)
+
+
+def test_relu_net_checks_values_outside_torch_func_transforms_only():
+    """The public calls refuse NaN and overflow; grad, jacrev and vmap still trace relu_net (chapter 2's pattern)."""
+    from torch.func import grad, jacrev
+
+    params = relu_net_params(3, 4, torch.Generator().manual_seed(2))
+    X = torch.from_numpy(np.random.default_rng(3).standard_normal((6, 3)))
+    y = torch.sin(X[:, 0])
+    W, b, a = _numpy_params(params)
+    Z = X.numpy() @ W.T + b
+    J = flatten_parameters(jacrev(relu_net)(params, X), rows=6).numpy()  # d h(x_i) / d theta, by hand below
+    ref = np.concatenate(
+        [((a * (Z > 0))[:, :, None] * X.numpy()[:, None, :]).reshape(6, -1), a * (Z > 0), np.maximum(Z, 0)], 1
+    )
+    assert np.allclose(J, ref, rtol=1e-12, atol=1e-15)
+    g = flatten_parameters(grad(relu_net_loss)(params, X, y)).numpy()
+    assert np.allclose(g, 2 * (np.maximum(Z, 0) @ a - y.numpy()) @ ref / 6, rtol=1e-12, atol=1e-15)
+    bad = dict(params, W=params["W"].clone())
+    bad["W"][0, 0] = float("nan")
+    with pytest.raises(ValueError, match=r"params\['W'\] must be finite"):
+        relu_net(bad, X)
+    with pytest.raises(ValueError, match="overflows"):
+        relu_net_loss({k: v * 1e200 for k, v in params.items()}, X, y)
+    with pytest.raises(TypeError, match="dtype"):
+        relu_net(params, X.float())

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from .._checks import check_callable, check_choice, check_int, check_real
+from .._checks import check_budget, check_callable, check_choice, check_int, check_real
 from ._base import MAX_THREADS
 
 __all__ = [
@@ -124,7 +124,7 @@ def relu_second_moment(W: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         If ``W`` and ``a`` are not floating-point tensors of one dtype.
     ValueError
         If the shapes do not match ``(width, n)`` and ``(width,)``, an entry is
-        not finite, or a row of ``W`` is zero (or its norm overflows).
+        not finite, a row of ``W`` is zero (or its norm overflows), or the result overflows.
 
     Examples
     --------
@@ -150,20 +150,44 @@ def relu_second_moment(W: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
     rho = torch.where(off, U @ U.T, torch.zeros(())).clamp(-1.0, 1.0)
     K = (torch.sqrt(1 - rho**2) + (math.pi - torch.arccos(rho)) * rho) / (2 * math.pi)  # dual kernel
     K = torch.where(off, K, 0.5)  # K(1) = 1/2
-    return a @ (norms[:, None] * norms[None, :] * K) @ a
+    return _check_overflow(a @ (norms[:, None] * norms[None, :] * K) @ a, "relu_second_moment", {"W": W, "a": a})
 
 
 # ----------------------------------------------------------------------------
 # h(x) = sum_j a_j relu(w_j . x + b_j), with its parameters in a dict
 # ----------------------------------------------------------------------------
+def _traced(*tensors) -> bool:
+    """True inside a ``torch.func`` transform (grad, jacrev, vmap): values are not inspected there."""
+    return any(torch._C._functorch.is_functorch_wrapped_tensor(t) for t in tensors)
+
+
+def _check_finite_tensors(name: str, tensors: dict) -> None:
+    """Refuse NaN or infinite entries (outside ``torch.func`` transforms, whose callers check their inputs)."""
+    if _traced(*tensors.values()):
+        return
+    for key, t in tensors.items():
+        if not bool(torch.isfinite(t).all()):
+            bad = int(t.numel() - int(torch.isfinite(t).sum()))
+            raise ValueError(f"{name}{key} must be finite, got {bad} NaN or infinite entries")
+
+
+def _check_overflow(out: torch.Tensor, what: str, inputs: dict) -> torch.Tensor:
+    """Refuse a result that overflowed (NaN or infinite) for finite inputs, naming the inputs' largest entries."""
+    if _traced(out, *inputs.values()) or bool(torch.isfinite(out).all()):
+        return out
+    sizes = ", ".join(f"{k} up to {float(v.abs().max()) if v.numel() else 0.0:g}" for k, v in inputs.items())
+    raise ValueError(f"{what} overflows {out.dtype} for inputs with entries {sizes} in absolute value; rescale them")
+
+
 def _check_params(params, name: str = "params") -> tuple[int, int]:
-    """(width, n) of a parameter dict {"W": (width, n), "b": (width,), "a": (width,)} of one float dtype."""
+    """(width, n) of a parameter dict {"W": (width, n), "b": (width,), "a": (width,)} of one float dtype, finite."""
     if not isinstance(params, dict) or set(params) != set(RELU_NET_BLOCKS):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
         raise TypeError(f"{name} must be a dict with the keys 'W', 'b', 'a' (torch tensors), got {got}")
     W, b, a = (params[k] for k in RELU_NET_BLOCKS)
     if not all(isinstance(t, torch.Tensor) for t in (W, b, a)):
-        raise TypeError(f"{name}['W'], ['b'] and ['a'] must be torch tensors")
+        got = ", ".join(type(t).__name__ for t in (W, b, a))
+        raise TypeError(f"{name}['W'], ['b'] and ['a'] must be torch tensors, got {got}")
     if W.ndim != 2 or b.shape != (W.shape[0],) or a.shape != (W.shape[0],):
         raise ValueError(
             f"{name} must hold W of shape (width, n), b and a of shape (width,), got "
@@ -171,7 +195,19 @@ def _check_params(params, name: str = "params") -> tuple[int, int]:
         )
     if not (W.is_floating_point() and b.dtype == W.dtype == a.dtype):
         raise TypeError(f"{name} must hold floating-point tensors of one dtype, got {W.dtype}, {b.dtype}, {a.dtype}")
+    _check_finite_tensors(name, {f"[{k!r}]": params[k] for k in RELU_NET_BLOCKS})
     return W.shape[0], W.shape[1]
+
+
+def _check_tensor(value, name: str, shape: tuple, shape_text: str, dtype) -> None:
+    """A torch tensor of the given shape (None: any length on that axis) and dtype, finite."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch tensor of shape {shape_text}, got {type(value).__name__}")
+    if value.ndim != len(shape) or any(s is not None and s != t for s, t in zip(shape, value.shape)):
+        raise ValueError(f"{name} must have shape {shape_text}, got {tuple(value.shape)}")
+    if value.dtype != dtype:
+        raise TypeError(f"{name} must have the parameters' dtype {dtype}, got {value.dtype}")
+    _check_finite_tensors(name, {"": value})
 
 
 def relu_net_params(n: int, width: int, generator: torch.Generator, *, bias_scale: float = 0.5, dtype=torch.float64):
@@ -199,9 +235,11 @@ def relu_net_params(n: int, width: int, generator: torch.Generator, *, bias_scal
     Raises
     ------
     TypeError
-        If ``n`` or ``width`` is not an integer, or ``generator`` is not a ``torch.Generator``.
+        If ``n`` or ``width`` is not an integer, ``generator`` is not a ``torch.Generator``
+        or ``dtype`` is not a real floating-point torch dtype.
     ValueError
-        If ``n`` or ``width`` is below 1, or ``bias_scale`` is negative or not finite.
+        If ``n`` or ``width`` is below 1, ``bias_scale`` is negative or not finite,
+        or ``W`` would exceed lbkit's memory limit.
 
     Examples
     --------
@@ -213,6 +251,9 @@ def relu_net_params(n: int, width: int, generator: torch.Generator, *, bias_scal
     bias_scale = check_real(bias_scale, "bias_scale", minimum=0)
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a real floating-point torch dtype such as torch.float64, got {dtype!r}")
+    check_budget(width * n * dtype.itemsize, f"W of shape ({width}, {n})", "choose a smaller n or width")
     return {
         "W": torch.randn(width, n, generator=generator, dtype=dtype) / math.sqrt(n),
         "b": bias_scale * torch.randn(width, generator=generator, dtype=dtype),
@@ -224,18 +265,27 @@ def relu_net(params, X: torch.Tensor) -> torch.Tensor:
     """:math:`h(x) = \\sum_j a_j\\,\\mathrm{relu}(w_j\\cdot x + b_j)` at the rows of ``X``.
 
     A pure function of ``params``, so that ``torch.func`` (``grad``, ``jacrev``,
-    ``vmap``) can differentiate it; the shapes are checked only outside those
-    transforms' tracing (they are not checked here).
+    ``vmap``) can differentiate it.  Types, shapes and dtypes are checked
+    always; the values (finite inputs, no overflow) only outside those
+    transforms, where the tensors have no values to inspect.
 
     Parameters
     ----------
     params : dict
-        ``{"W": (width, n), "b": (width,), "a": (width,)}`` tensors.
+        ``{"W": (width, n), "b": (width,), "a": (width,)}`` tensors of one floating dtype.
     X : torch.Tensor of shape (N, n)
+        Of the parameters' dtype.
 
     Returns
     -------
     torch.Tensor of shape (N,)
+
+    Raises
+    ------
+    TypeError
+        If ``params`` is not such a dict, or ``X`` is not a tensor of the parameters' dtype.
+    ValueError
+        If the shapes do not fit, an entry is not finite, or the result overflows.
 
     Examples
     --------
@@ -243,7 +293,10 @@ def relu_net(params, X: torch.Tensor) -> torch.Tensor:
     >>> relu_net(params, torch.tensor([[1.0, 2.0], [-1.0, 3.0]]))
     tensor([-1., -3.])
     """
-    return torch.relu(X @ params["W"].T + params["b"]) @ params["a"]
+    _, n = _check_params(params)
+    _check_tensor(X, "X", (None, n), f"(N, n={n})", params["W"].dtype)
+    out = torch.relu(X @ params["W"].T + params["b"]) @ params["a"]
+    return _check_overflow(out, "relu_net", {"X": X, **{f"params[{k!r}]": params[k] for k in RELU_NET_BLOCKS}})
 
 
 def relu_net_loss(params, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -255,11 +308,17 @@ def relu_net_loss(params, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         As :func:`relu_net`.
     X : torch.Tensor of shape (N, n)
     y : torch.Tensor of shape (N,)
+        Of the parameters' dtype.
 
     Returns
     -------
     torch.Tensor
         A 0-d tensor, differentiable in ``params``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`relu_net`; also if ``y`` is not a tensor of shape (N,) or the loss overflows.
 
     Examples
     --------
@@ -267,7 +326,10 @@ def relu_net_loss(params, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     >>> float(relu_net_loss(params, torch.tensor([[1.0, 2.0]]), torch.tensor([0.0])))
     1.0
     """
-    return ((relu_net(params, X) - y) ** 2).mean()
+    h = relu_net(params, X)
+    _check_tensor(y, "y", (X.shape[0],), f"(N,) = ({X.shape[0]},)", params["W"].dtype)
+    loss = ((h - y) ** 2).mean()
+    return _check_overflow(loss, "relu_net_loss", {"X": X, "y": y, "params['a']": params["a"]})
 
 
 def flatten_parameters(tree, rows: int | None = None) -> torch.Tensor:
@@ -290,9 +352,12 @@ def flatten_parameters(tree, rows: int | None = None) -> torch.Tensor:
     Raises
     ------
     TypeError
-        If ``tree`` lacks one of the keys or ``rows`` is not an integer.
+        If ``tree`` lacks one of the keys, its blocks are not floating-point tensors of one
+        dtype, or ``rows`` is not an integer.
     ValueError
-        If ``rows < 1`` or a block's leading axis is not of length ``rows``.
+        If ``rows < 1``, a block's leading axis is not of length ``rows``, the blocks'
+        shapes do not fit one network (``W``: (width, n), ``b`` and ``a``: (width,), after
+        the leading axis), or an entry is not finite.
 
     Examples
     --------
@@ -302,12 +367,27 @@ def flatten_parameters(tree, rows: int | None = None) -> torch.Tensor:
     """
     if not isinstance(tree, dict) or not set(RELU_NET_BLOCKS) <= set(tree):
         raise TypeError(f"tree must be a dict with the keys 'W', 'b', 'a', got {type(tree).__name__}")
+    W, b, a = (tree[k] for k in RELU_NET_BLOCKS)
+    if not all(isinstance(t, torch.Tensor) for t in (W, b, a)):
+        got = ", ".join(type(t).__name__ for t in (W, b, a))
+        raise TypeError(f"tree['W'], ['b'] and ['a'] must be torch tensors, got {got}")
+    if not (W.is_floating_point() and b.dtype == W.dtype == a.dtype):
+        raise TypeError(f"tree must hold floating-point tensors of one dtype, got {W.dtype}, {b.dtype}, {a.dtype}")
+    lead = 0 if rows is None else 1
+    if rows is not None:
+        rows = check_int(rows, "rows", minimum=1)
+        bad = {k: tuple(tree[k].shape) for k in RELU_NET_BLOCKS if tree[k].ndim == 0 or tree[k].shape[0] != rows}
+        if bad:
+            raise ValueError(f"every block needs a leading axis of length rows={rows}, got shapes {bad}")
+    if W.ndim != 2 + lead or b.shape != W.shape[: 1 + lead] or a.shape != W.shape[: 1 + lead]:
+        raise ValueError(
+            f"tree must hold W of shape {'(rows, ' if lead else '('}width, n), b and a of shape "
+            f"{'(rows, ' if lead else '('}width) with rows={rows}, got {tuple(W.shape)}, {tuple(b.shape)} and "
+            f"{tuple(a.shape)}" + ("; pass rows= for per-row derivatives" if rows is None and W.ndim == 3 else "")
+        )
+    _check_finite_tensors("tree", {f"[{k!r}]": tree[k] for k in RELU_NET_BLOCKS})
     if rows is None:
         return torch.cat([tree[k].reshape(-1) for k in RELU_NET_BLOCKS])
-    rows = check_int(rows, "rows", minimum=1)
-    bad = {k: tuple(tree[k].shape) for k in RELU_NET_BLOCKS if tree[k].ndim == 0 or tree[k].shape[0] != rows}
-    if bad:
-        raise ValueError(f"every block needs a leading axis of length rows={rows}, got shapes {bad}")
     return torch.cat([tree[k].reshape(rows, -1) for k in RELU_NET_BLOCKS], dim=1)
 
 
@@ -337,7 +417,8 @@ def relu_net_batch_gradients(params, X, y) -> np.ndarray:
     TypeError
         If ``params`` is not a float64 parameter dict, or ``X``, ``y`` are not real arrays.
     ValueError
-        If the shapes do not fit ``params``, or ``X`` or ``y`` is not finite.
+        If the shapes do not fit ``params``, ``X``, ``y`` or ``params`` is not finite,
+        the gradients overflow, or they would exceed lbkit's memory limit.
 
     Examples
     --------
@@ -357,8 +438,24 @@ def relu_net_batch_gradients(params, X, y) -> np.ndarray:
         raise ValueError(f"X must have shape (B, b, n={n}) and y shape (B, b), got {X.shape} and {y.shape}")
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
         raise ValueError("X and y must be finite (they hold NaN or infinite entries)")
+    p = width * (n + 2)
+    check_budget(X.shape[0] * p * 8, f"{X.shape[0]} gradients of {p} parameters", "use fewer batches")
     G = vmap(grad(relu_net_loss), in_dims=(None, 0, 0))(params, torch.from_numpy(X), torch.from_numpy(y))
-    return flatten_parameters(G, rows=X.shape[0]).numpy()
+    out = flatten_parameters(_finite_gradients(G, X, y, params), rows=X.shape[0]).numpy()
+    return out
+
+
+def _finite_gradients(G, X, y, params):
+    """Refuse gradients that overflowed float64 for finite inputs (before flattening, which refuses them too)."""
+    if all(bool(torch.isfinite(G[k]).all()) for k in RELU_NET_BLOCKS):
+        return G
+    big = {
+        "X": float(np.max(np.abs(X))) if X.size else 0.0,
+        "y": float(np.max(np.abs(y))) if y.size else 0.0,
+        "params": max(float(params[k].abs().max()) for k in RELU_NET_BLOCKS),
+    }
+    sizes = ", ".join(f"{k} up to {v:g}" for k, v in big.items())
+    raise ValueError(f"the gradients overflow float64 for entries {sizes} in absolute value; rescale them")
 
 
 def relu_net_derivative_queries(params, block: str):
@@ -393,7 +490,9 @@ def relu_net_derivative_queries(params, block: str):
     TypeError
         If ``params`` is not a parameter dict.
     ValueError
-        If ``block`` is not ``"a"`` or ``"b"``, or a row of ``W`` is zero.
+        If ``block`` is not ``"a"`` or ``"b"``, an entry of ``params`` is not finite, a row
+        of ``W`` is zero or its norm is outside float64's range, or a norm underflows to 0
+        or overflows.
 
     Examples
     --------
@@ -407,15 +506,27 @@ def relu_net_derivative_queries(params, block: str):
     _check_params(params)
     check_choice(block, "block", ("a", "b"))
     W, b, a = (params[k].detach().cpu().numpy().astype(np.float64, copy=False) for k in RELU_NET_BLOCKS)
-    s = np.linalg.norm(W, axis=1)
-    if not np.all(s > 0):
-        raise ValueError("every row of W must be non-zero (a unit with w_j = 0 has a constant derivative)")
+    with np.errstate(over="ignore", under="ignore"):
+        s = np.linalg.norm(W, axis=1)
+    if not (np.all(s > 0) and np.all(np.isfinite(s))):
+        raise ValueError(
+            "every row of params['W'] must be non-zero (a unit with w_j = 0 has a constant derivative), with a norm "
+            f"inside float64's range; got row norms {s.tolist()}"
+        )
     mu = b
+    with np.errstate(over="ignore", invalid="ignore"):
+        if block == "a":
+            norms = np.sqrt((mu**2 + s**2) * norm.cdf(mu / s) + mu * s * norm.pdf(mu / s))
+        else:
+            norms = np.abs(a) * np.sqrt(norm.cdf(b / s))
+    if not np.all(np.isfinite(norms)) or (block == "a" and not np.all(norms > 0)):
+        raise ValueError(
+            f"the norms of the derivatives along params[{block!r}] are {norms.tolist()}: outside float64's range "
+            f"(params with entries up to {max(np.max(np.abs(v)) for v in (W, b, a)):g} in absolute value); rescale them"
+        )
     if block == "a":
-        norms = np.sqrt((mu**2 + s**2) * norm.cdf(mu / s) + mu * s * norm.pdf(mu / s))
         queries = [lambda X, j=j: np.maximum(X @ W[j] + b[j], 0.0) / norms[j] for j in range(len(a))]
     else:
-        norms = np.abs(a) * np.sqrt(norm.cdf(b / s))
         queries = [
             lambda X, j=j: np.sign(a[j]) * (X @ W[j] + b[j] > 0) / np.sqrt(norm.cdf(b[j] / s[j])) for j in range(len(a))
         ]
@@ -466,23 +577,45 @@ def relu_net_gradient_spread(params, target, batch_sizes, n_batches: int, *, rng
     >>> relu_net_gradient_spread(params, lambda X: X[:, 0], [1, 4], 10, rng=0).shape
     (2, 20)
     """
-    from .._checks import check_callable
+    from .._checks import _as_array, check_callable, check_output
     from ..distributions import as_rng, sample
 
-    _, n = _check_params(params)
+    width, n = _check_params(params)
     check_callable(target, "target")
-    sizes = np.asarray(batch_sizes, dtype=object)
+    sizes = _as_array(batch_sizes, "batch_sizes", "a non-empty sequence of integers").astype(object)
     if sizes.ndim != 1 or len(sizes) == 0:
         raise ValueError(f"batch_sizes must be a non-empty sequence of integers, got {batch_sizes!r}")
-    sizes = [check_int(b, "each batch size", minimum=1) for b in sizes]
+    sizes = [check_int(b, f"the batch size batch_sizes[{i}]", minimum=1) for i, b in enumerate(sizes)]
     n_batches = check_int(n_batches, "n_batches", minimum=2)
+    check_budget(
+        n_batches * max(sizes) * (n + 1) * 8 + n_batches * width * (n + 2) * 8,
+        f"n_batches={n_batches} batches of up to {max(sizes)} inputs",
+        "use fewer or smaller batches",
+    )
     rng = as_rng(rng)
     rows = []
     for b in sizes:
         X = sample("gaussian", n_batches * b, n, rng=rng)
-        G = relu_net_batch_gradients(params, X.reshape(n_batches, b, n), target(X).reshape(n_batches, b))
+        y = check_output(target(X), n_batches * b, "target", X.shape)
+        G = relu_net_batch_gradients(params, X.reshape(n_batches, b, n), y.reshape(n_batches, b))
         rows.append(G.std(axis=0, ddof=1))  # G: one gradient per batch, shape (n_batches, p)
     return np.array(rows)
+
+
+def _check_game_student(game, W, a):
+    """The game (an AdversaryGame with ReLU-family targets) and the student's weights (p, game.n), (p,), finite."""
+    from .._checks import check_finite, check_real_array
+    from ..adversary import AdversaryGame
+
+    if not isinstance(game, AdversaryGame):
+        raise TypeError(f"game must be an lbkit.AdversaryGame, got {type(game).__name__}")
+    W = check_real_array(W, "W", allow_bool=False)
+    a = check_real_array(a, "a", allow_bool=False)
+    if W.ndim != 2 or W.shape[1] != game.n or a.shape != (W.shape[0],):
+        raise ValueError(f"W must have shape (p, game.n) = (p, {game.n}) and a shape (p,), got {W.shape} and {a.shape}")
+    if W.shape[0] == 0:
+        raise ValueError("W and a are empty: the student needs at least one unit (p >= 1)")
+    check_finite(W, "W"), check_finite(a, "a")
 
 
 def adversarial_descent(game, W, a, steps: int, lr: float = 0.2, callback=None):
@@ -521,9 +654,11 @@ def adversarial_descent(game, W, a, steps: int, lr: float = 0.2, callback=None):
     Raises
     ------
     TypeError
-        If ``steps`` is not an integer, ``lr`` not a real number or ``callback`` not callable.
+        If ``game`` is not an :class:`lbkit.AdversaryGame`, ``W`` or ``a`` is not a real
+        array, ``steps`` is not an integer, ``lr`` not a real number or ``callback`` not callable.
     ValueError
-        If ``steps < 0`` or ``lr <= 0``; as for :meth:`lbkit.AdversaryGame.ask_gradient`.
+        If the shapes do not fit the game, an entry is not finite, ``steps < 0``,
+        ``lr <= 0`` or a step overflows float64; as for :meth:`lbkit.AdversaryGame.ask_gradient`.
 
     Examples
     --------
@@ -534,6 +669,7 @@ def adversarial_descent(game, W, a, steps: int, lr: float = 0.2, callback=None):
     >>> game.n_queries_ <= 5 * 3 * 9
     True
     """
+    _check_game_student(game, W, a)
     steps = check_int(steps, "steps", minimum=0)
     lr = check_real(lr, "lr", minimum=0, min_open=True)
     if callback is not None:
@@ -553,6 +689,11 @@ def adversarial_descent(game, W, a, steps: int, lr: float = 0.2, callback=None):
         with torch.no_grad():
             Wt -= lr * (gW - correlational[:, :n])
             at -= lr * (ga - correlational[:, n])
+        if not (bool(torch.isfinite(Wt).all()) and bool(torch.isfinite(at).all())):
+            raise ValueError(
+                f"a step overflows float64 from W with entries up to {np.max(np.abs(W_np)):g} and a up to "
+                f"{np.max(np.abs(a_np)):g} in absolute value, with lr={lr:g}; rescale them or take a smaller lr"
+            )
     return Wt.detach().numpy(), at.detach().numpy()
 
 
@@ -587,9 +728,10 @@ def candidate_losses(game, W, a):
     Raises
     ------
     TypeError
-        If ``game`` has no ``gradient_correlations`` (not an :class:`lbkit.AdversaryGame`).
+        If ``game`` is not an :class:`lbkit.AdversaryGame`, or ``W`` or ``a`` is not a real array.
     ValueError
-        If the game's activation is not the ReLU; as for
+        If the game's activation is not the ReLU, the shapes do not fit the game, an entry
+        is not finite, or :math:`\\mathbb E[h^2]` overflows float64; as for
         :meth:`lbkit.AdversaryGame.gradient_correlations`.
 
     Examples
@@ -599,14 +741,18 @@ def candidate_losses(game, W, a):
     >>> losses.shape, round(h2, 12)      # E[relu(x_1)^2] = 1/2
     ((6,), 0.5)
     """
-    if not hasattr(game, "gradient_correlations"):
-        raise TypeError(f"game must be an lbkit.AdversaryGame, got {type(game).__name__}")
+    _check_game_student(game, W, a)
     if game.activation.name != "relu":
         raise ValueError(f"candidate_losses needs a game with ReLU targets, got {game.activation.name!r}")
     _, corr = game.gradient_correlations(W, a)
     W, a = np.asarray(W, dtype=np.float64), np.asarray(a, dtype=np.float64)
     inner = corr[:, :, game.n] @ (a * np.linalg.norm(W, axis=1) / math.sqrt(2))  # <h, f_S>
     h2 = relu_second_moment(torch.tensor(W), torch.tensor(a)).item()
+    if not math.isfinite(h2):
+        raise ValueError(
+            f"E[h^2] overflows float64 for W with entries up to {np.max(np.abs(W)):g} and a up to "
+            f"{np.max(np.abs(a)):g} in absolute value; rescale them"
+        )
     return h2 - 2 * inner + 1, inner, h2
 
 
@@ -649,8 +795,9 @@ def minibatch_gradient_sd(target, n: int, *, width: int = 256, batch_size: int =
     TypeError
         If ``target`` is not callable or an integer argument is not an integer.
     ValueError
-        If ``n``, ``width`` or ``batch_size`` is below 1, ``n_batches`` below 2
-        or ``rng`` negative.
+        If ``n``, ``width`` or ``batch_size`` is below 1, ``n_batches`` below 2,
+        ``rng`` negative, the gradients would exceed lbkit's memory limit, or
+        ``target`` returns the wrong shape or NaN or infinite values.
 
     Examples
     --------
@@ -658,6 +805,7 @@ def minibatch_gradient_sd(target, n: int, *, width: int = 256, batch_size: int =
     >>> sd.shape
     (21,)
     """
+    from .._checks import check_output
     from ..distributions import sample
     from ._net import TwoLayerNet
 
@@ -665,12 +813,20 @@ def minibatch_gradient_sd(target, n: int, *, width: int = 256, batch_size: int =
     n, width = check_int(n, "n", minimum=1), check_int(width, "width", minimum=1)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     n_batches, rng = check_int(n_batches, "n_batches", minimum=2), check_int(rng, "rng", minimum=0)
+    p = width * (n + 2) + 1
+    check_budget(
+        8 * p * (n_batches + n + 2),
+        f"n_batches={n_batches} gradients of {p} parameters (width={width}, n={n})",
+        "use fewer batches or a smaller width",
+    )
+    check_budget(8 * batch_size * (n + 1), f"a batch of batch_size={batch_size} inputs", "use a smaller batch_size")
     model = TwoLayerNet(n, width, generator=torch.Generator().manual_seed(rng))
     draws = np.random.default_rng(rng)
     grads = []
     for _ in range(n_batches):
         X = sample("gaussian", batch_size, n, draws)
-        Xt, yt = torch.from_numpy(X).float(), torch.from_numpy(np.asarray(target(X), float)).float()
+        y = check_output(target(X), batch_size, "target", X.shape)
+        Xt, yt = torch.from_numpy(X).float(), torch.from_numpy(np.asarray(y, float)).float()
         model.zero_grad()
         torch.mean((model(Xt) - yt) ** 2).backward()
         grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]).numpy().astype(float))
