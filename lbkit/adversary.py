@@ -25,7 +25,7 @@ no sampling is involved.
   of the target's own activation with a unit weight vector:
   :math:`\\langle \\sigma(v\\cdot x), f_S\\rangle = \\sum_w \\chi(w)\\,K(v_S\\cdot w/\\sqrt k)`
   with the dual kernel :math:`K`.
-* :meth:`AdversaryGame.ask_gradient` -- all :math:`p(n+1)` coordinates of the
+* :meth:`~lbkit.AdversaryGame.ask_gradient` -- all :math:`p(n+1)` coordinates of the
   square-loss gradient of a bias-free two-layer network
   :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` with the target's own
   activation, which must be positively homogeneous (the ReLU family
@@ -38,8 +38,8 @@ activations they are answered by a certified branch-and-bound search
 (``lbkit.certify``) that finds every support with correlation above
 ``tau`` without visiting the others, so the counts stay exact at
 :math:`n = 1000, k = 10` (:math:`\\binom nk \\approx 2.6\\cdot10^{23}`
-candidates).  :meth:`AdversaryGame.correlations` and
-:meth:`AdversaryGame.gradient_correlations`, which list the correlation with
+candidates).  :meth:`~lbkit.AdversaryGame.correlations` and
+:meth:`~lbkit.AdversaryGame.gradient_correlations`, which list the correlation with
 *every* candidate, enumerate them, up to ``max_enumerated`` supports.
 """
 
@@ -76,8 +76,8 @@ def random_student(n, width, rng):
     """A bias-free two-layer student :math:`h(x) = \\sum_j a_j\\,\\sigma(w_j\\cdot x)` at the standard initialisation.
 
     :math:`w_{ji} \\sim \\mathcal N(0, 1/n)` and :math:`a_j \\sim \\mathcal N(0, 1/p)`,
-    drawn in that order from ``rng``: the weights :meth:`AdversaryGame.ask_gradient`
-    and :meth:`AdversaryGame.gradient_correlations` take.
+    drawn in that order from ``rng``: the weights :meth:`~lbkit.AdversaryGame.ask_gradient`
+    and :meth:`~lbkit.AdversaryGame.gradient_correlations` take.
 
     Parameters
     ----------
@@ -121,8 +121,8 @@ def relu_gradients(X, W, a):
 
     :math:`\\partial h/\\partial w_{ji} = a_j\\,\\mathbf 1[w_j\\cdot x > 0]\\,x_i` and
     :math:`\\partial h/\\partial a_j = \\mathrm{relu}(w_j\\cdot x)`, in the layout of
-    :meth:`AdversaryGame.gradient_correlations` (the output weight last). Its label-free
-    second moments are :meth:`AdversaryGame.gradient_norms` squared; times a label and
+    :meth:`~lbkit.AdversaryGame.gradient_correlations` (the output weight last). Its label-free
+    second moments are :meth:`~lbkit.AdversaryGame.gradient_norms` squared; times a label and
     averaged, it is the correlational part of the square-loss gradient.
 
     Parameters
@@ -196,7 +196,7 @@ def monomial_learner(game, target, tau):
     -------
     tuple of int
         The support whose monomial got the largest answer in absolute value (the first on ties,
-        in the order of :func:`itertools.combinations`).
+        in the order of ``itertools.combinations``).
 
     Raises
     ------

@@ -181,7 +181,7 @@ def _tensor_grid(x, w, d: int):
 def gauss_hermite_grid(n_nodes: int, d: int):
     """The tensor-product Gauss quadrature rule for the standard Gaussian on :math:`\\mathbb R^d`.
 
-    The product of :func:`gauss_hermite` in every coordinate: ``w @ g(x)`` approximates
+    The product of :func:`~lbkit.gauss_hermite` in every coordinate: ``w @ g(x)`` approximates
     :math:`\\mathbb E[g(z)]`, :math:`z\\sim N(0, I_d)`, exactly for polynomials of degree at most
     ``2 n_nodes - 1`` in each coordinate.
 

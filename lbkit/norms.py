@@ -5,7 +5,7 @@ For :math:`|S| = k` and :math:`\\sigma = \\sum_m c_m h_m`,
 .. math:: \\|f_S\\|^2 = 4^k\\sum_{m\\ge k,\\ m\\equiv k\\ (2)} c_m^2\\,
           m!\\,k^{-m}\\,[t^m]\\sinh(t)^k ,
 
-a series of non-negative terms (see :func:`norm_squared`).  This module
+a series of non-negative terms (see :func:`~lbkit.norm_squared`).  This module
 computes its weights, its terms and its sum.
 """
 
@@ -108,7 +108,7 @@ def hermite_weights(k: int, m_max: int | None = None):
     k : int
         Support size.
     m_max : int, optional
-        Highest degree; defaults to the cutoff used by :func:`norm_squared`.
+        Highest degree; defaults to the cutoff used by :func:`~lbkit.norm_squared`.
 
     Returns
     -------
@@ -831,7 +831,7 @@ def fourier_norm_constant(activation: str) -> tuple[float, int, int]:
 def degree_k_share(k: int, activation="relu") -> float:
     """:math:`r_k = \\sqrt{4^k c_k^2\\, k!/k^k \\,/\\, \\|f_S\\|^2}`, the root of the degree-:math:`k` share.
 
-    The ratio of :func:`norm_lower_bound` to :func:`norm_squared`, under a square
+    The ratio of :func:`~lbkit.norm_lower_bound` to :func:`~lbkit.norm_squared`, under a square
     root: :math:`r_k = |\\langle \\prod_{i\\in S} x_i,\\, f_S/\\|f_S\\|\\rangle|`, the
     largest correlation a polynomial of degree :math:`k` and norm 1 can have with
     :math:`\\hat f_S` (the absolute value of :func:`monomial_correlation`, computed
@@ -851,7 +851,7 @@ def degree_k_share(k: int, activation="relu") -> float:
     Raises
     ------
     TypeError, ValueError
-        As for :func:`norm_squared` and :func:`norm_lower_bound` (``k`` not an
+        As for :func:`~lbkit.norm_squared` and :func:`~lbkit.norm_lower_bound` (``k`` not an
         integer or below 1, an unknown activation, a ``k`` with :math:`f_S \\equiv 0`).
 
     Examples
@@ -886,7 +886,7 @@ def monomial_correlation(k: int, activation="relu") -> float:
     TypeError
         If ``k`` is not an integer or ``activation`` is neither a name nor callable.
     ValueError
-        If ``k`` is outside ``[1, 170]``, or as for :func:`norm_squared`.
+        If ``k`` is outside ``[1, 170]``, or as for :func:`~lbkit.norm_squared`.
 
     Examples
     --------
