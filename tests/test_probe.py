@@ -2198,7 +2198,7 @@ def test_sizes_are_checked_before_work(name):
         _finite_numbers(out)
 
 
-# the modules whose public helpers the chapters call (moved into lbkit in session 7): every public callable of
+# the modules whose public helpers the chapters call (moved into lbkit this round): every public callable of
 # each is probed, so that a helper added to one of them later cannot escape the probe
 PROBED_MODULES = (
     "lbkit.hermite",
