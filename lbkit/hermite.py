@@ -275,17 +275,7 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
             "g is not finite at every quadrature node (or its Gaussian expectation overflows): "
             "E[g(z)] needs g defined on the whole real line and integrable against N(0, 1)"
         )
-    with np.errstate(all="ignore"):
-        try:  # also between the nodes: a singularity at 0 (log|z|) is no node of an even rule
-            grid = np.asarray(g(_GRID))
-        except Exception:  # noqa: BLE001 - g answered on the nodes; the grid is an extra check only
-            grid = np.zeros_like(_GRID)
-    if grid.shape == _GRID.shape and grid.dtype.kind in "fiub" and not np.all(np.isfinite(grid)):
-        t0 = float(_GRID[~np.isfinite(grid)][0])
-        raise ValueError(
-            f"g is NaN or infinite at t = {t0:g}: E[g(z)] by quadrature needs g finite on the whole real line "
-            "(a singular g has no reliable quadrature)"
-        )
+    _check_finite_between_nodes(g, "E[g(z)] by quadrature")
     return float(value)
 
 
@@ -353,7 +343,7 @@ def _quadrature_coefficients(g, m_max: int, n_nodes: int) -> np.ndarray:
     return hermite_functions(m_max, x) @ (w * gx)
 
 
-def _check_finite_between_nodes(g) -> None:
+def _check_finite_between_nodes(g, what: str = "quadrature") -> None:
     """Refuse a g that is NaN or infinite on a fine grid (a singularity at 0, log|z|, is no node of an even rule)."""
     with np.errstate(all="ignore"):
         try:
@@ -363,7 +353,7 @@ def _check_finite_between_nodes(g) -> None:
     if grid.shape == _GRID.shape and grid.dtype.kind in "fiub" and not np.all(np.isfinite(grid)):
         t0 = float(_GRID[~np.isfinite(grid)][0])
         raise ValueError(
-            f"g is NaN or infinite at t = {t0:g}: quadrature needs g finite on the whole real line "
+            f"g is NaN or infinite at t = {t0:g}: {what} needs g finite on the whole real line "
             "(a singular g has no reliable quadrature)"
         )
 
