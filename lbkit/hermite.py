@@ -224,6 +224,20 @@ def gauss_hermite_grid(n_nodes: int, d: int):
 _GRID = np.linspace(-12.0, 12.0, 481)  # includes 0 and the multiples of 0.05
 
 
+def _values_on_nodes(g, n_nodes):
+    """The Gauss--Hermite nodes and weights of ``n_nodes`` and ``g`` at the nodes, checked (real, one per node)."""
+    check_callable(g, "g", "a vectorised callable")
+    x, w = gauss_hermite(n_nodes)
+    with np.errstate(all="ignore"):
+        gx = check_real_array(g(x), "the values of g")
+    if gx.shape != x.shape:
+        raise ValueError(
+            f"g must be vectorised: it must map the {x.size} quadrature nodes (shape {x.shape}) to "
+            f"an array of the same shape, got shape {gx.shape}"
+        )
+    return x, w, gx
+
+
 def gaussian_expectation(g, n_nodes: int = 400) -> float:
     """:math:`\\mathbb E[g(z)]` for :math:`z \\sim N(0,1)` by Gauss--Hermite quadrature.
 
@@ -259,15 +273,7 @@ def gaussian_expectation(g, n_nodes: int = 400) -> float:
     >>> round(gaussian_expectation(lambda z: z ** 4), 10)   # E[z^4] = 3
     3.0
     """
-    check_callable(g, "g", "a vectorised callable")
-    x, w = gauss_hermite(n_nodes)
-    with np.errstate(all="ignore"):
-        gx = check_real_array(g(x), "the values of g")
-    if gx.shape != x.shape:
-        raise ValueError(
-            f"g must be vectorised: it must map the {x.size} quadrature nodes (shape {x.shape}) to "
-            f"an array of the same shape, got shape {gx.shape}"
-        )
+    x, w, gx = _values_on_nodes(g, n_nodes)
     with np.errstate(all="ignore"):
         value = w @ gx
     if not np.all(np.isfinite(gx)) or not np.isfinite(value):
@@ -316,15 +322,7 @@ def quadrature_coefficients(g, m_max: int, n_nodes: int = 400) -> np.ndarray:
     >>> bool(np.allclose(c, [0, 3, 0, np.sqrt(6), 0], rtol=0, atol=1e-12))
     True
     """
-    check_callable(g, "g", "a vectorised callable")
-    x, w = gauss_hermite(n_nodes)
-    with np.errstate(all="ignore"):
-        gx = check_real_array(g(x), "the values of g")
-    if gx.shape != x.shape:
-        raise ValueError(
-            f"g returned shape {gx.shape} for the {x.size} quadrature nodes (shape {x.shape}); "
-            "it must be vectorised (elementwise)"
-        )
+    x, w, gx = _values_on_nodes(g, n_nodes)
     if not np.all(np.isfinite(gx)):
         raise ValueError("g is NaN or infinite at a quadrature node: its Hermite coefficients need g finite everywhere")
     _check_finite_between_nodes(g)
