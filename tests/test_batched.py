@@ -380,7 +380,13 @@ def _streams(seed, n, n_test):
         ("sgd", 2, "tanh", "logistic"),
     ],
 )
-def test_engine_steps_equal_autograd_and_torch_optimizers(optimizer, steps, activation, loss):
+@pytest.mark.parametrize("transposed_gW", [False, True])
+def test_engine_steps_equal_autograd_and_torch_optimizers(
+    monkeypatch, optimizer, steps, activation, loss, transposed_gW
+):
+    import lbkit.learners._engine as engine
+
+    monkeypatch.setattr(engine, "_GW_TRANSPOSED_UP_TO", 1.0 if transposed_gW else 0.0)
     n, width, B, n_test, lr = 5, 12, 16, 64, 0.05
     net_S = relu_net(n, [0, 2])
     # the logistic loss needs E[y | x] in [-1, 1]: labels y = +-1 drawn with P(y = 1 | x) = (1 + tanh f_S(x)) / 2
@@ -519,6 +525,24 @@ def test_batched_validation():
         BatchedGDRegressor(rng=0).predict(np.zeros((1, 6)))
     with pytest.raises(TypeError, match="complex values"):
         GDRegressor(rng=0, max_steps=1).fit(lambda X: X[:, 0] + 1j, n=3)
+
+
+@pytest.mark.parametrize("n, width", [(8, 32), (16, 256)])
+def test_both_ways_round_the_first_layer_gradient_give_the_same_trajectory(monkeypatch, n, width):
+    """g_W = D^T (r X), or the transpose of (r X)^T D for small n (faster): the same sums, and on x86 with MKL
+    (where the book runs) the same bits, so which one the engine picks never moves a trajectory."""
+    import lbkit.learners._engine as engine
+
+    fs = [relu_net(n, [0, 1, 2, 3]), relu_net(n, [1, 2])]
+    kw = {"width": width, "max_steps": 40, "eval_every": 10, "n_test": 256, "batch_size": 64, "rng": [3, 4]}
+    fits = {}
+    for up_to in (0.0, 1.0):  # never transposed, always transposed
+        monkeypatch.setattr(engine, "_GW_TRANSPOSED_UP_TO", up_to)
+        fits[up_to] = BatchedGDRegressor(**kw, noise=1e-3).fit(fs)
+    for h0, h1, m0, m1 in zip(fits[0.0].history_, fits[1.0].history_, fits[0.0].models_, fits[1.0].models_):
+        np.testing.assert_array_equal(h0["test_loss"], h1["test_loss"])
+        for p, q in zip(m0.parameters(), m1.parameters()):
+            assert torch.equal(p, q)
 
 
 def test_fused_adam_and_the_foreach_fallback_agree(monkeypatch):
