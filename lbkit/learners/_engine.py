@@ -206,10 +206,10 @@ def _network_labels(X, idx, U, chi, act):
     return torch.bmm(chi.unsqueeze(1), act(torch.bmm(XS, U.transpose(1, 2))).transpose(1, 2)).squeeze(1)
 
 
-# g_W is computed as the transpose of (r X)^T D when n <= this fraction of the width p: MKL's product is 5-15 %
-# faster that way round there (measured at p = B = 256, n = 16-64, M = 8) and slower above, where the
-# transposition into the contiguous g_W costs more than the product saves
-_GW_TRANSPOSED_UP_TO = 0.25
+# When n <= this fraction of the width p, W is kept as W^T and g_W computed as g_W^T = (r X)^T D: MKL's products
+# are faster that way round there (a step 3-28 % faster at p = B = 256, M = 8, n = 16-128, one thread, this
+# machine's A/B in one process) and 3-6 % slower at n = 192-512
+_GW_TRANSPOSED_UP_TO = 0.5
 
 # torch's fused Adam kernel (what torch.optim.Adam(fused=True) runs); the foreach path is the fallback
 _FUSED_ADAM = getattr(torch, "_fused_adam_", None)
@@ -234,6 +234,9 @@ class _Program:
         self.torch_labels = all(s.spec is not None for s in students)
         inits = [s.init_params(n, p) for s in students]
         self.params = [torch.stack([x[q] for x in inits]) for q in range(4)]  # (M, p, n), (M, p), (M, p), (M,)
+        self.transposed_gW = n <= _GW_TRANSPOSED_UP_TO * p
+        if self.transposed_gW:  # W kept as W^T, (M, n, p), the layout its gradient comes in (same entries)
+            self.params[0] = self.params[0].transpose(1, 2).contiguous()
         d = {"X_test": torch.stack([s.X_test for s in students]), "y_test": torch.stack([s.y_test for s in students])}
         if self.logistic:
             d["g_scale"] = torch.tensor([s.g_scale for s in students])
@@ -248,8 +251,11 @@ class _Program:
         self.active = list(range(M))  # student index of each row of the stacked tensors
         self.Xbuf = torch.zeros(M, B, n)
         self.Pbuf, self.Dbuf = torch.empty(M, B, p), torch.empty(M, B, p)
-        self.transposed_gW = n <= _GW_TRANSPOSED_UP_TO * p
-        self.Gbuf = torch.empty(M, p, n) if self.transposed_gW else None  # g_W, contiguous for the optimiser
+
+    @property
+    def W(self) -> torch.Tensor:
+        """The first-layer weights of the active students, (M, p, n) (a view when they are kept as W^T)."""
+        return self.params[0].transpose(1, 2) if self.transposed_gW else self.params[0]
 
     # -- one step: a batch, its labels, the gradients, the noise, the optimiser ---------------------------------
     def step(self, step: int) -> torch.Tensor:
@@ -292,8 +298,11 @@ class _Program:
         return torch.stack([torch.from_numpy(v) for v in values]).float()
 
     def gradients(self, Xb, yb):
-        """Minibatch losses and the gradients ``[g_W, g_b, g_a, g_c]``, by hand (``Xb`` is overwritten)."""
-        W, b, a, c = self.params
+        """Minibatch losses and the gradients ``[g_W, g_b, g_a, g_c]``, by hand (``Xb`` is overwritten).
+
+        ``g_W`` comes in the layout ``W`` is kept in: (M, n, p) when ``transposed_gW``, else (M, p, n).
+        """
+        W, (_, b, a, c) = self.W, self.params
         Ma, B = len(self.active), self.est.batch_size
         H, out = forward_stacked(W, b, a, c, Xb, self.act, self.Pbuf[:Ma])
         if self.logistic:
@@ -308,8 +317,8 @@ class _Program:
         g_c = r.sum(dim=1)
         D = self.act.derivative_from_output(H, self.Dbuf[:Ma])
         rX = Xb.mul_(r.unsqueeze(2))  # Xb is not used again
-        if self.transposed_gW:  # (r X)^T D = (D^T r X)^T: the same sums (bit for bit with MKL on x86)
-            g_W = torch.mul(torch.bmm(rX.transpose(1, 2), D).transpose(1, 2), a.unsqueeze(2), out=self.Gbuf[:Ma])
+        if self.transposed_gW:  # g_W^T = (r X)^T D: the same sums as D^T (r X) (bit for bit with MKL on x86)
+            g_W = torch.bmm(rX.transpose(1, 2), D).mul_(a.unsqueeze(1))
         else:
             g_W = torch.bmm(D.transpose(1, 2), rX).mul_(a.unsqueeze(2))
         g_b = torch.bmm(r.unsqueeze(1), D).squeeze(1).mul_(a)
@@ -321,7 +330,7 @@ class _Program:
         p, n, noise = self.est.width, self.n, self.noise
         for j, i in enumerate(self.active):
             gen = self.students[i].noise
-            g_W[j] += noise * torch.randn(p, n, generator=gen)
+            (g_W[j].T if self.transposed_gW else g_W[j]).add_(noise * torch.randn(p, n, generator=gen))
             g_b[j] += noise * torch.randn(p, generator=gen)
             g_a[j] += noise * torch.randn(p, generator=gen)
             g_c[j] += noise * torch.randn((), generator=gen)
@@ -355,7 +364,7 @@ class _Program:
     # -- evaluation and retirement --------------------------------------------------------------------------------
     def test_losses(self, rows) -> list:
         """Test losses of the given rows (indices into the stacked tensors)."""
-        W, b, a, c = self.params
+        W, (_, b, a, c) = self.W, self.params
         d = self.data
         if len(rows) == W.shape[0]:  # every row: no copies
             Wr, br, ar, cr, Xr, yr, gr = W, b, a, c, d["X_test"], d["y_test"], d.get("g_scale")
@@ -370,8 +379,8 @@ class _Program:
 
     def retire(self, done) -> dict:
         """Drop the rows ``done`` from every stacked tensor; returns ``{student: (W, b, a, c)}`` of the leavers."""
-        W, b, a, c = self.params
-        final = {self.active[j]: (W[j].clone(), b[j].clone(), a[j].clone(), c[j].clone()) for j in done}
+        W, (_, b, a, c) = self.W, self.params
+        final = {self.active[j]: (W[j].contiguous().clone(), b[j].clone(), a[j].clone(), c[j].clone()) for j in done}
         gone = set(done)
         keep = [j for j in range(len(self.active)) if j not in gone]
         self.active = [self.active[j] for j in keep]
