@@ -56,7 +56,7 @@ def namespace(phase):
         "phase": phase,
         "N_VALUES": N_VALUES,
         "K_VALUES": K_VALUES,
-        "glue": lambda *args, **kwargs: None,
+        "glue_values": lambda **values: None,
         "bootstrap_medians": bootstrap_medians,
         "loglog_slope": loglog_slope,
     }
