@@ -39,6 +39,8 @@ LAYERS = {
         "lbkit.learners.batched",
         "lbkit.learners.polyreg",
         "lbkit.learners.utils",
+        "lbkit.learners.relu_network",
+        "lbkit.learners.descent",
         "lbkit.adversary",
         "lbkit.certify",
         "lbkit.certify_gradient",

@@ -9,7 +9,7 @@ import torch
 from lbkit import sample
 from lbkit.experiments import cell_summary, per_student
 from lbkit.learners import TwoLayerNet
-from lbkit.learners.utils import minibatch_gradient_sd
+from lbkit.learners.relu_network import minibatch_gradient_sd
 from lbkit.stats import bootstrap_medians, loglog_slope, loss_at, losses_between
 
 # -- loglog_slope -----------------------------------------------------------------------------------------------------

@@ -569,7 +569,7 @@ _X4 = np.random.default_rng(1).standard_normal((5, 4))
 _X3 = np.random.default_rng(2).standard_normal((5, 3))
 
 
-# -- the functional ReLU network of lbkit.learners.utils: data and independent numpy references
+# -- the functional ReLU network of lbkit.learners.relu_network: data and independent numpy references
 def _relu_params():
     import torch
 
@@ -1425,7 +1425,7 @@ def _targets():
             {"n": "count", "width": "count"},
             keywords=("generator",),
         ),
-        # -- the functional ReLU network and the adversarial descent (lbkit.learners.utils)
+        # -- the functional ReLU network (learners.relu_network) and the adversarial descent (learners.descent)
         Target(
             "relu_net_params",
             _lazy("lbkit.learners", "relu_net_params"),
@@ -1903,7 +1903,7 @@ def _targets():
         ),
         Target(
             "minibatch_gradient_sd",
-            _lazy("lbkit.learners.utils", "minibatch_gradient_sd"),
+            _lazy("lbkit.learners.relu_network", "minibatch_gradient_sd"),
             {"target": _cos_first, "n": 3, "width": 4, "batch_size": 8, "n_batches": 5, "rng": 0},
             {"target": "callable", "n": "count", "width": "count", "batch_size": "count", "n_batches": "count"},
             keywords=("width", "batch_size", "n_batches", "rng"),
@@ -2214,6 +2214,8 @@ PROBED_MODULES = (
     "lbkit.family",
     "lbkit.experiments",
     "lbkit.learners.utils",
+    "lbkit.learners.relu_network",
+    "lbkit.learners.descent",
 )
 # plain records built by lbkit (what builds them is probed)
 RECORDS = {"QuerySplit", "MulticlassSplit", "OrthogonalFamily", "RunningMoments", "SweepJob"}

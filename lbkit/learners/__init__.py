@@ -13,11 +13,11 @@ from .polyreg import (
     hermite_multi_indices,
 )
 
-# the torch helpers of .utils (a thread-count context, the second moment, the functional ReLU network,
-# the chapters' descent against the adversary's candidates)
-_UTILS = (
+# the torch helpers, by module: .utils (a thread-count context), .relu_network (the ReLU network's second moment and
+# chapter 2's functional ReLU network), .descent (chapter 5's descent against the adversary's candidates)
+_UTILS = ("torch_threads",)
+_RELU_NETWORK = (
     "relu_second_moment",
-    "torch_threads",
     "relu_net_params",
     "relu_net",
     "relu_net_loss",
@@ -25,9 +25,8 @@ _UTILS = (
     "relu_net_batch_gradients",
     "relu_net_derivative_queries",
     "relu_net_gradient_spread",
-    "adversarial_descent",
-    "candidate_losses",
 )
+_DESCENT = ("adversarial_descent", "candidate_losses")
 
 __all__ = [
     "BatchedGDRegressor",
@@ -38,6 +37,8 @@ __all__ = [
     "hermite_features",
     "hermite_multi_indices",
     *_UTILS,
+    *_RELU_NETWORK,
+    *_DESCENT,
 ]
 
 
@@ -50,6 +51,14 @@ def __getattr__(name):
         from . import utils
 
         return getattr(utils, name)
+    if name in _RELU_NETWORK:
+        from . import relu_network
+
+        return getattr(relu_network, name)
+    if name in _DESCENT:
+        from . import descent
+
+        return getattr(descent, name)
     if name == "BatchedGDRegressor":
         from . import batched
 
