@@ -16,7 +16,8 @@ from .distributions import as_rng, sample
 from .family import OrthogonalNetwork, orthogonal_network
 from .hermite import gauss_hermite, hermite_functions
 from .lower_bounds import csq_lower_bound, gd_query_count, log10_binom, sq_lower_bound
-from .norms import hermite_weights, norm_lower_bound, norm_squared, norm_terms
+from .norm_bounds import norm_lower_bound
+from .norms import hermite_weights, norm_squared, norm_terms
 from .sq import CSQOracle, SQOracle, boolean_labels, boolean_split
 from .stats import mean_se, minibatch_tolerance
 from .supports import supports

@@ -177,7 +177,7 @@ def monomial_learner(game, target, tau):
     """The learner of the CSQ upper bound: ask every monomial :math:`x_T`, return the largest answer's support.
 
     Each query is :math:`\\prod_{i\\in T} x_i`, :math:`|T| = k`, with exact correlation
-    :math:`\\gamma_k = \\langle \\hat f_S, x_S\\rangle` (:func:`lbkit.norms.monomial_correlation`) for
+    :math:`\\gamma_k = \\langle \\hat f_S, x_S\\rangle` (:func:`lbkit.norm_bounds.monomial_correlation`) for
     :math:`T = S` and 0 otherwise. The oracle spends its whole tolerance against the learner:
     it shrinks the target's answer by ``tau`` and answers ``tau`` to every other query. So the
     learner finds the target exactly when ``tau < |gamma_k| / 2``. The game is only read

@@ -25,7 +25,7 @@ import numpy as np
 
 from ._checks import check_int, check_n_k, check_real, check_real_array, check_support
 from .distributions import as_rng
-from .norms import degree_k_share
+from .norm_bounds import degree_k_share
 from .supports import sign_patterns
 
 __all__ = ["FamilyQuery", "HermiteQuery", "NeuronQuery", "packed_query", "pack_size", "random_hermite_query"]
@@ -327,7 +327,7 @@ def pack_size(k: int, tau: float, activation="relu") -> int:
     """The largest :math:`g` with :math:`r_k/\\sqrt g > \\tau`: how many supports one packed query removes.
 
     A :func:`packed_query` over :math:`g` supports correlates with each of their
-    normalised networks by :math:`r_k/\\sqrt g` (:func:`lbkit.norms.degree_k_share`),
+    normalised networks by :math:`r_k/\\sqrt g` (:func:`lbkit.norm_bounds.degree_k_share`),
     so against the adversary at tolerance :math:`\\tau` it removes all :math:`g`
     exactly when :math:`g < (r_k/\\tau)^2`.
 
@@ -350,7 +350,7 @@ def pack_size(k: int, tau: float, activation="relu") -> int:
         If ``k`` is not an integer or ``tau`` not a real number.
     ValueError
         If ``k < 1``, ``tau`` is outside (0, 1] or so small that the size leaves float64's
-        range, or as for :func:`lbkit.norms.degree_k_share`.
+        range, or as for :func:`lbkit.norm_bounds.degree_k_share`.
 
     Examples
     --------

@@ -24,6 +24,7 @@ LAYERS = {
         "lbkit.activations",
         "lbkit.activation_library",
         "lbkit.norms",
+        "lbkit.norm_bounds",
         "lbkit.family",
         "lbkit.queries",
         "lbkit.sq",

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from lbkit import orthogonal_network  # noqa: E402
 from lbkit.distributions import nonzero_samples  # noqa: E402
 from lbkit.hermite import hermite_multi_indices  # noqa: E402
-from lbkit.norms import best_polynomial_loss  # noqa: E402
+from lbkit.norm_bounds import best_polynomial_loss  # noqa: E402
 from lbkit.parity import gf2_solve, learn_sign_parity  # noqa: E402
 from lbkit.plotting import plane_grid, plane_heatmap  # noqa: E402
 

@@ -14,15 +14,15 @@ from lbkit import get_activation, hermite_weights, norm_lower_bound, norm_square
 from lbkit.closed_forms import FOURIER_A, fourier_odd_coefficient
 from lbkit.family import OrthogonalNetwork, coordinate_flip_deviations, orthogonal_network
 from lbkit.hermite import hermite_coefficients_quadrature
-from lbkit.norms import (
+from lbkit.norm_bounds import (
     fourier_norm_constant,
     fourier_norm_log_bound,
-    hermite_weight_exact,
     norm_table,
     norm_upper_bound,
     relu_norm_bounds,
     saturation_degree,
 )
+from lbkit.norms import hermite_weight_exact
 from lbkit.plotting import PALETTE, draw_orthogonal_network
 
 

@@ -11,7 +11,7 @@ from lbkit.adversary import group_testing, monomial_learner, random_student, rel
 from lbkit.hermite import gauss_hermite, gauss_hermite_grid
 from lbkit.learners import adversarial_descent, candidate_losses
 from lbkit.lower_bounds import largest_k
-from lbkit.norms import degree_k_share, monomial_correlation
+from lbkit.norm_bounds import degree_k_share, monomial_correlation
 from lbkit.queries import pack_size, packed_query, random_hermite_query
 
 

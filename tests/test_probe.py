@@ -900,7 +900,7 @@ def _check_group_testing(args, out):
 
 
 def _check_pack_size(args, out):
-    from lbkit.norms import degree_k_share
+    from lbkit.norm_bounds import degree_k_share
 
     r = degree_k_share(args["k"], args["activation"])
     assert out == max(math.ceil((r / args["tau"]) ** 2) - 1, 0)
@@ -1274,7 +1274,7 @@ def _targets():
         Target("norm_terms", _lazy(L, "norm_terms"), {"k": 3, "activation": "relu"}, {"k": "count", "activation": A}),
         Target(
             "norm_lower_bound",
-            _lazy(L, "norm_lower_bound"),
+            _lazy("lbkit.norm_bounds", "norm_lower_bound"),
             {"k": 3, "activation": "relu"},
             {"k": "count", "activation": A},
         ),
@@ -1542,7 +1542,7 @@ def _targets():
         ),
         Target(
             "best_polynomial_loss",
-            _lazy("lbkit.norms", "best_polynomial_loss"),
+            _lazy("lbkit.norm_bounds", "best_polynomial_loss"),
             {"k": 2, "degree": 2, "activation": "relu", "features": "all"},
             {"k": "count", "degree": "count", "activation": A, "features": "choice"},
             keywords=("features",),
@@ -1550,28 +1550,28 @@ def _targets():
         ),
         Target(
             "norm_upper_bound",
-            _lazy("lbkit.norms", "norm_upper_bound"),
+            _lazy("lbkit.norm_bounds", "norm_upper_bound"),
             {"k": 4, "activation": "relu"},
             {"k": "count", "activation": A},
             check=_check_upper,
         ),
         Target(
             "norm_table",
-            _lazy("lbkit.norms", "norm_table"),
+            _lazy("lbkit.norm_bounds", "norm_table"),
             {"activation": "relu", "k_max": 4},
             {"activation": A, "k_max": "count"},
             check=_check_norm_table,
         ),
         Target(
             "degree_k_share",
-            _lazy("lbkit.norms", "degree_k_share"),
+            _lazy("lbkit.norm_bounds", "degree_k_share"),
             {"k": 4, "activation": "relu"},
             {"k": "count", "activation": A},
             check=_check_share,
         ),
         Target(
             "monomial_correlation",
-            _lazy("lbkit.norms", "monomial_correlation"),
+            _lazy("lbkit.norm_bounds", "monomial_correlation"),
             {"k": 3, "activation": "tanh"},
             {"k": "count", "activation": A},
             check=_check_monomial_corr,
@@ -1586,28 +1586,28 @@ def _targets():
         ),
         Target(
             "saturation_degree",
-            _lazy("lbkit.norms", "saturation_degree"),
+            _lazy("lbkit.norm_bounds", "saturation_degree"),
             {"k": 10, "parity": 0},
             {"k": "count", "parity": "count"},
             check=_check_saturation,
         ),
         Target(
             "relu_norm_bounds",
-            _lazy("lbkit.norms", "relu_norm_bounds"),
+            _lazy("lbkit.norm_bounds", "relu_norm_bounds"),
             {"k": 10},
             {"k": "count"},
             check=_check_relu_bounds,
         ),
         Target(
             "fourier_norm_log_bound",
-            _lazy("lbkit.norms", "fourier_norm_log_bound"),
+            _lazy("lbkit.norm_bounds", "fourier_norm_log_bound"),
             {"k": 9, "activation": "tanh"},
             {"k": "count", "activation": "choice"},
             check=_check_fourier_log,
         ),
         Target(
             "fourier_norm_constant",
-            _lazy("lbkit.norms", "fourier_norm_constant"),
+            _lazy("lbkit.norm_bounds", "fourier_norm_constant"),
             {"activation": "tanh"},
             {"activation": "choice"},
         ),
@@ -2203,6 +2203,7 @@ def test_sizes_are_checked_before_work(name):
 PROBED_MODULES = (
     "lbkit.hermite",
     "lbkit.norms",
+    "lbkit.norm_bounds",
     "lbkit.closed_forms",
     "lbkit.stats",
     "lbkit.sq",
