@@ -59,10 +59,11 @@ alternating with the engine before W was kept as W^T for n <= width/2): batched_
 2.37-2.58), peak_n32 0.48-0.53 (before 0.45-0.47), peak_n128 0.54-0.64 (before 0.59-0.61, within the noise).
 A step in one process, A/B by thread CPU time (M = 8, best of 15 rounds): 3-28 % faster for n = 16-128 (28 %
 at n = 16, 3-7 % at n = 32 and 128). On this machine the hand-written loop is relatively quicker (about 0.43 ms
-a step at n = 32), and the ratio 3.0 is out of reach without new trajectories: at n = 32 a step of 8 students
+a step at n = 32), and the ratio 3.0 is not reached: at n = 32 a step of 8 students
 is 1.23 ms, of which the two first-layer products at the measured peak take 0.64 ms and the eight
 ``torch.randn`` minibatches 0.18 ms, which alone bound the ratio at about 4.2, and the remaining 0.4 ms is
-spread over some twenty small operations (none above 0.06 ms).  Chapter 7 executed (user+sys, four runs
+spread over some twenty small operations (none above 0.06 ms); 3.0 needs a step of 1.15 ms, and no further
+change found keeps the trajectories and saves that much.  Chapter 7 executed (user+sys, four runs
 each, alternated): 95.4 s mean before, 93.5 s after (noisy: 87.8-103.6).
 """
 
