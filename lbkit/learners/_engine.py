@@ -252,10 +252,14 @@ class _Program:
         self.Xbuf = torch.zeros(M, B, n)
         self.Pbuf, self.Dbuf = torch.empty(M, B, p), torch.empty(M, B, p)
 
+    def as_pn(self, t: torch.Tensor) -> torch.Tensor:
+        """A first-layer tensor (weights or their gradient) in the (M, p, n) layout: a view when kept as W^T."""
+        return t.transpose(1, 2) if self.transposed_gW else t
+
     @property
     def W(self) -> torch.Tensor:
-        """The first-layer weights of the active students, (M, p, n) (a view when they are kept as W^T)."""
-        return self.params[0].transpose(1, 2) if self.transposed_gW else self.params[0]
+        """The first-layer weights of the active students, (M, p, n)."""
+        return self.as_pn(self.params[0])
 
     # -- one step: a batch, its labels, the gradients, the noise, the optimiser ---------------------------------
     def step(self, step: int) -> torch.Tensor:
@@ -326,11 +330,11 @@ class _Program:
 
     def add_noise(self, grads):
         """Gaussian noise of size ``noise`` on every gradient coordinate, from each student's noise stream."""
-        g_W, g_b, g_a, g_c = grads
+        g_W, g_b, g_a, g_c = self.as_pn(grads[0]), *grads[1:]
         p, n, noise = self.est.width, self.n, self.noise
         for j, i in enumerate(self.active):
             gen = self.students[i].noise
-            (g_W[j].T if self.transposed_gW else g_W[j]).add_(noise * torch.randn(p, n, generator=gen))
+            g_W[j] += noise * torch.randn(p, n, generator=gen)
             g_b[j] += noise * torch.randn(p, generator=gen)
             g_a[j] += noise * torch.randn(p, generator=gen)
             g_c[j] += noise * torch.randn((), generator=gen)
@@ -380,7 +384,8 @@ class _Program:
     def retire(self, done) -> dict:
         """Drop the rows ``done`` from every stacked tensor; returns ``{student: (W, b, a, c)}`` of the leavers."""
         W, (_, b, a, c) = self.W, self.params
-        final = {self.active[j]: (W[j].contiguous().clone(), b[j].clone(), a[j].clone(), c[j].clone()) for j in done}
+        copy = lambda t: t.clone(memory_format=torch.contiguous_format)  # noqa: E731  (W[j] may be a transposed view)
+        final = {self.active[j]: (copy(W[j]), copy(b[j]), copy(a[j]), copy(c[j])) for j in done}
         gone = set(done)
         keep = [j for j in range(len(self.active)) if j not in gone]
         self.active = [self.active[j] for j in keep]
